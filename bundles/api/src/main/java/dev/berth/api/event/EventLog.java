@@ -1,0 +1,42 @@
+package dev.berth.api.event;
+
+import java.time.Instant;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The append-only, hash-chained event log, offered by the event-log bundle as an OSGi service.
+ * Thread-safe: any number of threads may append and read at once.
+ *
+ * <p>An append is acknowledged (its stage completes) only after the record is on disk and fsynced;
+ * concurrent appends share one fsync (group commit). Listeners see each record once, in sequence order,
+ * only after it is durable.
+ */
+@ProviderType
+public interface EventLog {
+
+    /**
+     * Appends one event. The stage completes with the stored record once it is durable, or exceptionally
+     * with a {@link dev.berth.api.BerthException} (kind UNAVAILABLE for a full disk or a stopped log).
+     */
+    CompletionStage<EventRecord> append(EventDraft draft);
+
+    /** The newest durable record's position and hash. */
+    LogHead head();
+
+    /**
+     * Opens a cursor over records with sequence at least {@code fromSequence} (from 1), up to the head at
+     * the time of the call.
+     */
+    EventCursor read(long fromSequence);
+
+    /** The sequence of the first record appended at or after {@code time}, or {@code head().sequence() + 1}. */
+    long firstSequenceAtOrAfter(Instant time);
+
+    /**
+     * Registers a listener called with every record appended from now on, in sequence order, after it is
+     * durable. Listeners run on the log's writer thread and must not block. Close the handle to unregister.
+     */
+    AutoCloseable subscribe(Consumer<EventRecord> listener);
+}

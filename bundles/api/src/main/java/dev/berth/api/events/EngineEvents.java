@@ -1,0 +1,25 @@
+package dev.berth.api.events;
+
+import dev.berth.api.event.EventType;
+import java.util.List;
+
+/** The catalogue of the engine's own event payload types, for schema checks and codecs. */
+public final class EngineEvents {
+    /** Every payload record type in this package. */
+    public static final List<Class<? extends Record>> ALL = List.of(
+            EngineStarted.class, EngineStopped.class, LogRecovered.class, NoteAdded.class,
+            PluginInstalled.class, PluginUpdated.class, PluginStarted.class, PluginStopped.class,
+            PluginUninstalled.class);
+
+    private EngineEvents() {
+    }
+
+    /** The {@link EventType} declared on {@code payloadType}; fails loudly for an undeclared record. */
+    public static EventType typeOf(Class<?> payloadType) {
+        EventType type = payloadType.getAnnotation(EventType.class);
+        if (type == null) {
+            throw new IllegalArgumentException(payloadType.getName() + " is not annotated with @EventType");
+        }
+        return type;
+    }
+}

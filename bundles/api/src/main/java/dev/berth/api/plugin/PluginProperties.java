@@ -1,0 +1,32 @@
+package dev.berth.api.plugin;
+
+/** Names of the manifest header and service properties by which plugins describe themselves. */
+public final class PluginProperties {
+    /** Manifest header giving a bundle's {@link PluginKind} label: {@code Berth-Kind: runtime}. */
+    public static final String KIND_HEADER = "Berth-Kind";
+    /** Service property: the plugin kind label. */
+    public static final String KIND = "berth.plugin.kind";
+    /** Service property: the plugin id, unique within its kind ({@code crun}). */
+    public static final String ID = "berth.plugin.id";
+    /**
+     * Service property a bundle registers (on a marker service) when it cannot start the engine; its value
+     * is the message the daemon prints before it stops.
+     */
+    public static final String FATAL = "berth.fatal";
+    /** Service property registered by the API server once it listens; its value is the endpoint URI. */
+    public static final String API_READY = "berth.api.ready";
+
+    /** Framework property: the state root ({@code /var/lib/berth}). */
+    public static final String ROOT_PROPERTY = "berth.root";
+    /** Framework property: the run folder holding the API socket ({@code /run/berth}). */
+    public static final String RUN_PROPERTY = "berth.run";
+    /** Framework property: the Berth release version. */
+    public static final String VERSION_PROPERTY = "berth.version";
+    /** Framework property: optional TCP listen address {@code host:port} for the API; absent means none. */
+    public static final String TCP_PROPERTY = "berth.api.tcp";
+    /** Framework property: comma-separated symbolic names of the built-in bundles, in start order. */
+    public static final String BUILTINS_PROPERTY = "berth.builtins";
+
+    private PluginProperties() {
+    }
+}

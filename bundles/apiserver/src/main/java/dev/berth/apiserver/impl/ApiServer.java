@@ -1,0 +1,343 @@
+package dev.berth.apiserver.impl;
+
+import dev.berth.api.ErrorKind;
+import dev.berth.api.bus.BusAddresses;
+import dev.berth.api.event.EventLog;
+import dev.berth.api.event.EnvelopeFormat;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Berth's own HTTP + JSON API, served by Vert.x on a Unix domain socket (mode 0660) and, only when
+ * configured, on TCP. Reads history straight from the event log and asks the engine over the bus for
+ * everything else. Every error is {@code {"message": ..., "kind": ...}} with a 4xx/5xx status, and a
+ * rejected request changes nothing. Thread-safe: handlers run on Vert.x event loops.
+ */
+public final class ApiServer {
+    /** The API version this server speaks, in {@code /v1/...} paths. */
+    public static final String API_VERSION = "1";
+    /** The largest request body accepted, in bytes. */
+    public static final int MAX_BODY = 64 * 1024;
+    /** The longest note message accepted, in characters. */
+    public static final int MAX_NOTE = 4096;
+    private static final Set<String> EVENT_PARAMETERS = Set.of("since", "until", "type", "subject", "follow", "from");
+    private static final long BUS_TIMEOUT_MS = 30_000;
+
+    private final Vertx vertx;
+    private final EventLog log;
+    private final String berthVersion;
+    private final List<HttpServer> servers = new ArrayList<>();
+
+    public ApiServer(Vertx vertx, EventLog log, String berthVersion) {
+        this.vertx = vertx;
+        this.log = log;
+        this.berthVersion = berthVersion;
+    }
+
+    /**
+     * Listens on the Unix socket {@code socket} (replacing a stale socket file) and, if {@code tcp} is
+     * not null, on {@code host:port}. Returns the endpoint URIs.
+     */
+    public List<String> start(Path socket, String tcp) throws IOException {
+        List<String> endpoints = new ArrayList<>();
+        Files.createDirectories(socket.getParent());
+        Files.deleteIfExists(socket);
+        HttpServer unix = listen(SocketAddress.domainSocketAddress(socket.toString()), "unix://" + socket);
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        servers.add(unix);
+        endpoints.add("unix://" + socket);
+        if (tcp != null && !tcp.isBlank()) {
+            int colon = tcp.lastIndexOf(':');
+            if (colon < 1) {
+                throw new IOException("listen on TCP: \"" + tcp + "\" is not host:port");
+            }
+            int port;
+            try {
+                port = Integer.parseInt(tcp.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IOException("listen on TCP: \"" + tcp + "\" has no numeric port", e);
+            }
+            servers.add(listen(SocketAddress.inetSocketAddress(port, tcp.substring(0, colon)), "tcp://" + tcp));
+            endpoints.add("tcp://" + tcp);
+        }
+        return endpoints;
+    }
+
+    private HttpServer listen(SocketAddress address, String name) throws IOException {
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(16384));
+        server.requestHandler(this::handle);
+        try {
+            return server.listen(address).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IOException("listen on " + name + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Stops listening. */
+    public void stop() {
+        for (HttpServer server : servers) {
+            try {
+                server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // closing anyway; nothing to keep
+            }
+        }
+        servers.clear();
+    }
+
+    void handle(HttpServerRequest request) {
+        String path = request.path();
+        HttpMethod method = request.method();
+        try {
+            switch (path) {
+                case "/_ping" -> only(request, HttpMethod.GET, () -> request.response()
+                        .putHeader("Content-Type", "text/plain").end("OK"));
+                case "/v1/version" -> only(request, HttpMethod.GET, () -> json(request.response(), 200, version()));
+                case "/v1/info" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_INFO, "{}", 200));
+                case "/v1/plugins" -> only(request, HttpMethod.GET,
+                        () -> ask(request, BusAddresses.ENGINE_PLUGINS, "{}", 200));
+                case "/v1/events" -> only(request, HttpMethod.GET, () -> events(request));
+                case "/v1/notes" -> only(request, HttpMethod.POST, () -> note(request));
+                default -> error(request.response(), ErrorKind.NOT_FOUND,
+                        "no such endpoint: " + method + " " + path);
+            }
+        } catch (IllegalArgumentException e) {
+            error(request.response(), ErrorKind.INVALID, e.getMessage());
+        }
+    }
+
+    private void only(HttpServerRequest request, HttpMethod method, Runnable handler) {
+        if (!request.method().equals(method)) {
+            request.response().putHeader("Allow", method.name());
+            send(request.response(), 405, error("method " + request.method() + " is not allowed on " + request.path()
+                    + "; use " + method, "invalid"));
+            return;
+        }
+        handler.run();
+    }
+
+    private JsonObject version() {
+        return new JsonObject().put("version", berthVersion).put("apiVersion", API_VERSION)
+                .put("java", System.getProperty("java.version")).put("os", System.getProperty("os.name"))
+                .put("arch", System.getProperty("os.arch")).put("kernel", System.getProperty("os.version"));
+    }
+
+    private void ask(HttpServerRequest request, String address, String body, int status) {
+        vertx.eventBus().<String>request(address, body,
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                                .end(ar.result().body());
+                    } else if (ar.cause() instanceof ReplyException reply && reply.failureCode() >= 400) {
+                        send(request.response(), reply.failureCode(),
+                                error(reply.getMessage(), kindOf(reply.failureCode())));
+                    } else {
+                        error(request.response(), ErrorKind.UNAVAILABLE,
+                                "the engine did not answer " + address + ": " + ar.cause().getMessage());
+                    }
+                });
+    }
+
+    private void events(HttpServerRequest request) {
+        for (String name : request.params().names()) {
+            if (!EVENT_PARAMETERS.contains(name)) {
+                throw new IllegalArgumentException("unknown parameter \"" + name + "\"; known: "
+                        + String.join(", ", EVENT_PARAMETERS.stream().sorted().toList()));
+            }
+        }
+        Instant now = Instant.now();
+        Instant since = single(request, "since") == null ? null : TimeArgument.parse("since", single(request, "since"), now);
+        Instant until = single(request, "until") == null ? null : TimeArgument.parse("until", single(request, "until"), now);
+        if (since != null && until != null && until.isBefore(since)) {
+            throw new IllegalArgumentException("until (" + until + ") is before since (" + since + ")");
+        }
+        boolean follow = flag(request, "follow");
+        long from = 1;
+        String fromText = single(request, "from");
+        if (fromText != null) {
+            try {
+                from = Long.parseLong(fromText);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("from: \"" + fromText + "\" is not a sequence number");
+            }
+            if (from < 1) {
+                throw new IllegalArgumentException("from: sequence numbers start at 1, got " + from);
+            }
+        }
+        List<String> types = request.params().getAll("type");
+        for (String type : types) {
+            if (!type.matches("[a-z0-9.*-]{1,128}")) {
+                throw new IllegalArgumentException("type: \"" + type + "\" is not an event type like container.started or plugin.*");
+            }
+        }
+        EventFilter filter = new EventFilter(types, request.params().getAll("subject"), since, until);
+        new EventStream(vertx, log, request.response(), filter, follow, from).start();
+    }
+
+    private static String single(HttpServerRequest request, String name) {
+        List<String> values = request.params().getAll(name);
+        if (values.size() > 1) {
+            throw new IllegalArgumentException(name + ": given " + values.size() + " times; give it once");
+        }
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    private static boolean flag(HttpServerRequest request, String name) {
+        String value = single(request, name);
+        if (value == null || value.equals("false") || value.equals("0")) {
+            return false;
+        }
+        if (value.isEmpty() || value.equals("true") || value.equals("1")) {
+            return true;
+        }
+        throw new IllegalArgumentException(name + ": \"" + value + "\" is not true or false");
+    }
+
+    private void note(HttpServerRequest request) {
+        readBody(request).onSuccess(body -> {
+            JsonObject json;
+            try {
+                json = new JsonObject(body.toString());
+            } catch (DecodeException | ClassCastException e) {
+                error(request.response(), ErrorKind.INVALID, "note: request body is not a JSON object: "
+                        + firstLine(e.getMessage()));
+                return;
+            }
+            for (String field : json.fieldNames()) {
+                if (!field.equals("message") && !field.equals("subject")) {
+                    error(request.response(), ErrorKind.INVALID, "note: unknown field \"" + field
+                            + "\"; known: message, subject");
+                    return;
+                }
+            }
+            Object message = json.getValue("message");
+            Object subject = json.getValue("subject");
+            if (!(message instanceof String text) || text.isBlank()) {
+                error(request.response(), ErrorKind.INVALID, "note: field \"message\" must be a non-empty string");
+                return;
+            }
+            if (text.length() > MAX_NOTE) {
+                error(request.response(), ErrorKind.INVALID, "note: field \"message\" is longer than " + MAX_NOTE
+                        + " characters");
+                return;
+            }
+            if (subject != null && (!(subject instanceof String s) || s.isBlank() || s.length() > 256
+                    || s.chars().anyMatch(Character::isISOControl))) {
+                error(request.response(), ErrorKind.INVALID,
+                        "note: field \"subject\" must be a string of 1 to 256 printable characters");
+                return;
+            }
+            ask(request, BusAddresses.ENGINE_NOTE, new JsonObject().put("message", text)
+                    .put("subject", subject == null ? "note" : subject).encode(), 201);
+        });
+    }
+
+    /** Collects a request body of at most {@link #MAX_BODY} bytes; answers 413 and fails otherwise. */
+    private Future<Buffer> readBody(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                error(request.response(), ErrorKind.INVALID, "Content-Length \"" + length + "\" is not a number");
+                return Future.failedFuture("bad length");
+            }
+            if (declared > MAX_BODY) {
+                tooLarge(request);
+                return Future.failedFuture("too large");
+            }
+        }
+        io.vertx.core.Promise<Buffer> promise = io.vertx.core.Promise.promise();
+        Buffer body = Buffer.buffer();
+        boolean[] failed = {false};
+        request.handler(chunk -> {
+            if (failed[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > MAX_BODY) {
+                failed[0] = true;
+                tooLarge(request);
+                promise.tryFail("too large");
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.endHandler(v -> {
+            if (!failed[0]) {
+                promise.tryComplete(body);
+            }
+        });
+        request.exceptionHandler(promise::tryFail);
+        return promise.future();
+    }
+
+    private static void tooLarge(HttpServerRequest request) {
+        send(request.response().putHeader("Connection", "close"), 413,
+                error("request body larger than " + MAX_BODY + " bytes", "invalid"));
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    private static String kindOf(int status) {
+        for (ErrorKind kind : ErrorKind.values()) {
+            if (kind.httpStatus() == status) {
+                return kind.name().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return "internal";
+    }
+
+    static void error(HttpServerResponse response, ErrorKind kind, String message) {
+        send(response, kind.httpStatus(), error(message, kind.name().toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    private static String error(String message, String kind) {
+        StringBuilder out = new StringBuilder("{\"message\":");
+        EnvelopeFormat.quote(out, message);
+        out.append(",\"kind\":");
+        EnvelopeFormat.quote(out, kind);
+        return out.append('}').toString();
+    }
+
+    private static void json(HttpServerResponse response, int status, JsonObject body) {
+        send(response, status, body.encode());
+    }
+
+    private static void send(HttpServerResponse response, int status, String body) {
+        if (response.ended() || response.headWritten()) {
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+
+    /** The endpoint list as a map for diagnostics. */
+    Map<String, String> describe() {
+        return Map.of("version", berthVersion);
+    }
+}

@@ -1,0 +1,297 @@
+package dev.berth.engine.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.bus.BusAddresses;
+import dev.berth.api.event.EventLog;
+import dev.berth.api.event.EventRecord;
+import dev.berth.api.event.LogHead;
+import dev.berth.api.events.EngineStarted;
+import dev.berth.api.events.EngineStopped;
+import dev.berth.api.events.NoteAdded;
+import dev.berth.api.plugin.PluginProperties;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The engine core: rebuilds every projection from the event log, logs plugin changes, records its own
+ * start and stop, and answers engine requests on the bus ({@link BusAddresses#ENGINE_INFO},
+ * {@link BusAddresses#ENGINE_PLUGINS}, {@link BusAddresses#ENGINE_NOTE}). Activated by SCR only.
+ */
+@Component(service = {}, immediate = true)
+public final class EngineComponent {
+    private static final System.Logger LOG = System.getLogger("berth.engine");
+    private static final long CHECKPOINT_PERIOD_MS = 30_000;
+    /** How long start-up may take before plugins that did not come up are logged as stopped or gone. */
+    private static final long SETTLE_DELAY_MS = 30_000;
+
+    private final BundleContext context;
+    private final EventLog log;
+    private final Vertx vertx;
+    private final EventCodec codec = new EventCodec();
+    private final PluginProjection plugins = new PluginProjection(codec);
+    private final Projections projections;
+    private final PluginTracker tracker;
+    private final HostProbe probe = new HostProbe();
+    private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+    private final Path root;
+    private final Path runDir;
+    private final Instant startedAt = Instant.now();
+    private final long checkpointTimer;
+    private final long settleTimer;
+    private ServiceRegistration<?> fatal;
+
+    @Activate
+    public EngineComponent(BundleContext context, @Reference EventLog log, @Reference Vertx vertx) {
+        this.context = context;
+        this.log = log;
+        this.vertx = vertx;
+        this.root = Path.of(property(PluginProperties.ROOT_PROPERTY, "/var/lib/berth"));
+        this.runDir = Path.of(property(PluginProperties.RUN_PROPERTY, "/run/berth"));
+        this.projections = new Projections(log, List.of(plugins), new CheckpointStore(root.resolve("checkpoints"),
+                codec.mapper()));
+        try {
+            projections.start();
+            LOG.log(Level.INFO, "projections rebuilt: {0}", projections.startReport());
+            tracker = new PluginTracker(context, log, codec, projections.query(plugins::all));
+            context.addBundleListener(tracker);
+            tracker.reconcileAll(true);
+            await(log.append(codec.draft("engine", started())).toCompletableFuture(), "record engine start");
+        } catch (RuntimeException | BerthException e) {
+            String message = "engine start: " + describe(e);
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put(PluginProperties.FATAL, message);
+            fatal = context.registerService(Object.class, new Object(), properties);
+            throw new IllegalStateException(message, e);
+        }
+        consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_INFO, this::info));
+        consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PLUGINS, this::plugins));
+        consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_NOTE, this::note));
+        settleTimer = vertx.setTimer(SETTLE_DELAY_MS, id -> vertx.executeBlocking(() -> {
+            tracker.reconcileAll(false);
+            return null;
+        }));
+        checkpointTimer = vertx.setPeriodic(CHECKPOINT_PERIOD_MS, id -> vertx.executeBlocking(() -> {
+            writeCheckpoint();
+            return null;
+        }));
+    }
+
+    private EngineStarted started() {
+        List<String> builtins = Arrays.stream(property(PluginProperties.BUILTINS_PROPERTY, "").split(","))
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return new EngineStarted(property(PluginProperties.VERSION_PROPERTY, "unknown"),
+                ProcessHandle.current().pid(), root.toString(), runDir.toString(),
+                System.getProperty("java.version"), probe.probe().kernel(), builtins);
+    }
+
+    @Deactivate
+    void deactivate() {
+        vertx.cancelTimer(checkpointTimer);
+        vertx.cancelTimer(settleTimer);
+        for (MessageConsumer<?> consumer : consumers) {
+            consumer.unregister();
+        }
+        context.removeBundleListener(tracker);
+        Bundle system = context.getBundle(0);
+        String reason = system != null && system.getState() == Bundle.STOPPING ? "daemon shutdown"
+                : "engine bundle stopped";
+        try {
+            long uptime = java.time.Duration.between(startedAt, Instant.now()).toMillis();
+            await(log.append(codec.draft("engine", new EngineStopped(reason, uptime))).toCompletableFuture(),
+                    "record engine stop");
+        } catch (BerthException | RuntimeException e) {
+            LOG.log(Level.ERROR, "engine stop: " + describe(e));
+        }
+        writeCheckpoint();
+        try {
+            projections.stop();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "stop following the log: " + e.getMessage());
+        }
+        if (fatal != null) {
+            fatal.unregister();
+        }
+    }
+
+    private void writeCheckpoint() {
+        try {
+            projections.checkpoint();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "write checkpoint: " + e.getMessage());
+        }
+    }
+
+    private void info(Message<String> message) {
+        vertx.<JsonObject>executeBlocking(this::infoJson).onComplete(ar -> {
+            if (ar.succeeded()) {
+                message.reply(ar.result().encode());
+            } else {
+                message.fail(ErrorKind.INTERNAL.httpStatus(), "info: " + ar.cause().getMessage());
+            }
+        });
+    }
+
+    JsonObject infoJson() throws IOException {
+        HostFacts host = probe.probe();
+        JsonArray runtimes = new JsonArray();
+        for (HostFacts.Runtime runtime : host.runtimes()) {
+            runtimes.add(new JsonObject().put("name", runtime.name()).put("path", runtime.path())
+                    .put("version", runtime.version()).put("usable", runtime.usable())
+                    .put("reason", runtime.reason()));
+        }
+        LogHead head = log.head();
+        Path events = root.resolve("events");
+        long segments = 0;
+        long bytes = 0;
+        if (Files.isDirectory(events)) {
+            try (Stream<Path> files = Files.list(events)) {
+                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                    segments++;
+                    bytes += Files.size(file);
+                }
+            }
+        }
+        Bundle[] bundles = context.getBundles();
+        long active = Arrays.stream(bundles).filter(b -> b.getState() == Bundle.ACTIVE).count();
+        return new JsonObject()
+                .put("berthVersion", property(PluginProperties.VERSION_PROPERTY, "unknown"))
+                .put("kernel", host.kernel())
+                .put("os", host.os())
+                .put("cgroup", new JsonObject().put("mode", host.cgroups().mode())
+                        .put("unifiedMount", host.cgroups().unifiedMount())
+                        .put("unifiedControllers", new JsonArray(host.cgroups().unifiedControllers())))
+                .put("overlayfs", new JsonObject().put("supported", host.overlayfs()))
+                .put("selinux", new JsonObject().put("state", host.selinux()))
+                .put("userNamespaces", new JsonObject().put("supported", host.userNamespaces().supported())
+                        .put("max", host.userNamespaces().max()))
+                .put("runtimes", runtimes)
+                .put("root", root.toString())
+                .put("runDir", runDir.toString())
+                .put("api", "unix://" + runDir.resolve("berth.sock"))
+                .put("pid", ProcessHandle.current().pid())
+                .put("startedAt", startedAt.toString())
+                .put("eventLog", new JsonObject()
+                        .put("head", new JsonObject().put("sequence", head.sequence()).put("hash", head.hash().hex())
+                                .put("time", head.sequence() == 0 ? null
+                                        : Instant.ofEpochSecond(0, head.timeNanos()).toString()))
+                        .put("segments", segments).put("bytes", bytes)
+                        .put("projectionsAt", projections.applied())
+                        .put("start", projections.startReport()))
+                .put("bundles", new JsonObject().put("total", bundles.length).put("active", active));
+    }
+
+    private void plugins(Message<String> message) {
+        List<PluginProjection.Plugin> logged = projections.query(plugins::all);
+        JsonArray array = new JsonArray();
+        for (PluginProjection.Plugin plugin : logged) {
+            JsonObject entry = new JsonObject().put("id", plugin.id()).put("version", plugin.version())
+                    .put("kind", plugin.kind()).put("location", plugin.location())
+                    .put("sinceSequence", plugin.sinceSequence())
+                    .put("since", Instant.ofEpochSecond(0, plugin.sinceTimeNanos()).toString());
+            Bundle live = Arrays.stream(context.getBundles())
+                    .filter(b -> plugin.id().equals(b.getSymbolicName())).findFirst().orElse(null);
+            entry.put("bundleId", live == null ? null : live.getBundleId());
+            entry.put("state", live == null ? "uninstalled" : stateName(live.getState()));
+            array.add(entry);
+        }
+        message.reply(new JsonObject().put("plugins", array).encode());
+    }
+
+    static String stateName(int state) {
+        return switch (state) {
+            case Bundle.ACTIVE -> "active";
+            case Bundle.RESOLVED -> "resolved";
+            case Bundle.INSTALLED -> "installed";
+            case Bundle.STARTING -> "starting";
+            case Bundle.STOPPING -> "stopping";
+            default -> "uninstalled";
+        };
+    }
+
+    private void note(Message<String> message) {
+        String text;
+        String subject;
+        try {
+            JsonObject body = new JsonObject(message.body());
+            text = body.getString("message");
+            subject = body.getString("subject", "note");
+        } catch (RuntimeException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), "note: " + e.getMessage());
+            return;
+        }
+        try {
+            log.append(codec.draft(subject, new NoteAdded(text))).whenComplete((record, failure) -> {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    int status = cause instanceof BerthException b ? b.kind().httpStatus()
+                            : ErrorKind.INTERNAL.httpStatus();
+                    message.fail(status, "note: " + cause.getMessage());
+                } else {
+                    message.reply(receipt(record).encode());
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), "note: " + e.getMessage());
+        }
+    }
+
+    private static JsonObject receipt(EventRecord record) {
+        return new JsonObject().put("sequence", record.sequence()).put("hash", record.hash().hex());
+    }
+
+    private String property(String name, String fallback) {
+        String value = context.getProperty(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> future, String action) throws BerthException {
+        try {
+            return future.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof BerthException b) {
+                throw b;
+            }
+            throw new BerthException(ErrorKind.INTERNAL, action + ": " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": the event log did not acknowledge in 30 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": interrupted", e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.berth.engine.impl;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.berth.api.event.EventDraft;
+import dev.berth.api.event.EventRecord;
+import dev.berth.api.event.EventType;
+import dev.berth.api.events.EngineEvents;
+
+/**
+ * Turns event payload records into drafts for the log and stored payloads back into records, by the
+ * name and version declared in {@link EventType}. Thread-safe.
+ */
+public final class EventCodec {
+    private final ObjectMapper mapper = new ObjectMapper()
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    /** The draft that stores {@code payload} about {@code subject}. */
+    public EventDraft draft(String subject, Record payload) {
+        EventType type = EngineEvents.typeOf(payload.getClass());
+        try {
+            return new EventDraft(type.name(), type.version(), subject, mapper.writeValueAsString(payload));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("encode event " + type.name() + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Reads the payload of {@code record} as {@code payloadType}, which must declare the record's type. */
+    public <T extends Record> T payload(EventRecord record, Class<T> payloadType) {
+        EventType type = EngineEvents.typeOf(payloadType);
+        if (!type.name().equals(record.type()) || type.version() != record.version()) {
+            throw new IllegalArgumentException("event #" + record.sequence() + " is " + record.type() + " v"
+                    + record.version() + ", not " + type.name() + " v" + type.version());
+        }
+        try {
+            return mapper.readValue(record.payload(), payloadType);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("decode event #" + record.sequence() + " (" + record.type() + "): "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The mapper, for projections that snapshot themselves as JSON. */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+}

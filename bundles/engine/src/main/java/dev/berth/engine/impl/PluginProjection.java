@@ -1,0 +1,117 @@
+package dev.berth.engine.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.api.event.EventRecord;
+import dev.berth.api.events.PluginInstalled;
+import dev.berth.api.events.PluginStarted;
+import dev.berth.api.events.PluginStopped;
+import dev.berth.api.events.PluginUninstalled;
+import dev.berth.api.events.PluginUpdated;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The plugins the log says the engine has: id, version, kind, location and whether it is active, as of
+ * the last applied plugin event. Not thread-safe on its own; {@link Projections} serialises access.
+ */
+public final class PluginProjection implements Projection {
+
+    /** One plugin as the log knows it. Immutable. */
+    public record Plugin(String id, String version, String kind, String location, boolean active,
+            long sinceSequence, long sinceTimeNanos) {
+    }
+
+    private final EventCodec codec;
+    private final Map<String, Plugin> plugins = new TreeMap<>();
+
+    public PluginProjection(EventCodec codec) {
+        this.codec = codec;
+    }
+
+    @Override
+    public String name() {
+        return "plugins";
+    }
+
+    @Override
+    public void apply(EventRecord record) {
+        String id = record.subject();
+        Plugin known = plugins.get(id);
+        switch (record.type()) {
+            case "plugin.installed" -> {
+                PluginInstalled e = codec.payload(record, PluginInstalled.class);
+                plugins.put(id, new Plugin(id, e.version(), e.kind(), e.location(), false, record.sequence(),
+                        record.timeNanos()));
+            }
+            case "plugin.updated" -> {
+                PluginUpdated e = codec.payload(record, PluginUpdated.class);
+                if (known != null) {
+                    plugins.put(id, new Plugin(id, e.toVersion(), known.kind(), e.location(), known.active(),
+                            record.sequence(), record.timeNanos()));
+                }
+            }
+            case "plugin.started" -> {
+                codec.payload(record, PluginStarted.class);
+                if (known != null) {
+                    plugins.put(id, new Plugin(id, known.version(), known.kind(), known.location(), true,
+                            record.sequence(), record.timeNanos()));
+                }
+            }
+            case "plugin.stopped" -> {
+                codec.payload(record, PluginStopped.class);
+                if (known != null) {
+                    plugins.put(id, new Plugin(id, known.version(), known.kind(), known.location(), false,
+                            record.sequence(), record.timeNanos()));
+                }
+            }
+            case "plugin.uninstalled" -> {
+                codec.payload(record, PluginUninstalled.class);
+                plugins.remove(id);
+            }
+            default -> {
+                // not a plugin event
+            }
+        }
+    }
+
+    /** The plugin with this id, if the log says it is installed. */
+    public Optional<Plugin> get(String id) {
+        return Optional.ofNullable(plugins.get(id));
+    }
+
+    /** Every installed plugin, ordered by id. */
+    public List<Plugin> all() {
+        return new ArrayList<>(plugins.values());
+    }
+
+    @Override
+    public JsonNode snapshot() {
+        ArrayNode array = JsonNodeFactory.instance.arrayNode();
+        for (Plugin plugin : plugins.values()) {
+            array.add(codec.mapper().valueToTree(plugin));
+        }
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.set("plugins", array);
+        return node;
+    }
+
+    @Override
+    public void restore(JsonNode snapshot) {
+        plugins.clear();
+        for (JsonNode entry : snapshot.path("plugins")) {
+            Plugin plugin = codec.mapper().convertValue(entry, Plugin.class);
+            plugins.put(plugin.id(), plugin);
+        }
+    }
+
+    @Override
+    public void clear() {
+        plugins.clear();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.berth.eventlog.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.event.EnvelopeFormat;
+import dev.berth.api.event.EventCursor;
+import dev.berth.api.event.EventDraft;
+import dev.berth.api.event.EventLog;
+import dev.berth.api.event.EventRecord;
+import dev.berth.api.event.EventType;
+import dev.berth.api.event.LogHead;
+import dev.berth.api.events.EngineEvents;
+import dev.berth.api.events.LogRecovered;
+import dev.berth.api.plugin.PluginProperties;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Hashtable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * Offers the {@link SegmentedEventLog} in {@code <berth.root>/events} as the {@link EventLog} service.
+ * Thread-safe, as the log it delegates to.
+ *
+ * <p>When the log cannot be opened (damage, an unusable directory) the component registers a marker
+ * service whose {@link PluginProperties#FATAL} property carries the message, so the launcher stops the
+ * daemon with it, and then fails activation. When opening cut off a torn tail, the component records that
+ * as a {@code log.recovered} event before it offers the service.
+ */
+@Component(service = EventLog.class, immediate = true)
+public final class EventLogComponent implements EventLog {
+    /** The state root used when the framework property {@link PluginProperties#ROOT_PROPERTY} is unset. */
+    public static final String DEFAULT_ROOT = "/var/lib/berth";
+    /** The subject of the log's own events. */
+    static final String SUBJECT = "log";
+
+    private final SegmentedEventLog log;
+
+    /** Opens the log under the framework's state root; see the type description for failures. */
+    @Activate
+    public EventLogComponent(BundleContext context) {
+        String root = context.getProperty(PluginProperties.ROOT_PROPERTY);
+        Path dir = Path.of(root == null || root.isBlank() ? DEFAULT_ROOT : root).resolve("events");
+        SegmentedEventLog opened;
+        try {
+            opened = SegmentedEventLog.open(dir);
+        } catch (BerthException e) {
+            throw fatal(context, e.getMessage(), e);
+        }
+        try {
+            opened.recovery().ifPresent(r -> recordRecovery(opened, r));
+        } catch (CompletionException e) {
+            opened.close();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw fatal(context, "record recovery of event log " + dir + ": " + cause.getMessage(), cause);
+        }
+        this.log = opened;
+    }
+
+    @Deactivate
+    void deactivate() {
+        log.close();
+    }
+
+    @Override
+    public CompletionStage<EventRecord> append(EventDraft draft) {
+        return log.append(draft);
+    }
+
+    @Override
+    public LogHead head() {
+        return log.head();
+    }
+
+    @Override
+    public EventCursor read(long fromSequence) {
+        return log.read(fromSequence);
+    }
+
+    @Override
+    public long firstSequenceAtOrAfter(Instant time) {
+        return log.firstSequenceAtOrAfter(time);
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<EventRecord> listener) {
+        return log.subscribe(listener);
+    }
+
+    /** The {@code log.recovered} payload for {@code recovery}, shaped like {@link LogRecovered}. */
+    static String recoveredPayload(SegmentedEventLog.Recovery recovery) {
+        StringBuilder json = new StringBuilder(96).append("{\"segment\":");
+        EnvelopeFormat.quote(json, recovery.segment());
+        return json.append(",\"offset\":").append(recovery.offset())
+                .append(",\"bytesDropped\":").append(recovery.bytesDropped()).append('}').toString();
+    }
+
+    private static void recordRecovery(SegmentedEventLog log, SegmentedEventLog.Recovery recovery) {
+        EventType type = EngineEvents.typeOf(LogRecovered.class);
+        EventDraft draft = new EventDraft(type.name(), type.version(), SUBJECT, recoveredPayload(recovery));
+        log.append(draft).toCompletableFuture().join();
+    }
+
+    private static IllegalStateException fatal(BundleContext context, String message, Throwable cause) {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(PluginProperties.FATAL, message);
+        context.registerService(Object.class, new Object(), properties);
+        return new IllegalStateException(message, cause);
+    }
+}

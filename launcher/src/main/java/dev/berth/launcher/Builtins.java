@@ -1,0 +1,58 @@
+package dev.berth.launcher;
+
+import java.util.List;
+
+/**
+ * The one explicit list of built-in bundles: the symbolic names the daemon installs and starts from
+ * {@code <home>/bundles}, in this order. Anything else is a plugin and belongs in {@code plugins/}.
+ *
+ * <p>Order: the OSGi service APIs and Declarative Services first, then libraries, then Berth's own bundles
+ * from the API outwards, and FileInstall last, so that plugins are only picked up once the engine is up.
+ * {@code BuiltinsFolderTest} checks this list against the assembled distribution. Immutable.
+ */
+public final class Builtins {
+
+    /** The built-in bundle symbolic names in install and start order. */
+    public static final List<String> SYMBOLIC_NAMES = List.of(
+            // Framework services: DS needs the component, promise and function APIs at run time.
+            "org.osgi.util.function",
+            "org.osgi.util.promise",
+            "org.osgi.service.component",
+            "org.apache.felix.scr",
+            "org.apache.felix.configadmin",
+            // Libraries.
+            "com.fasterxml.jackson.core.jackson-annotations",
+            "com.fasterxml.jackson.core.jackson-core",
+            "com.fasterxml.jackson.core.jackson-databind",
+            "io.netty.common",
+            "io.netty.buffer",
+            "io.netty.resolver",
+            "io.netty.transport",
+            "io.netty.transport-native-unix-common",
+            "io.netty.codec-base",
+            "io.netty.codec-compression",
+            "io.netty.handler",
+            "io.netty.codec-dns",
+            "io.netty.codec-http",
+            "io.netty.codec-http2",
+            "io.netty.codec-socks",
+            "io.netty.handler-proxy",
+            "io.netty.resolver-dns",
+            "dev.berth.vertx",
+            // Berth's engine bundles.
+            "dev.berth.api",
+            "dev.berth.eventlog",
+            "dev.berth.bus",
+            "dev.berth.engine",
+            "dev.berth.apiserver",
+            // Hot deploy of plugins/, started once the engine is up.
+            "org.apache.felix.fileinstall");
+
+    private Builtins() {
+    }
+
+    /** The list as the comma-separated value of the {@code berth.builtins} framework property. */
+    public static String asProperty() {
+        return String.join(",", SYMBOLIC_NAMES);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.berth.launcher.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.launcher.Option;
+import dev.berth.launcher.OptionParser;
+import dev.berth.launcher.ParsedArguments;
+import dev.berth.launcher.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code berth events}: streams the event log from {@code GET /v1/events} (chunked NDJSON) and prints each
+ * event as soon as its line arrives. With {@code --follow} it keeps printing new events until interrupted.
+ */
+final class EventsCommand implements CliCommand {
+
+    private static final Option SINCE = Option.value("since", null, "T",
+            "events at or after T: RFC 3339 time or a duration ago (10m, 2h, 30s)");
+    private static final Option UNTIL = Option.value("until", null, "T", "events before T (same forms as --since)");
+    private static final Option FILTER = Option.repeated("filter", null, "K=V",
+            "only events with type=X or subject=Y; repeat to allow several");
+    private static final Option FOLLOW = Option.flag("follow", "f", "keep streaming new events (Ctrl-C stops)");
+    private static final List<Option> OPTIONS = List.of(SINCE, UNTIL, FILTER, FOLLOW, Formats.OPTION);
+
+    private static final String USAGE = """
+            Usage: berth events [--since T] [--until T] [--filter type=X]... [--filter subject=Y]... [-f] [--format json]
+
+            Show the audit event log, one event per line: time, #sequence, type, subject, payload.
+            With --format json each line is the event envelope as stored, including its chain hashes.
+
+            Options:
+            """ + OptionParser.describe(OPTIONS);
+
+    private final OptionParser parser = new OptionParser("berth events", USAGE, OPTIONS);
+
+    @Override
+    public String name() {
+        return "events";
+    }
+
+    @Override
+    public String summary() {
+        return "show the audit event log, optionally following it";
+    }
+
+    @Override
+    public OptionParser parser() {
+        return parser;
+    }
+
+    @Override
+    public int run(ParsedArguments args, CliContext context)
+            throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
+        if (!args.positionals().isEmpty()) {
+            throw new UsageException("berth events: unexpected argument '" + args.positionals().get(0) + "'", USAGE);
+        }
+        boolean json = Formats.json(args, "berth events", USAGE);
+        String target = target(args);
+        PrintStream out = context.out();
+        try (HttpResponse response = context.client().get(target)) {
+            String line;
+            while ((line = response.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                out.println(json ? line : format(line, context));
+                out.flush();
+                if (out.checkError()) {
+                    break;   // The reader went away (berth events -f | head): stop following.
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The request target for the parsed options, e.g. {@code /v1/events?since=10m&type=a&follow=true}. */
+    static String target(ParsedArguments args) throws UsageException {
+        StringBuilder query = new StringBuilder();
+        args.value("since").ifPresent(value -> append(query, "since", value));
+        args.value("until").ifPresent(value -> append(query, "until", value));
+        for (String filter : args.values("filter")) {
+            int eq = filter.indexOf('=');
+            String key = eq < 0 ? "" : filter.substring(0, eq);
+            String value = eq < 0 ? "" : filter.substring(eq + 1);
+            if (!(key.equals("type") || key.equals("subject")) || value.isEmpty()) {
+                throw new UsageException("berth events: bad --filter '" + filter
+                        + "': expected type=X or subject=Y", USAGE);
+            }
+            append(query, key, value);
+        }
+        if (args.has("follow")) {
+            append(query, "follow", "true");
+        }
+        return query.length() == 0 ? "/v1/events" : "/v1/events?" + query;
+    }
+
+    private static void append(StringBuilder query, String key, String value) {
+        if (query.length() > 0) {
+            query.append('&');
+        }
+        query.append(key).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+
+    /** One event envelope as {@code time #sequence type subject payload}; a line that is not JSON is kept as is. */
+    static String format(String line, CliContext context) {
+        JsonNode event;
+        try {
+            event = context.json().readTree(line);
+        } catch (JsonProcessingException e) {
+            return line;
+        }
+        if (event == null || !event.isObject()) {
+            return line;
+        }
+        StringBuilder text = new StringBuilder();
+        JsonNode time = event.path("time");
+        if (time.isTextual()) {
+            text.append(time.asText());
+        } else if (event.path("timeNanos").canConvertToLong()) {
+            text.append(Instant.ofEpochSecond(0, event.path("timeNanos").asLong()));
+        } else {
+            text.append('-');
+        }
+        text.append(" #").append(event.path("sequence").asText("?"));
+        text.append(' ').append(event.path("type").asText("?"));
+        text.append(' ').append(event.path("subject").asText("-"));
+        JsonNode payload = event.path("payload");
+        if (!payload.isMissingNode() && !payload.isNull()) {
+            text.append(' ').append(payload.toString());
+        }
+        return text.toString();
+    }
+}

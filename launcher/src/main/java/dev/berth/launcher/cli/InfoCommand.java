@@ -1,0 +1,173 @@
+package dev.berth.launcher.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.launcher.OptionParser;
+import dev.berth.launcher.ParsedArguments;
+import dev.berth.launcher.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code berth info}: system-wide information from {@code GET /v1/info}, printed in sections like
+ * {@code docker info}. Fields it does not know are ignored, missing ones shown as {@code unknown}.
+ */
+final class InfoCommand implements CliCommand {
+
+    private static final String USAGE = """
+            Usage: berth info [--format json]
+
+            Show system-wide information: the daemon, its event log, kernel and cgroups, security
+            features and the container runtimes it found.
+
+            Options:
+            """ + OptionParser.describe(List.of(Formats.OPTION));
+
+    private final OptionParser parser = new OptionParser("berth info", USAGE, List.of(Formats.OPTION));
+
+    @Override
+    public String name() {
+        return "info";
+    }
+
+    @Override
+    public String summary() {
+        return "show system-wide information";
+    }
+
+    @Override
+    public OptionParser parser() {
+        return parser;
+    }
+
+    @Override
+    public int run(ParsedArguments args, CliContext context)
+            throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
+        if (!args.positionals().isEmpty()) {
+            throw new UsageException("berth info: unexpected argument '" + args.positionals().get(0) + "'", USAGE);
+        }
+        if (Formats.json(args, "berth info", USAGE)) {
+            try (HttpResponse response = context.client().get("/v1/info")) {
+                RawJson.print(response.readBody(), context.out());
+            }
+            return 0;
+        }
+        print(context.client().getJson("/v1/info"), context.out());
+        return 0;
+    }
+
+    /** Prints the info object in sections. */
+    static void print(JsonNode info, PrintStream out) {
+        JsonNode bundles = info.path("bundles");
+        new KeyValueSection("Server")
+                .add("Version", text(info, "berthVersion"))
+                .add("API", text(info, "api"))
+                .add("PID", text(info, "pid"))
+                .add("Started at", text(info, "startedAt"))
+                .add("Root dir", text(info, "root"))
+                .add("Run dir", text(info, "runDir"))
+                .add("Bundles", bundles.isObject()
+                        ? text(bundles, "total") + " (" + text(bundles, "active") + " active)" : "unknown")
+                .print(out);
+        out.println();
+
+        JsonNode log = info.path("eventLog");
+        JsonNode head = log.path("head");
+        String headText;
+        if (head.isObject() && head.has("sequence")) {
+            headText = "#" + text(head, "sequence") + " " + text(head, "hash") + " at " + text(head, "time");
+        } else if (log.isObject()) {
+            headText = "empty log";
+        } else {
+            headText = "unknown";
+        }
+        new KeyValueSection("Event log")
+                .add("Chain head", headText)
+                .add("Segments", text(log, "segments"))
+                .add("Size", log.path("bytes").canConvertToLong() ? bytes(log.path("bytes").asLong()) : "unknown")
+                .print(out);
+        out.println();
+
+        JsonNode cgroup = info.path("cgroup");
+        KeyValueSection kernel = new KeyValueSection("Kernel and cgroups")
+                .add("Operating system", text(info, "os"))
+                .add("Kernel", text(info, "kernel"))
+                .add("Cgroup mode", text(cgroup, "mode"));
+        if (cgroup.hasNonNull("unifiedMount")) {
+            kernel.add("Cgroup v2 mount", text(cgroup, "unifiedMount"));
+        }
+        if (cgroup.path("unifiedControllers").isArray()) {
+            kernel.add("Cgroup v2 controllers", join(cgroup.path("unifiedControllers")));
+        }
+        kernel.add("Overlayfs", yesNo(info.path("overlayfs").path("supported"), "supported", "not supported"))
+                .print(out);
+        out.println();
+
+        JsonNode userns = info.path("userNamespaces");
+        String usernsText = yesNo(userns.path("supported"), "supported", "not supported");
+        if (userns.path("max").canConvertToLong()) {
+            usernsText += " (max " + userns.path("max").asLong() + ")";
+        }
+        new KeyValueSection("Security")
+                .add("SELinux", text(info.path("selinux"), "state"))
+                .add("User namespaces", usernsText)
+                .print(out);
+        out.println();
+
+        out.println("Runtimes:");
+        JsonNode runtimes = info.path("runtimes");
+        if (!runtimes.isArray() || runtimes.isEmpty()) {
+            out.println(" none found");
+            return;
+        }
+        TextTable table = new TextTable(" NAME", "VERSION", "PATH", "USABLE");
+        for (JsonNode runtime : runtimes) {
+            String usable;
+            JsonNode flag = runtime.path("usable");
+            if (flag.isBoolean() && flag.asBoolean()) {
+                usable = "yes";
+            } else if (flag.isBoolean()) {
+                usable = "no" + (runtime.hasNonNull("reason") ? ": " + runtime.path("reason").asText() : "");
+            } else {
+                usable = "unknown";
+            }
+            table.add(" " + text(runtime, "name"), text(runtime, "version"), text(runtime, "path"), usable);
+        }
+        table.print(out);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return "unknown";
+        }
+        return value.isValueNode() ? value.asText() : value.toString();
+    }
+
+    private static String yesNo(JsonNode flag, String yes, String no) {
+        return flag.isBoolean() ? (flag.asBoolean() ? yes : no) : "unknown";
+    }
+
+    private static String join(JsonNode array) {
+        List<String> items = new ArrayList<>();
+        array.forEach(item -> items.add(item.asText()));
+        return items.isEmpty() ? "none" : String.join(", ", items);
+    }
+
+    /** {@code 1536} as {@code 1.5 KiB (1536 bytes)}. */
+    static String bytes(long count) {
+        if (count < 1024) {
+            return count + " bytes";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = count;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s (%d bytes)", value, units[unit], count);
+    }
+}

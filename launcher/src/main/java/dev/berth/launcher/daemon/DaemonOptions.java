@@ -1,0 +1,126 @@
+package dev.berth.launcher.daemon;
+
+import dev.berth.launcher.Option;
+import dev.berth.launcher.OptionParser;
+import dev.berth.launcher.ParsedArguments;
+import dev.berth.launcher.UsageException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The options of {@code berth daemon}, parsed and with defaults applied. This class loads no Felix class, so
+ * the CLI can show its usage. Immutable.
+ *
+ * @param root         the state root, default {@code /var/lib/berth}
+ * @param run          the run folder for socket, pid file and framework cache, default {@code /run/berth}
+ * @param plugins      the folder FileInstall watches, default {@code <home>/plugins}
+ * @param tcp          {@code host:port} for an additional TCP API listener, if any
+ * @param readyTimeout how long to wait for the API server to report ready
+ */
+public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> tcp, Duration readyTimeout) {
+
+    /** Default state root. */
+    public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
+    /** Default run folder. */
+    public static final Path DEFAULT_RUN = Path.of("/run/berth");
+    /** Default readiness timeout. */
+    public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final Option ROOT = Option.value("root", null, "DIR", "state root (default /var/lib/berth)");
+    private static final Option RUN = Option.value("run", null, "DIR",
+            "run folder: API socket, pid file, framework cache (default /run/berth)");
+    private static final Option PLUGINS = Option.value("plugins", null, "DIR",
+            "folder watched for plugin bundles (default <home>/plugins)");
+    private static final Option TCP = Option.value("tcp", null, "HOST:PORT",
+            "also serve the API on TCP (default: Unix socket only)");
+    private static final Option READY_TIMEOUT = Option.value("ready-timeout", null, "SECONDS",
+            "how long to wait for the engine to come up (default 60)");
+    private static final List<Option> OPTIONS = List.of(ROOT, RUN, PLUGINS, TCP, READY_TIMEOUT);
+
+    /** The usage text of {@code berth daemon}. */
+    public static final String USAGE = """
+            Usage: berth daemon [--root DIR] [--run DIR] [--plugins DIR] [--tcp HOST:PORT]
+
+            Run the Berth daemon in the foreground: Felix with the built-in bundles, the event log under the
+            state root, and the HTTP API on <run>/berth.sock. Needs root. Prints one line
+            "berth daemon ready: ..." on stdout once the API answers; SIGTERM or Ctrl-C stops it.
+            Bundles copied into the plugins folder are installed and started, replaced ones updated,
+            removed ones uninstalled, without a restart.
+
+            Options:
+            """ + OptionParser.describe(OPTIONS);
+
+    /** Checks the values. */
+    public DaemonOptions {
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(plugins, "plugins");
+        Objects.requireNonNull(tcp, "tcp");
+        Objects.requireNonNull(readyTimeout, "readyTimeout");
+    }
+
+    /** A parser for the daemon's options. */
+    public static OptionParser parser() {
+        return new OptionParser("berth daemon", USAGE, OPTIONS);
+    }
+
+    /** Builds the options from parsed arguments, resolving relative folders against the working directory. */
+    public static DaemonOptions of(ParsedArguments args, Path home) throws UsageException {
+        if (!args.positionals().isEmpty()) {
+            throw new UsageException("berth daemon: unexpected argument '" + args.positionals().get(0) + "'", USAGE);
+        }
+        Path root = folder(args, "root", DEFAULT_ROOT);
+        Path run = folder(args, "run", DEFAULT_RUN);
+        Path plugins = folder(args, "plugins", home.resolve("plugins"));
+        Optional<String> tcp = args.value("tcp");
+        if (tcp.isPresent()) {
+            checkHostPort(tcp.get());
+        }
+        Duration timeout = DEFAULT_READY_TIMEOUT;
+        if (args.value("ready-timeout").isPresent()) {
+            String text = args.value("ready-timeout").get();
+            try {
+                long seconds = Long.parseLong(text);
+                if (seconds < 1) {
+                    throw new NumberFormatException();
+                }
+                timeout = Duration.ofSeconds(seconds);
+            } catch (NumberFormatException e) {
+                throw new UsageException("berth daemon: --ready-timeout needs a positive number of seconds, got '"
+                        + text + "'", USAGE);
+            }
+        }
+        return new DaemonOptions(root, run, plugins, tcp, timeout);
+    }
+
+    private static Path folder(ParsedArguments args, String name, Path fallback) throws UsageException {
+        Optional<String> value = args.value(name);
+        if (value.isEmpty()) {
+            return fallback.toAbsolutePath().normalize();
+        }
+        if (value.get().isBlank()) {
+            throw new UsageException("berth daemon: --" + name + " needs a folder", USAGE);
+        }
+        return Path.of(value.get()).toAbsolutePath().normalize();
+    }
+
+    private static void checkHostPort(String text) throws UsageException {
+        int colon = text.lastIndexOf(':');
+        String host = colon <= 0 ? "" : text.substring(0, colon);
+        String port = colon < 0 ? "" : text.substring(colon + 1);
+        boolean valid = !host.isEmpty();
+        try {
+            int number = Integer.parseInt(port);
+            valid &= number >= 0 && number <= 65535;
+        } catch (NumberFormatException e) {
+            valid = false;
+        }
+        if (!valid) {
+            throw new UsageException("berth daemon: --tcp needs HOST:PORT with a port from 0 to 65535, got '"
+                    + text + "'", USAGE);
+        }
+    }
+}

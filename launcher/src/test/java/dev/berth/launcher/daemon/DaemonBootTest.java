@@ -1,0 +1,179 @@
+package dev.berth.launcher.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.launcher.daemon.testbundles.FatalActivator;
+import dev.berth.launcher.daemon.testbundles.LateFatalActivator;
+import dev.berth.launcher.daemon.testbundles.ReadyActivator;
+import dev.berth.launcher.daemon.testbundles.SelfStoppingActivator;
+import dev.berth.launcher.daemon.testbundles.ThrowingActivator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Boots a real Felix through {@link Daemon#run()} with small test bundles in place of the built-ins, to check
+ * readiness, fatal services, start failures, the timeout report and a requested stop.
+ */
+class DaemonBootTest {
+
+    private static final String ACTIVATOR_IMPORTS = "org.osgi.framework";
+
+    @TempDir
+    Path temp;
+
+    private Path home;
+    private Path bundles;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void createHome() throws Exception {
+        home = Files.createDirectory(temp.resolve("home"));
+        bundles = Files.createDirectory(home.resolve("bundles"));
+    }
+
+    private Path root() {
+        return temp.resolve("root");
+    }
+
+    private Path run() {
+        return temp.resolve("run");
+    }
+
+    private Daemon daemon(Duration readyTimeout, String... builtins) {
+        DaemonOptions options = new DaemonOptions(root(), run(), home.resolve("plugins"), Optional.empty(),
+                readyTimeout);
+        return new Daemon(options, home, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), () -> 0, List.of(builtins));
+    }
+
+    private void activatorBundle(String symbolicName, Class<?> activator) throws Exception {
+        TestJars.bundle(bundles, symbolicName + ".jar", symbolicName,
+                Map.of("Bundle-Activator", activator.getName(), "Import-Package", ACTIVATOR_IMPORTS), activator);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private List<String> errLines() {
+        return err.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    private String lastErrLine() {
+        List<String> lines = errLines();
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+
+    @Test
+    void printsOneReadyLineAndStopsCleanlyOnRequest() throws Exception {
+        TestJars.bundle(bundles, "plain.jar", "test.plain", Map.of());
+        activatorBundle("test.ready", ReadyActivator.class);
+        Daemon daemon = daemon(Duration.ofSeconds(20), "test.plain", "test.ready");
+
+        CompletableFuture<Integer> running = CompletableFuture.supplyAsync(daemon::run);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!out().contains("\n") && System.nanoTime() < deadline && !running.isDone()) {
+            Thread.sleep(20);
+        }
+
+        assertEquals("berth daemon ready: API at unix:///test/berth.sock, state root " + root() + "\n", out(),
+                String.join("\n", errLines()));
+        assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(run().resolve("berth.pid")));
+        assertEquals(0, daemon.requestStopAndAwait());
+        assertEquals(0, running.get(5, TimeUnit.SECONDS));
+        assertFalse(Files.exists(run().resolve("berth.pid")), "pid file removed");
+        assertEquals("berth daemon: stopping", lastErrLine());
+        try (DaemonLock lock = DaemonLock.acquire(root(), Files.createDirectory(temp.resolve("run-next")), 1)) {
+            assertTrue(Files.exists(lock.pidFile()), "the state root is free again");
+        }
+    }
+
+    @Test
+    void fatalServiceBeforeReadyStopsWithItsMessage() throws Exception {
+        activatorBundle("test.fatal", FatalActivator.class);
+
+        int code = daemon(Duration.ofSeconds(20), "test.fatal").run();
+
+        assertEquals(1, code);
+        assertEquals("berth daemon: event log corrupted at #12", lastErrLine());
+        assertEquals("", out(), "no ready line");
+        assertFalse(Files.exists(run().resolve("berth.pid")));
+    }
+
+    @Test
+    void fatalServiceAfterReadyStopsWithItsMessage() throws Exception {
+        activatorBundle("test.latefatal", LateFatalActivator.class);
+
+        int code = CompletableFuture.supplyAsync(daemon(Duration.ofSeconds(20), "test.latefatal")::run)
+                .get(30, TimeUnit.SECONDS);
+
+        assertEquals(1, code);
+        assertEquals("berth daemon ready: API at unix:///test/late.sock, state root " + root() + "\n", out());
+        assertEquals("berth daemon: disk full: cannot append to the event log", lastErrLine());
+    }
+
+    @Test
+    void failingActivatorNamesTheBundleAndTheCause() throws Exception {
+        activatorBundle("test.throwing", ThrowingActivator.class);
+
+        int code = daemon(Duration.ofSeconds(20), "test.throwing").run();
+
+        assertEquals(1, code);
+        String line = lastErrLine();
+        assertTrue(line.startsWith("berth daemon: built-in bundle test.throwing 1.2.3 (bundles/test.throwing.jar) "
+                + "failed to start: "), line);
+        assertTrue(line.endsWith("java.lang.IllegalStateException: cannot open the event log"), line);
+        assertEquals("", out());
+    }
+
+    @Test
+    void unresolvableBundleNamesTheMissingRequirement() throws Exception {
+        TestJars.bundle(bundles, "needs.jar", "test.needs", Map.of("Import-Package", "com.example.missing"));
+
+        int code = daemon(Duration.ofSeconds(20), "test.needs").run();
+
+        assertEquals(1, code);
+        String line = lastErrLine();
+        assertTrue(line.startsWith("berth daemon: built-in bundle test.needs 1.2.3 (bundles/needs.jar) failed to start: "),
+                line);
+        assertTrue(line.contains("missing requirement") && line.contains("osgi.wiring.package=com.example.missing"),
+                line);
+    }
+
+    @Test
+    void timeoutWithEverythingActiveSaysNoApiServerReported() throws Exception {
+        TestJars.bundle(bundles, "plain.jar", "test.plain", Map.of());
+
+        int code = daemon(Duration.ofSeconds(1), "test.plain").run();
+
+        assertEquals(1, code);
+        assertTrue(lastErrLine().startsWith("berth daemon: not ready after 1 s: all built-ins are active but no "
+                + "service has registered berth.api.ready"), lastErrLine());
+    }
+
+    @Test
+    void timeoutListsTheBuiltinsThatAreNotActive() throws Exception {
+        TestJars.bundle(bundles, "plain.jar", "test.plain", Map.of());
+        activatorBundle("test.selfstop", SelfStoppingActivator.class);
+
+        int code = daemon(Duration.ofSeconds(1), "test.plain", "test.selfstop").run();
+
+        assertEquals(1, code);
+        assertEquals("berth daemon: not ready after 1 s: built-ins not active: test.selfstop (RESOLVED)", lastErrLine());
+    }
+}
