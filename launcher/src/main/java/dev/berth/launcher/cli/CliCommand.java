@@ -1,27 +1,80 @@
 package dev.berth.launcher.cli;
 
+import dev.berth.launcher.Option;
 import dev.berth.launcher.OptionParser;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
+import java.util.List;
 
-/** One client command of {@code berth}: its name, help and what it does with the daemon. */
-interface CliCommand {
+/**
+ * One client command of {@code berth}: its name, help and what it does with the daemon. Subclasses give
+ * the synopsis, description and options once; the usage text and parser are derived from them.
+ * Immutable and thread-safe.
+ */
+abstract class CliCommand {
+    private final String name;
+    private final String summary;
+    private final String usage;
+    private final OptionParser parser;
+
+    /**
+     * @param name        the command word, e.g. {@code events}
+     * @param synopsis    what follows {@code berth name} in the usage line
+     * @param summary     one line for the command list of {@code berth --help}
+     * @param description the paragraph under the usage line
+     * @param options     the command's options
+     */
+    CliCommand(String name, String synopsis, String summary, String description, List<Option> options) {
+        this.name = name;
+        this.summary = summary;
+        this.usage = "Usage: berth " + name + (synopsis.isEmpty() ? "" : " " + synopsis) + "\n\n" + description
+                + "\n\nOptions:\n" + OptionParser.describe(options);
+        this.parser = new OptionParser("berth " + name, usage, options);
+    }
 
     /** The command word, e.g. {@code events}. */
-    String name();
+    final String name() {
+        return name;
+    }
 
     /** One line for the command list of {@code berth --help}. */
-    String summary();
+    final String summary() {
+        return summary;
+    }
+
+    /** The usage text shown by {@code berth name --help} and after usage errors. */
+    final String usage() {
+        return usage;
+    }
 
     /** The parser of the command's options, which also carries its usage text. */
-    OptionParser parser();
+    final OptionParser parser() {
+        return parser;
+    }
+
+    /** A usage error of this command: {@code berth name: message}, followed by the usage. */
+    final UsageException usageError(String message) {
+        return new UsageException("berth " + name + ": " + message, usage);
+    }
+
+    /** Fails with a usage error when the command was given positional arguments it does not take. */
+    final void noArguments(ParsedArguments args) throws UsageException {
+        if (!args.positionals().isEmpty()) {
+            throw usageError("unexpected argument '" + args.positionals().get(0) + "'");
+        }
+    }
+
+    /** Whether {@code --format json} was given; any other format is a usage error. */
+    final boolean json(ParsedArguments args) throws UsageException {
+        return Formats.json(args, "berth " + name, usage);
+    }
 
     /**
      * Runs the command with parsed arguments.
      *
      * @return the exit code
      */
-    int run(ParsedArguments args, CliContext context)
+    abstract int run(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException;
 }

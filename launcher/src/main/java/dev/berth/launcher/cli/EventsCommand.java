@@ -2,8 +2,8 @@ package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.launcher.ExitCodes;
 import dev.berth.launcher.Option;
-import dev.berth.launcher.OptionParser;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.List;
  * {@code berth events}: streams the event log from {@code GET /v1/events} (chunked NDJSON) and prints each
  * event as soon as its line arrives. With {@code --follow} it keeps printing new events until interrupted.
  */
-final class EventsCommand implements CliCommand {
+final class EventsCommand extends CliCommand {
 
     private static final Option SINCE = Option.value("since", null, "T",
             "events at or after T: RFC 3339 time or a duration ago (10m, 2h, 30s)");
@@ -27,46 +27,34 @@ final class EventsCommand implements CliCommand {
     private static final Option FOLLOW = Option.flag("follow", "f", "keep streaming new events (Ctrl-C stops)");
     private static final List<Option> OPTIONS = List.of(SINCE, UNTIL, FILTER, FOLLOW, Formats.OPTION);
 
-    private static final String USAGE = """
-            Usage: berth events [--since T] [--until T] [--filter type=X]... [--filter subject=Y]... [-f] [--format json]
-
-            Show the audit event log, one event per line: time, #sequence, type, subject, payload.
-            With --format json each line is the event envelope as stored, including its chain hashes.
-
-            Options:
-            """ + OptionParser.describe(OPTIONS);
-
-    private final OptionParser parser = new OptionParser("berth events", USAGE, OPTIONS);
-
-    @Override
-    public String name() {
-        return "events";
+    EventsCommand() {
+        super("events", "[--since T] [--until T] [--filter type=X]... [--filter subject=Y]... [-f] [--format json]",
+                "show the audit event log, optionally following it",
+                """
+                Show the audit event log, one event per line: time, #sequence, type, subject, payload.
+                With --format json each line is the event envelope as stored, including its chain hashes.""",
+                OPTIONS);
     }
 
     @Override
-    public String summary() {
-        return "show the audit event log, optionally following it";
-    }
-
-    @Override
-    public OptionParser parser() {
-        return parser;
-    }
-
-    @Override
-    public int run(ParsedArguments args, CliContext context)
+    int run(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
-        if (!args.positionals().isEmpty()) {
-            throw new UsageException("berth events: unexpected argument '" + args.positionals().get(0) + "'", USAGE);
-        }
-        boolean json = Formats.json(args, "berth events", USAGE);
-        String target = target(args);
+        noArguments(args);
+        boolean json = json(args);
+        String target = target(args, this);
         PrintStream out = context.out();
         try (HttpResponse response = context.client().get(target)) {
             String line;
             while ((line = response.readLine()) != null) {
                 if (line.isBlank()) {
                     continue;
+                }
+                String failure = streamError(line, context);
+                if (failure != null) {
+                    // The daemon ends a stream it cannot continue with one {"error": ...} line.
+                    out.flush();
+                    context.err().println("berth events: " + failure);
+                    return ExitCodes.ERROR;
                 }
                 out.println(json ? line : format(line, context));
                 out.flush();
@@ -79,7 +67,7 @@ final class EventsCommand implements CliCommand {
     }
 
     /** The request target for the parsed options, e.g. {@code /v1/events?since=10m&type=a&follow=true}. */
-    static String target(ParsedArguments args) throws UsageException {
+    static String target(ParsedArguments args, CliCommand command) throws UsageException {
         StringBuilder query = new StringBuilder();
         args.value("since").ifPresent(value -> append(query, "since", value));
         args.value("until").ifPresent(value -> append(query, "until", value));
@@ -88,8 +76,7 @@ final class EventsCommand implements CliCommand {
             String key = eq < 0 ? "" : filter.substring(0, eq);
             String value = eq < 0 ? "" : filter.substring(eq + 1);
             if (!(key.equals("type") || key.equals("subject")) || value.isEmpty()) {
-                throw new UsageException("berth events: bad --filter '" + filter
-                        + "': expected type=X or subject=Y", USAGE);
+                throw command.usageError("bad --filter '" + filter + "': expected type=X or subject=Y");
             }
             append(query, key, value);
         }
@@ -104,6 +91,19 @@ final class EventsCommand implements CliCommand {
             query.append('&');
         }
         query.append(key).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+
+    /** The message of an {@code {"error": ...}} line that ends a stream, or null for an event line. */
+    static String streamError(String line, CliContext context) {
+        if (!line.startsWith("{\"error\"")) {
+            return null;
+        }
+        try {
+            JsonNode node = context.json().readTree(line);
+            return node.path("sequence").isMissingNode() ? node.path("error").asText() : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
 
     /** One event envelope as {@code time #sequence type subject payload}; a line that is not JSON is kept as is. */

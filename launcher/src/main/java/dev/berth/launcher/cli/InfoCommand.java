@@ -14,48 +14,17 @@ import java.util.Locale;
  * {@code berth info}: system-wide information from {@code GET /v1/info}, printed in sections like
  * {@code docker info}. Fields it does not know are ignored, missing ones shown as {@code unknown}.
  */
-final class InfoCommand implements CliCommand {
+final class InfoCommand extends JsonQueryCommand {
 
-    private static final String USAGE = """
-            Usage: berth info [--format json]
-
-            Show system-wide information: the daemon, its event log, kernel and cgroups, security
-            features and the container runtimes it found.
-
-            Options:
-            """ + OptionParser.describe(List.of(Formats.OPTION));
-
-    private final OptionParser parser = new OptionParser("berth info", USAGE, List.of(Formats.OPTION));
-
-    @Override
-    public String name() {
-        return "info";
+    InfoCommand() {
+        super("info", "show system-wide information",
+                "Show system-wide information: the daemon, its event log, kernel and cgroups, security\n"
+                        + "features and the container runtimes it found.", "/v1/info");
     }
 
     @Override
-    public String summary() {
-        return "show system-wide information";
-    }
-
-    @Override
-    public OptionParser parser() {
-        return parser;
-    }
-
-    @Override
-    public int run(ParsedArguments args, CliContext context)
-            throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
-        if (!args.positionals().isEmpty()) {
-            throw new UsageException("berth info: unexpected argument '" + args.positionals().get(0) + "'", USAGE);
-        }
-        if (Formats.json(args, "berth info", USAGE)) {
-            try (HttpResponse response = context.client().get("/v1/info")) {
-                RawJson.print(response.readBody(), context.out());
-            }
-            return 0;
-        }
-        print(context.client().getJson("/v1/info"), context.out());
-        return 0;
+    void render(JsonNode info, PrintStream out) {
+        print(info, out);
     }
 
     /** Prints the info object in sections. */
@@ -139,11 +108,7 @@ final class InfoCommand implements CliCommand {
     }
 
     private static String text(JsonNode node, String field) {
-        JsonNode value = node.path(field);
-        if (value.isMissingNode() || value.isNull()) {
-            return "unknown";
-        }
-        return value.isValueNode() ? value.asText() : value.toString();
+        return JsonText.of(node, field);
     }
 
     private static String yesNo(JsonNode flag, String yes, String no) {

@@ -3,7 +3,6 @@ package dev.berth.launcher.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.launcher.Option;
-import dev.berth.launcher.OptionParser;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
@@ -13,56 +12,36 @@ import java.util.List;
  * {@code berth note MESSAGE}: appends an operator note to the event log with {@code POST /v1/notes} and prints
  * the sequence number the daemon acknowledged (the note is durable once that number is printed).
  */
-final class NoteCommand implements CliCommand {
+final class NoteCommand extends CliCommand {
 
     private static final Option SUBJECT = Option.value("subject", "s", "S", "subject of the note event (default: note)");
 
-    private static final String USAGE = """
-            Usage: berth note [--subject S] MESSAGE
-
-            Append an operator note to the audit event log and print its sequence number.
-
-            Options:
-            """ + OptionParser.describe(List.of(SUBJECT));
-
-    private final OptionParser parser = new OptionParser("berth note", USAGE, List.of(SUBJECT));
-
-    @Override
-    public String name() {
-        return "note";
+    NoteCommand() {
+        super("note", "[--subject S] MESSAGE", "append an operator note to the event log",
+                "Append an operator note to the audit event log and print its sequence number.", List.of(SUBJECT));
     }
 
     @Override
-    public String summary() {
-        return "append an operator note to the event log";
-    }
-
-    @Override
-    public OptionParser parser() {
-        return parser;
-    }
-
-    @Override
-    public int run(ParsedArguments args, CliContext context)
+    int run(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
         List<String> positionals = args.positionals();
         if (positionals.isEmpty()) {
-            throw new UsageException("berth note: missing MESSAGE", USAGE);
+            throw usageError("missing MESSAGE");
         }
         if (positionals.size() > 1) {
-            throw new UsageException("berth note: expected one MESSAGE, got " + positionals.size()
-                    + " arguments (quote a message with spaces)", USAGE);
+            throw usageError("expected one MESSAGE, got " + positionals.size()
+                    + " arguments (quote a message with spaces)");
         }
         String message = positionals.get(0);
         if (message.isBlank()) {
-            throw new UsageException("berth note: MESSAGE must not be empty", USAGE);
+            throw usageError("MESSAGE must not be empty");
         }
         ObjectNode body = context.json().createObjectNode();
         body.put("message", message);
         if (args.value("subject").isPresent()) {
             String subject = args.value("subject").get();
             if (subject.isBlank()) {
-                throw new UsageException("berth note: --subject must not be empty", USAGE);
+                throw usageError("--subject must not be empty");
             }
             body.put("subject", subject);
         }

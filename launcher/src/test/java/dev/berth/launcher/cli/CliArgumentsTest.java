@@ -136,12 +136,12 @@ class CliArgumentsTest {
 
         assertEquals(List.of("type=container.started", "type=container.exited", "subject=c1"), args.values("filter"));
         assertEquals("/v1/events?since=30s&until=2h&type=container.started&type=container.exited&subject=c1"
-                + "&follow=true", EventsCommand.target(args));
+                + "&follow=true", EventsCommand.target(args, new EventsCommand()));
     }
 
     @Test
     void eventsWithoutOptionsAsksForTheWholeHistory() throws Exception {
-        assertEquals("/v1/events", EventsCommand.target(new EventsCommand().parser().parse(List.of())));
+        assertEquals("/v1/events", EventsCommand.target(new EventsCommand().parser().parse(List.of()), new EventsCommand()));
     }
 
     @Test

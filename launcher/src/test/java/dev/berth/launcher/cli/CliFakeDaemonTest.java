@@ -103,6 +103,22 @@ class CliFakeDaemonTest {
     }
 
     @Test
+    void anErrorLineEndingTheStreamIsReportedAndExitsOne() throws Exception {
+        try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> {
+            stream.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            FakeDaemon.chunk(stream, EVENT_1 + "\n{\"error\":\"events: event log corrupted at offset 9\"}\n");
+            FakeDaemon.chunk(stream, "");
+        })) {
+            int code = berth("-H", daemon.uri(), "events");
+
+            assertEquals(1, code, out.text());
+            assertTrue(out.text().contains("#1 engine.started"), out.text());
+            assertEquals("berth events: events: event log corrupted at offset 9\n", err.text());
+        }
+    }
+
+    @Test
     void errorAnswerPrintsTheDaemonsMessageAndExitsOne() throws Exception {
         try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> FakeDaemon.respond(stream, 503,
                 "Service Unavailable", "application/json",

@@ -10,8 +10,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * Thread-safe: any number of threads may append and read at once.
  *
  * <p>An append is acknowledged (its stage completes) only after the record is on disk and fsynced;
- * concurrent appends share one fsync (group commit). Listeners see each record once, in sequence order,
- * only after it is durable.
+ * concurrent appends share one fsync (group commit). Appends from one thread get sequences in the order
+ * that thread submitted them. Listeners see each record once, in sequence order, only after it is
+ * durable, and before its append is acknowledged: once an append's stage completes, every listener
+ * registered before it has seen the record. {@code EventLogContract} (the API's test-jar) checks all of
+ * this for any implementation.
  */
 @ProviderType
 public interface EventLog {
