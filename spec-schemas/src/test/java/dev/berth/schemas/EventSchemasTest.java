@@ -50,6 +50,12 @@ class EventSchemasTest {
                 String expected = jsonType(component.getType());
                 if (property.has("enum")) {
                     assertEquals("string", expected, file + ": enum only for string " + component.getName());
+                } else if (property.path("type").isArray()) {
+                    // A nullable component: ["<type>", "null"].
+                    Set<String> types = new TreeSet<>();
+                    property.path("type").forEach(t -> types.add(t.asText()));
+                    assertEquals(new TreeSet<>(List.of(expected, "null")), types,
+                            file + ": nullable type of " + component.getName());
                 } else {
                     assertEquals(expected, property.path("type").asText(), file + ": type of " + component.getName());
                 }

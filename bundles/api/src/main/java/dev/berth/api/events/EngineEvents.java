@@ -9,7 +9,9 @@ public final class EngineEvents {
     public static final List<Class<? extends Record>> ALL = List.of(
             EngineStarted.class, EngineStopped.class, LogRecovered.class, NoteAdded.class,
             PluginInstalled.class, PluginUpdated.class, PluginStarted.class, PluginStopped.class,
-            PluginUninstalled.class);
+            PluginUninstalled.class, PullRequested.class, ManifestResolved.class, BlobFetched.class,
+            BlobRejected.class, LayerExpanded.class, ImagePulled.class, ImageTagged.class, ImageUntagged.class,
+            PullFailed.class);
 
     private EngineEvents() {
     }

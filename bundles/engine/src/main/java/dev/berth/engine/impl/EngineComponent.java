@@ -55,6 +55,7 @@ public final class EngineComponent {
     private final Vertx vertx;
     private final EventCodec codec = new EventCodec();
     private final PluginProjection plugins = new PluginProjection(codec);
+    private final ImageProjection images = new ImageProjection(codec);
     private final Projections projections;
     private final PluginTracker tracker;
     private final HostProbe probe = new HostProbe();
@@ -73,7 +74,7 @@ public final class EngineComponent {
         this.vertx = vertx;
         this.root = Path.of(property(PluginProperties.ROOT_PROPERTY, "/var/lib/berth"));
         this.runDir = Path.of(property(PluginProperties.RUN_PROPERTY, "/run/berth"));
-        this.projections = new Projections(log, List.of(plugins), new CheckpointStore(root.resolve("checkpoints"),
+        this.projections = new Projections(log, List.of(plugins, images), new CheckpointStore(root.resolve("checkpoints"),
                 codec.mapper()));
         try {
             projections.start();

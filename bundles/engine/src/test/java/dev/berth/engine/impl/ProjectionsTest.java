@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.event.EventLog;
+import dev.berth.api.events.ImagePulled;
+import dev.berth.api.events.ImageTagged;
+import dev.berth.api.events.ImageUntagged;
 import dev.berth.api.events.NoteAdded;
 import dev.berth.api.events.PluginInstalled;
 import dev.berth.api.events.PluginStarted;
@@ -28,15 +31,25 @@ class ProjectionsTest {
 
     private final EventCodec codec = new EventCodec();
 
-    private record Engine(PluginProjection plugins, Projections projections) {
+    private record Engine(PluginProjection plugins, ImageProjection images, Projections projections) {
+        JsonNode state() {
+            return projections.query(() -> {
+                com.fasterxml.jackson.databind.node.ObjectNode both =
+                        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                both.set("plugins", plugins.snapshot());
+                both.set("images", images.snapshot());
+                return both;
+            });
+        }
     }
 
     private Engine start(EventLog log) {
         PluginProjection plugins = new PluginProjection(codec);
-        Projections projections = new Projections(log, List.of(plugins),
+        ImageProjection images = new ImageProjection(codec);
+        Projections projections = new Projections(log, List.of(plugins, images),
                 new CheckpointStore(root.resolve("checkpoints"), codec.mapper()));
         projections.start();
-        return new Engine(plugins, projections);
+        return new Engine(plugins, images, projections);
     }
 
     private void append(EventLog log, String subject, Record payload) {
@@ -48,12 +61,18 @@ class ProjectionsTest {
         Random random = new Random(seed);
         for (int i = 0; i < steps; i++) {
             String id = "plugin-" + random.nextInt(6);
-            switch (random.nextInt(6)) {
+            String digest = "sha256:" + String.format("%064x", random.nextInt(4));
+            switch (random.nextInt(9)) {
                 case 0 -> append(log, id, new PluginInstalled("1." + i, "stage", "file:/p/" + id + ".jar"));
                 case 1 -> append(log, id, new PluginUpdated("1.0", "2." + i, "file:/p/" + id + "-2.jar"));
                 case 2 -> append(log, id, new PluginStarted("1." + i));
                 case 3 -> append(log, id, new PluginStopped("1." + i));
                 case 4 -> append(log, id, new PluginUninstalled("1." + i));
+                case 5 -> append(log, digest, new ImagePulled("r/" + id + ":latest", digest,
+                        "application/vnd.oci.image.manifest.v1+json", digest, "linux/amd64", List.of(digest),
+                        List.of(digest), i));
+                case 6 -> append(log, "r/" + id, new ImageTagged("r/" + id + ":latest", digest));
+                case 7 -> append(log, "r/" + id, new ImageUntagged("r/" + id + ":latest", digest));
                 default -> append(log, "note", new NoteAdded("step " + i));
             }
         }
@@ -65,13 +84,13 @@ class ProjectionsTest {
         try (SegmentedEventLog log = SegmentedEventLog.open(root.resolve("events"))) {
             Engine engine = start(log);
             randomHistory(log, 42, 400);
-            live = engine.projections().query(engine.plugins()::snapshot);
+            live = engine.state();
             assertEquals(log.head().sequence(), engine.projections().applied());
             engine.projections().stop();
         }
         try (SegmentedEventLog log = SegmentedEventLog.open(root.resolve("events"))) {
             Engine replayed = start(log);
-            assertEquals(live, replayed.projections().query(replayed.plugins()::snapshot));
+            assertEquals(live, replayed.state());
             assertTrue(replayed.projections().startReport().contains("replayed 400 records"),
                     replayed.projections().startReport());
         }
@@ -86,13 +105,13 @@ class ProjectionsTest {
             assertTrue(engine.projections().checkpoint());
             assertFalse(engine.projections().checkpoint(), "nothing new since the last checkpoint");
             randomHistory(log, 8, 25);
-            expected = engine.projections().query(engine.plugins()::snapshot);
+            expected = engine.state();
             engine.projections().stop();
         }
         try (SegmentedEventLog log = SegmentedEventLog.open(root.resolve("events"))) {
             Engine restored = start(log);
             assertEquals("checkpoint restored at #300, replayed 25 records", restored.projections().startReport());
-            assertEquals(expected, restored.projections().query(restored.plugins()::snapshot));
+            assertEquals(expected, restored.state());
         }
     }
 
@@ -103,7 +122,7 @@ class ProjectionsTest {
             Engine engine = start(log);
             randomHistory(log, 9, 50);
             engine.projections().checkpoint();
-            expected = engine.projections().query(engine.plugins()::snapshot);
+            expected = engine.state();
             engine.projections().stop();
         }
         Path file = root.resolve("checkpoints/engine.json");
@@ -115,14 +134,14 @@ class ProjectionsTest {
             Engine engine = start(log);
             assertTrue(engine.projections().startReport().startsWith("checkpoint ignored: checkpoint at #50 does not match"),
                     engine.projections().startReport());
-            assertEquals(expected, engine.projections().query(engine.plugins()::snapshot));
+            assertEquals(expected, engine.state());
         }
         Files.writeString(file, "{ not json");
         try (SegmentedEventLog log = SegmentedEventLog.open(root.resolve("events"))) {
             Engine engine = start(log);
             assertTrue(engine.projections().startReport().startsWith("checkpoint ignored"),
                     engine.projections().startReport());
-            assertEquals(expected, engine.projections().query(engine.plugins()::snapshot));
+            assertEquals(expected, engine.state());
         }
     }
 
@@ -139,10 +158,10 @@ class ProjectionsTest {
                 Thread.sleep(10);
             }
             assertEquals(log.head().sequence(), engine.projections().applied());
-            JsonNode live = engine.projections().query(engine.plugins()::snapshot);
+            JsonNode live = engine.state();
             engine.projections().stop();
             Engine replayed = start(log);
-            assertEquals(live, replayed.projections().query(replayed.plugins()::snapshot));
+            assertEquals(live, replayed.state());
         }
     }
 }
