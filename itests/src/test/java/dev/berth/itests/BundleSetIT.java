@@ -71,7 +71,9 @@ public class BundleSetIT {
                     .forEach(jar -> options.add(bundle(jar.toUri().toString())));
         }
         options.add(junitBundles());
+        // The same JDK-internal packages the launcher exports from the system bundle.
         options.add(systemPackage("sun.misc"));
+        options.add(systemPackage("sun.nio.ch"));
         options.add(frameworkProperty(PluginProperties.ROOT_PROPERTY).value(state.resolve("root").toString()));
         options.add(frameworkProperty(PluginProperties.RUN_PROPERTY).value(state.resolve("run").toString()));
         options.add(frameworkProperty(PluginProperties.VERSION_PROPERTY).value("itest"));
@@ -132,7 +134,8 @@ public class BundleSetIT {
         assertEquals("DS components not satisfied", List.of(), unsatisfied);
         for (String expected : List.of("dev.berth.eventlog.impl.EventLogComponent", "dev.berth.bus.impl.VertxComponent",
                 "dev.berth.bus.impl.LogToBusBridge", "dev.berth.engine.impl.EngineComponent",
-                "dev.berth.apiserver.impl.ApiServerComponent")) {
+                "dev.berth.apiserver.impl.ApiServerComponent", "dev.berth.engine.impl.StageBusComponent",
+                "dev.berth.plugin.pull.impl.RegistryPullStage", "dev.berth.plugin.expand.impl.TarExpandStage")) {
             assertTrue(expected + " missing from " + berthComponents, berthComponents.contains(expected));
         }
     }

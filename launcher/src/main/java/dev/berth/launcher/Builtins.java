@@ -45,6 +45,9 @@ public final class Builtins {
             "dev.berth.bus",
             "dev.berth.engine",
             "dev.berth.apiserver",
+            // The default stage implementations (plugins/), replaceable while the engine runs.
+            "dev.berth.plugin.pull",
+            "dev.berth.plugin.expand",
             // Hot deploy of plugins/, started once the engine is up.
             "org.apache.felix.fileinstall");
 

@@ -29,8 +29,8 @@ public final class Cli {
 
     private static Map<String, CliCommand> commands() {
         Map<String, CliCommand> commands = new LinkedHashMap<>();
-        for (CliCommand command : List.of(new EventsCommand(), new InfoCommand(), new NoteCommand(),
-                new PluginsCommand(), new VersionCommand())) {
+        for (CliCommand command : List.of(new EventsCommand(), new ImageCommand(), new ImagesCommand(),
+                new InfoCommand(), new NoteCommand(), new PluginsCommand(), new PullCommand(), new VersionCommand())) {
             commands.put(command.name(), command);
         }
         return Map.copyOf(commands);

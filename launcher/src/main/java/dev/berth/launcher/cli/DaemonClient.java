@@ -46,6 +46,12 @@ public final class DaemonClient {
         }
     }
 
+    /** Sends {@code POST target} with a JSON body and returns the successful answer unread, for streams. */
+    public HttpResponse post(String target, JsonNode body)
+            throws IOException, DaemonUnreachableException, DaemonErrorException {
+        return send("POST", target, "application/json", json.writeValueAsBytes(body));
+    }
+
     private HttpResponse send(String method, String target, String contentType, byte[] body)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
         HttpConnection connection = HttpConnection.open(address);

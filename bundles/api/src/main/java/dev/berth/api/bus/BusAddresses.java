@@ -16,7 +16,21 @@ public final class BusAddresses {
     /** Append an operator note; request {"message":..., "subject":...}; reply: {"sequence":..., "hash":...}. */
     public static final String ENGINE_NOTE = "berth.engine.note";
 
+    /** Pull an image end to end (pull, then expand each layer); request {"reference", "platform", "progress"}. */
+    public static final String ENGINE_PULL = "berth.engine.pull";
+    /** The image projection for {@code berth images}; reply {"images": [...]}. */
+    public static final String ENGINE_IMAGES = "berth.engine.images";
+    /** One image's anatomy for {@code berth image inspect}; request {"reference"}. */
+    public static final String ENGINE_IMAGE_INSPECT = "berth.engine.image.inspect";
+    /** Prefix of per-operation progress addresses: {@code berth.progress.<operation id>}. */
+    public static final String PROGRESS_PREFIX = "berth.progress.";
+
     private BusAddresses() {
+    }
+
+    /** The request/reply address of one stage: {@code berth.stage.pull}. */
+    public static String stageAddress(String stage) {
+        return "berth.stage." + stage;
     }
 
     /** The address one event type is published on: {@code berth.events.container.started}. */

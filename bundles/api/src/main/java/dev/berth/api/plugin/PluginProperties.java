@@ -8,6 +8,8 @@ public final class PluginProperties {
     public static final String KIND = "berth.plugin.kind";
     /** Service property: the plugin id, unique within its kind ({@code crun}). */
     public static final String ID = "berth.plugin.id";
+    /** Service property of stage implementations: which stage ({@code pull}, {@code expand}, ...). */
+    public static final String STAGE = "berth.stage";
     /**
      * Service property a bundle registers (on a marker service) when it cannot start the engine; its value
      * is the message the daemon prints before it stops.

@@ -120,6 +120,11 @@ public final class ApiServer {
                         () -> ask(request, BusAddresses.ENGINE_PLUGINS, "{}", 200));
                 case "/v1/events" -> only(request, HttpMethod.GET, () -> events(request));
                 case "/v1/notes" -> only(request, HttpMethod.POST, () -> note(request));
+                case "/v1/images" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_IMAGES, "{}", 200));
+                case "/v1/images/inspect" -> only(request, HttpMethod.GET, () -> ask(request,
+                        BusAddresses.ENGINE_IMAGE_INSPECT, new JsonObject().put("reference",
+                                required(request, "reference")).encode(), 200));
+                case "/v1/images/pull" -> only(request, HttpMethod.POST, () -> pull(request));
                 default -> error(request.response(), ErrorKind.NOT_FOUND,
                         "no such endpoint: " + method + " " + path);
             }
@@ -195,6 +200,87 @@ public final class ApiServer {
         }
         EventFilter filter = new EventFilter(types, request.params().getAll("subject"), since, until);
         new EventStream(vertx, log, request.response(), filter, follow, from).start();
+    }
+
+    private static String required(HttpServerRequest request, String name) {
+        String value = single(request, name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("parameter \"" + name + "\" is required");
+        }
+        return value;
+    }
+
+    /**
+     * {@code POST /v1/images/pull}: validates the reference and platform before anything leaves the
+     * machine, then streams progress as NDJSON and ends with {@code {"status":"pulled",...}} or
+     * {@code {"error":...}}.
+     */
+    private void pull(HttpServerRequest request) {
+        readBody(request).onSuccess(body -> {
+            JsonObject json;
+            try {
+                json = new JsonObject(body.toString());
+            } catch (DecodeException | ClassCastException e) {
+                error(request.response(), ErrorKind.INVALID, "pull: request body is not a JSON object: "
+                        + firstLine(e.getMessage()));
+                return;
+            }
+            for (String field : json.fieldNames()) {
+                if (!Set.of("reference", "platform", "insecure").contains(field)) {
+                    error(request.response(), ErrorKind.INVALID, "pull: unknown field \"" + field
+                            + "\"; known: reference, platform, insecure");
+                    return;
+                }
+            }
+            JsonObject order = new JsonObject();
+            try {
+                Object reference = json.getValue("reference");
+                if (!(reference instanceof String text)) {
+                    throw new IllegalArgumentException("field \"reference\" must be a string");
+                }
+                order.put("reference", dev.berth.api.image.ImageReference.parse(text).toString());
+                Object platform = json.getValue("platform");
+                if (platform != null) {
+                    if (!(platform instanceof String p)) {
+                        throw new IllegalArgumentException("field \"platform\" must be a string like linux/amd64");
+                    }
+                    order.put("platform", dev.berth.api.image.Platform.parse(p).toString());
+                }
+                Object insecure = json.getValue("insecure");
+                if (insecure != null && !(insecure instanceof io.vertx.core.json.JsonArray)) {
+                    throw new IllegalArgumentException("field \"insecure\" must be a list of registry hosts");
+                }
+                order.put("insecure", insecure == null ? new io.vertx.core.json.JsonArray() : insecure);
+            } catch (IllegalArgumentException e) {
+                error(request.response(), ErrorKind.INVALID, "pull: " + e.getMessage());
+                return;
+            }
+            String progress = BusAddresses.PROGRESS_PREFIX + java.util.UUID.randomUUID();
+            order.put("progress", progress);
+            HttpServerResponse response = request.response().setChunked(true)
+                    .putHeader("Content-Type", "application/x-ndjson");
+            io.vertx.core.eventbus.MessageConsumer<String> updates = vertx.eventBus().consumer(progress,
+                    m -> {
+                        if (!response.ended()) {
+                            response.write(m.body() + "\n");
+                        }
+                    });
+            updates.completion().onComplete(registered -> vertx.eventBus().<String>request(BusAddresses.ENGINE_PULL,
+                    order.encode(), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(31)))
+                    .onComplete(ar -> {
+                        updates.unregister();
+                        if (response.ended()) {
+                            return;
+                        }
+                        if (ar.succeeded()) {
+                            response.end(new JsonObject(ar.result().body()).put("status", "pulled").encode() + "\n");
+                        } else {
+                            StringBuilder line = new StringBuilder("{\"error\":");
+                            EnvelopeFormat.quote(line, ar.cause().getMessage());
+                            response.end(line.append("}\n").toString());
+                        }
+                    }));
+        });
     }
 
     private static String single(HttpServerRequest request, String name) {

@@ -93,6 +93,7 @@ public final class EngineComponent {
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_INFO, this::info));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PLUGINS, this::plugins));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_NOTE, this::note));
+        consumers.addAll(new ImageService(vertx, log, codec, projections, images, root).register());
         settleTimer = vertx.setTimer(SETTLE_DELAY_MS, id -> vertx.executeBlocking(() -> {
             tracker.reconcileAll(false);
             return null;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.berth.api.event.EventDraft;
+import dev.berth.api.event.EventDrafts;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.event.EventType;
 import dev.berth.api.events.EngineEvents;
@@ -18,12 +19,7 @@ public final class EventCodec {
 
     /** The draft that stores {@code payload} about {@code subject}. */
     public EventDraft draft(String subject, Record payload) {
-        EventType type = EngineEvents.typeOf(payload.getClass());
-        try {
-            return new EventDraft(type.name(), type.version(), subject, mapper.writeValueAsString(payload));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("encode event " + type.name() + ": " + e.getOriginalMessage(), e);
-        }
+        return EventDrafts.of(subject, payload);
     }
 
     /** Reads the payload of {@code record} as {@code payloadType}, which must declare the record's type. */

@@ -1,0 +1,18 @@
+package dev.berth.api.stage;
+
+import dev.berth.api.BerthException;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * The pull stage: resolves a reference to a manifest for one platform and brings the config and every
+ * layer into the content store, verified. Implementations append their own facts to the event log
+ * ({@code manifest.resolved}, {@code blob.fetched}, {@code blob.rejected}) and must be thread-safe.
+ */
+@ConsumerType
+public interface PullStage {
+    /** The {@code berth.stage} service property value of pull implementations. */
+    String STAGE = "pull";
+
+    /** Pulls, reporting progress as it goes; fails with a message naming the reference and the cause. */
+    PulledImage pull(PullRequest request, StageProgress progress) throws BerthException;
+}

@@ -1,0 +1,11 @@
+/**
+ * Stage SPIs: what a pull or expand implementation provides. Plugins register implementations as DS
+ * services with {@code berth.stage} set to the stage name; the engine reaches the active one (highest
+ * service ranking) over the bus at {@code berth.stage.<name>}.
+ */
+@Version("1.0.0")
+@Export
+package dev.berth.api.stage;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

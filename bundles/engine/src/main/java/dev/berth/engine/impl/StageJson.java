@@ -1,0 +1,99 @@
+package dev.berth.engine.impl;
+
+import dev.berth.api.image.Descriptor;
+import dev.berth.api.image.Digest;
+import dev.berth.api.image.ImageReference;
+import dev.berth.api.image.Platform;
+import dev.berth.api.stage.ExpandRequest;
+import dev.berth.api.stage.ExpandedLayer;
+import dev.berth.api.stage.PullRequest;
+import dev.berth.api.stage.PulledImage;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The JSON shapes of stage requests and replies on the bus, in one place for both ends. Stateless and
+ * thread-safe.
+ */
+final class StageJson {
+    private StageJson() {
+    }
+
+    static JsonObject pullRequest(PullRequest request, String progressAddress) {
+        return new JsonObject().put("reference", request.reference().toString())
+                .put("platform", request.platform().toString())
+                .put("insecure", new JsonArray(new ArrayList<>(request.insecureRegistries())))
+                .put("progress", progressAddress);
+    }
+
+    static PullRequest pullRequest(JsonObject json) {
+        Set<String> insecure = new HashSet<>();
+        json.getJsonArray("insecure", new JsonArray()).forEach(v -> insecure.add(String.valueOf(v)));
+        return new PullRequest(ImageReference.parse(json.getString("reference")),
+                Platform.parse(json.getString("platform")), insecure);
+    }
+
+    static JsonObject descriptor(Descriptor d) {
+        return new JsonObject().put("mediaType", d.mediaType()).put("digest", d.digest().toString())
+                .put("size", d.size());
+    }
+
+    static Descriptor descriptor(JsonObject json) {
+        return new Descriptor(json.getString("mediaType"), Digest.parse(json.getString("digest")),
+                json.getLong("size"));
+    }
+
+    static JsonObject pulled(PulledImage image) {
+        JsonArray layers = new JsonArray();
+        image.layers().forEach(l -> layers.add(descriptor(l)));
+        JsonArray diffIds = new JsonArray();
+        image.diffIds().forEach(d -> diffIds.add(d.toString()));
+        return new JsonObject().put("reference", image.reference().toString())
+                .put("manifestDigest", image.manifestDigest().toString()).put("mediaType", image.mediaType())
+                .put("indexDigest", image.indexDigest() == null ? null : image.indexDigest().toString())
+                .put("platform", image.platform().toString()).put("config", descriptor(image.config()))
+                .put("layers", layers).put("diffIds", diffIds).put("bytesFetched", image.bytesFetched());
+    }
+
+    static PulledImage pulled(JsonObject json) {
+        List<Descriptor> layers = new ArrayList<>();
+        json.getJsonArray("layers").forEach(l -> layers.add(descriptor((JsonObject) l)));
+        List<Digest> diffIds = new ArrayList<>();
+        json.getJsonArray("diffIds").forEach(d -> diffIds.add(Digest.parse(String.valueOf(d))));
+        String index = json.getString("indexDigest");
+        return new PulledImage(ImageReference.parse(json.getString("reference")),
+                Digest.parse(json.getString("manifestDigest")), json.getString("mediaType"),
+                index == null ? null : Digest.parse(index), Platform.parse(json.getString("platform")),
+                descriptor(json.getJsonObject("config")), layers, diffIds, json.getLong("bytesFetched", 0L));
+    }
+
+    static JsonObject expandRequest(ExpandRequest request, String progressAddress) {
+        return new JsonObject().put("layer", descriptor(request.layer())).put("diffId", request.diffId().toString())
+                .put("chainId", request.chainId().toString())
+                .put("parentChainId", request.parentChainId() == null ? null : request.parentChainId().toString())
+                .put("progress", progressAddress);
+    }
+
+    static ExpandRequest expandRequest(JsonObject json) {
+        String parent = json.getString("parentChainId");
+        return new ExpandRequest(descriptor(json.getJsonObject("layer")), Digest.parse(json.getString("diffId")),
+                Digest.parse(json.getString("chainId")), parent == null ? null : Digest.parse(parent));
+    }
+
+    static JsonObject expanded(ExpandedLayer layer) {
+        return new JsonObject().put("chainId", layer.chainId().toString()).put("diffId", layer.diffId().toString())
+                .put("snapshot", layer.snapshot().toString()).put("entries", layer.entries())
+                .put("bytes", layer.bytes()).put("millis", layer.millis()).put("existed", layer.existed());
+    }
+
+    static ExpandedLayer expanded(JsonObject json) {
+        return new ExpandedLayer(Digest.parse(json.getString("chainId")), Digest.parse(json.getString("diffId")),
+                Path.of(json.getString("snapshot")), json.getLong("entries"), json.getLong("bytes"),
+                json.getLong("millis"), json.getBoolean("existed"));
+    }
+}

@@ -1,0 +1,152 @@
+package dev.berth.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pull end to end: the demo image built offline from Debian's busybox-static by .ci/demo-image, served by
+ * Debian's docker-registry on 127.0.0.1, pulled through the real daemon and CLI.
+ */
+class ImagePullEndToEndIT {
+    static Path demo;
+    static int port;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startRegistryWithTheDemoImage() throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        assumeTrue(root, "berth daemon must run as root");
+        for (String tool : List.of("/usr/bin/docker-registry", "/usr/bin/skopeo", "/bin/busybox")) {
+            assertTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: run .ci/install-deps");
+        }
+        demo = Files.createTempDirectory("berth-demo-image-");
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        Path script = Path.of(System.getProperty("berth.repo", ".."), ".ci/demo-image").toAbsolutePath();
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
+        builder.environment().put("BERTH_DEMO_DIR", demo.toString());
+        builder.environment().put("BERTH_REGISTRY_PORT", String.valueOf(port));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), output);
+    }
+
+    @AfterAll
+    static void stopRegistry() throws Exception {
+        if (demo != null && Files.exists(demo.resolve("registry.pid"))) {
+            long pid = Long.parseLong(Files.readString(demo.resolve("registry.pid")).trim());
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    String reference() {
+        return "127.0.0.1:" + port + "/busybox:latest";
+    }
+
+    static Optional<Path> findBusybox(Path snapshots) throws IOException {
+        if (!Files.isDirectory(snapshots)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> paths = Files.walk(snapshots, 4)) {
+            return paths.filter(p -> p.endsWith("bin/busybox") && Files.isRegularFile(p)).findFirst();
+        }
+    }
+
+    @Test
+    void pullVerifiesStoresExpandsAndLogsEveryStep() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).start()) {
+            Cli.Result pull = daemon.cli("pull", reference());
+            assertEquals(0, pull.exit(), pull.toString());
+            assertTrue(pull.stdout().contains("Digest: sha256:"), pull.stdout());
+
+            Cli.Result images = daemon.cli("images");
+            assertEquals(0, images.exit(), images.toString());
+            assertTrue(images.stdout().contains("127.0.0.1:" + port + "/busybox"), images.stdout());
+
+            JsonNode inspect = DaemonEndToEndIT.JSON.readTree(daemon.cli("image", "inspect", reference()).stdout());
+            String manifestDigest = inspect.get("manifestDigest").asText();
+            ImageSpecSchemas spec = new ImageSpecSchemas();
+            assertEquals(List.of(), spec.validate("image-manifest-schema.json", inspect.get("manifest")));
+            assertEquals(List.of(), spec.validate("config-schema.json", inspect.get("config")));
+            assertEquals(1, inspect.get("chainIds").size());
+
+            // Every blob is in the content store under its digest.
+            for (JsonNode layer : inspect.path("manifest").path("layers")) {
+                Path blob = daemon.root.resolve("content/blobs/sha256").resolve(layer.get("digest").asText().substring(7));
+                assertTrue(Files.isRegularFile(blob), blob.toString());
+                assertEquals(layer.get("size").asLong(), Files.size(blob));
+            }
+            Path busybox = findBusybox(daemon.root.resolve("snapshots")).orElseThrow(
+                    () -> new AssertionError("no snapshot with bin/busybox under " + daemon.root.resolve("snapshots")));
+            assertTrue(Files.isSymbolicLink(busybox.resolveSibling("sh")), "applet symlinks kept");
+
+            List<JsonNode> events = DaemonEndToEndIT.events(daemon);
+            DaemonEndToEndIT.assertChained(events);
+            List<String> types = events.stream().map(e -> e.get("type").asText()).toList();
+            for (String expected : List.of("pull.requested", "manifest.resolved", "blob.fetched", "layer.expanded",
+                    "image.pulled", "image.tagged")) {
+                assertTrue(types.contains(expected), expected + " missing from " + types);
+            }
+            assertTrue(types.indexOf("pull.requested") < types.indexOf("manifest.resolved")
+                    && types.indexOf("manifest.resolved") < types.indexOf("layer.expanded")
+                    && types.indexOf("layer.expanded") < types.indexOf("image.pulled"), types.toString());
+
+            // A second pull fetches nothing from the network.
+            assertEquals(0, daemon.cli("pull", reference()).exit());
+            List<JsonNode> second = DaemonEndToEndIT.events(daemon).subList(events.size(), DaemonEndToEndIT.events(daemon).size());
+            assertTrue(second.stream().filter(e -> e.get("type").asText().equals("blob.fetched"))
+                    .allMatch(e -> e.at("/payload/source").asText().equals("cache")), second.toString());
+
+            // The state survives a restart: images come from the log.
+            assertEquals(0, daemon.stop());
+            daemon.start();
+            JsonNode again = DaemonEndToEndIT.JSON.readTree(daemon.cli("images", "--format", "json").stdout());
+            assertEquals(manifestDigest, again.at("/images/0/manifestDigest").asText(), again.toString());
+        }
+    }
+
+    @Test
+    void badReferencesAndUnknownImagesFailClearlyBeforeAnyTraffic() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).start()) {
+            long head = DaemonEndToEndIT.JSON.readTree(daemon.http().get("/v1/info").body()).at("/eventLog/head/sequence").asLong();
+            Cli.Result bad = daemon.cli("pull", "127.0.0.1:" + port + "/Busy Box");
+            assertNotEquals(0, bad.exit());
+            assertTrue(bad.stderr().contains("invalid image reference"), bad.toString());
+            long after = DaemonEndToEndIT.JSON.readTree(daemon.http().get("/v1/info").body()).at("/eventLog/head/sequence").asLong();
+            assertEquals(head, after, "a rejected reference appended events");
+
+            Cli.Result missing = daemon.cli("pull", "127.0.0.1:" + port + "/nothing-here:latest");
+            assertNotEquals(0, missing.exit(), missing.toString());
+            assertFalse(missing.stderr().isBlank(), missing.toString());
+            List<String> types = DaemonEndToEndIT.events(daemon).stream().map(e -> e.get("type").asText()).toList();
+            assertTrue(types.contains("pull.failed"), types.toString());
+
+            Cli.Result otherPlatform = daemon.cli("pull", "--platform", "linux/arm64", reference());
+            assertNotEquals(0, otherPlatform.exit(), otherPlatform.toString());
+            assertTrue(otherPlatform.stderr().contains("not linux/arm64"), otherPlatform.toString());
+
+            Cli.Result inspect = daemon.cli("image", "inspect", "nothing:latest");
+            assertEquals(1, inspect.exit(), inspect.toString());
+            assertTrue(inspect.stderr().contains("no such image"), inspect.toString());
+        }
+    }
+}

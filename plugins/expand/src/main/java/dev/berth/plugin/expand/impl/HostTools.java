@@ -1,0 +1,93 @@
+package dev.berth.plugin.expand.impl;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Creates device nodes and sets extended attributes the JDK cannot, by running the host's
+ * {@code mknod} (coreutils) and {@code setfattr} (attr); stateless and thread-safe.
+ *
+ * <p>Arguments are passed as an argument vector, never through a shell, and paths are always absolute,
+ * so no name from a layer can be read as an option or as shell syntax.
+ */
+final class HostTools {
+
+    /** The kind of node {@link #mknod} creates, with its mknod(1) type letter. */
+    enum NodeType {
+        CHAR("c"), BLOCK("b"), FIFO("p");
+
+        final String letter;
+
+        NodeType(String letter) {
+            this.letter = letter;
+        }
+    }
+
+    /** Creates a node at {@code path} with permission bits {@code mode}; majors and minors are ignored for fifos. */
+    void mknod(Path path, NodeType type, int mode, long major, long minor) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("mknod", "-m", Integer.toOctalString(mode & 07777),
+                requireAbsolute(path).toString(), type.letter));
+        if (type != NodeType.FIFO) {
+            cmd.add(Long.toString(major));
+            cmd.add(Long.toString(minor));
+        }
+        run(cmd);
+    }
+
+    /**
+     * Sets xattr {@code name} on {@code path} to the raw bytes {@code value}, without following a
+     * symlink at {@code path}. Values travel base64-encoded ({@code 0s...}), so any bytes survive.
+     */
+    void setXattr(Path path, String name, byte[] value) throws IOException {
+        run(List.of("setfattr", "-h", "-n", name, "-v", "0s" + Base64.getEncoder().encodeToString(value),
+                requireAbsolute(path).toString()));
+    }
+
+    /**
+     * Sets access and modification time of {@code path} to {@code time} without opening it or following
+     * a symlink ({@code touch -h}, which calls utimensat).
+     */
+    void touch(Path path, FileTime time) throws IOException {
+        Instant t = time.toInstant();
+        run(List.of("touch", "-h", "-c", "-d", "@" + t.getEpochSecond() + "." + String.format("%09d", t.getNano()),
+                requireAbsolute(path).toString()));
+    }
+
+    private static Path requireAbsolute(Path path) {
+        if (!path.isAbsolute()) {
+            throw new IllegalArgumentException("path must be absolute: " + path);
+        }
+        return path;
+    }
+
+    private static void run(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
+                .start();
+        p.getOutputStream().close();
+        String output;
+        try (InputStream in = p.getInputStream()) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            in.transferTo(buf);
+            output = buf.toString(StandardCharsets.UTF_8).strip();
+        }
+        int rc;
+        try {
+            rc = p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(cmd.get(0) + ": interrupted", e);
+        }
+        if (rc != 0) {
+            throw new IOException(cmd.get(0) + " exited " + rc + (output.isEmpty() ? "" : ": " + output));
+        }
+    }
+}

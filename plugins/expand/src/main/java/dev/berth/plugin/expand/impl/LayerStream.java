@@ -1,0 +1,178 @@
+package dev.berth.plugin.expand.impl;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The uncompressed tar stream of one layer: hashes every byte for the DiffID and enforces the size and
+ * compression-ratio limits as bytes flow; not thread-safe (one unpack owns it).
+ */
+final class LayerStream extends FilterInputStream {
+
+    /** Thrown when a limit is crossed; the unpacker turns it into an INVALID error naming the entry. */
+    static final class LimitExceeded extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LimitExceeded(String message) {
+            super(message);
+        }
+    }
+
+    /** Counts the compressed bytes read from the blob and never closes it (the caller owns it); not thread-safe. */
+    static final class CountingInput extends FilterInputStream {
+        private long count;
+
+        CountingInput(InputStream in) {
+            super(in);
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = in.skip(n);
+            count += Math.max(0, skipped);
+            return skipped;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+            // The blob belongs to the caller.
+        }
+    }
+
+    private final MessageDigest sha256;
+    private final CountingInput compressed;
+    private final boolean checkRatio;
+    private final Limits limits;
+    private long count;
+    private LimitExceeded tripped;
+
+    LayerStream(InputStream uncompressed, CountingInput compressed, boolean checkRatio, Limits limits) {
+        super(uncompressed);
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always provides SHA-256", e);
+        }
+        this.compressed = compressed;
+        this.checkRatio = checkRatio;
+        this.limits = limits;
+    }
+
+    /** Uncompressed bytes read so far. */
+    long count() {
+        return count;
+    }
+
+    /** The limit crossed, if any; kept because tar readers sometimes wrap the exception. */
+    LimitExceeded tripped() {
+        return tripped;
+    }
+
+    /** Hex sha256 of everything read so far; call once, at the end. */
+    String hexDigest() {
+        StringBuilder sb = new StringBuilder(64);
+        for (byte b : sha256.digest()) {
+            sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public int read() throws IOException {
+        int b = in.read();
+        if (b >= 0) {
+            sha256.update((byte) b);
+            advance(1);
+        }
+        return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n > 0) {
+            sha256.update(b, off, n);
+            advance(n);
+        }
+        return n;
+    }
+
+    /** Skipping must still hash, so it reads. */
+    @Override
+    public long skip(long n) throws IOException {
+        byte[] buf = new byte[(int) Math.min(n, 65536)];
+        long done = 0;
+        while (done < n) {
+            int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        return done;
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    @Override
+    public synchronized void mark(int readlimit) {
+        // not supported
+    }
+
+    @Override
+    public synchronized void reset() throws IOException {
+        throw new IOException("mark/reset not supported");
+    }
+
+    private void advance(int n) throws LimitExceeded {
+        count += n;
+        if (count > limits.maxLayerBytes()) {
+            throw trip("layer is larger than the limit of " + limits.maxLayerBytes() + " uncompressed bytes");
+        }
+        if (checkRatio && count > limits.ratioGraceBytes()
+                && count / Math.max(1, compressed.count()) > limits.maxCompressionRatio()) {
+            throw trip("compression ratio above the limit of " + limits.maxCompressionRatio()
+                    + " (decompression bomb): " + count + " bytes from " + compressed.count() + " compressed");
+        }
+    }
+
+    private LimitExceeded trip(String message) {
+        if (tripped == null) {
+            tripped = new LimitExceeded(message);
+        }
+        return tripped;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.berth.plugin.pull.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.event.EventDrafts;
+import dev.berth.api.event.EventLog;
+import dev.berth.api.events.BlobFetched;
+import dev.berth.api.events.BlobRejected;
+import dev.berth.api.events.ManifestResolved;
+import dev.berth.api.image.Descriptor;
+import dev.berth.api.image.Digest;
+import dev.berth.api.image.ImageReference;
+import dev.berth.api.image.Platform;
+import dev.berth.api.plugin.PluginProperties;
+import dev.berth.api.stage.PullRequest;
+import dev.berth.api.stage.PullStage;
+import dev.berth.api.stage.PulledImage;
+import dev.berth.api.stage.StageProgress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The built-in pull stage: an OCI Distribution client ({@link Puller}) writing into the content store
+ * under {@code <root>/content}, recording {@code manifest.resolved}, {@code blob.fetched} and
+ * {@code blob.rejected} in the log. Thread-safe: each pull has its own client and listener.
+ */
+@Component(service = PullStage.class, property = {
+    PluginProperties.STAGE + "=" + PullStage.STAGE,
+    PluginProperties.KIND + "=stage",
+    PluginProperties.ID + "=registry"})
+public final class RegistryPullStage implements PullStage {
+    private static final int CONCURRENT_BLOBS = 3;
+    private static final long PROGRESS_EVERY_BYTES = 1 << 20;
+
+    private final EventLog log;
+    private final ContentStore store;
+    private final Path credentials;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Activate
+    public RegistryPullStage(BundleContext context, @Reference EventLog log) throws BerthException {
+        String root = context.getProperty(PluginProperties.ROOT_PROPERTY);
+        Path rootDir = Path.of(root == null || root.isBlank() ? "/var/lib/berth" : root);
+        this.log = log;
+        this.store = new ContentStore(rootDir);
+        this.credentials = rootDir.resolve("auth/config.json");
+    }
+
+    @Override
+    public PulledImage pull(PullRequest request, StageProgress progress) throws BerthException {
+        ImageReference reference = request.reference();
+        RegistryClient client = new RegistryClient(request.insecureRegistries()::contains,
+                Credentials.load(credentials), RegistryClient.Options.defaults());
+        Recorder recorder = new Recorder(reference.registry(), progress);
+        PullResult result;
+        try {
+            result = new Puller(client, store, CONCURRENT_BLOBS).pull(reference, request.platform(), recorder);
+        } finally {
+            recorder.awaitDurable();
+        }
+        return new PulledImage(reference, result.manifestDigest(), result.manifestMediaType(), null,
+                result.platform(), result.config(), result.layers(), diffIds(result), result.bytesFetched());
+    }
+
+    private List<Digest> diffIds(PullResult result) throws BerthException {
+        byte[] config = store.readSmall(result.config().digest());
+        List<Digest> diffIds = new ArrayList<>();
+        try {
+            for (JsonNode id : json.readTree(config).path("rootfs").path("diff_ids")) {
+                diffIds.add(Digest.parse(id.asText()));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BerthException(ErrorKind.INVALID, "pull " + result.reference() + ": config "
+                    + result.config().digest() + ": rootfs.diff_ids: " + e.getMessage(), e);
+        }
+        return diffIds;
+    }
+
+    /** Turns the puller's callbacks into events and progress updates; called from fetch threads. */
+    private final class Recorder implements PullListener {
+        private final String registry;
+        private final StageProgress progress;
+        private final List<CompletableFuture<?>> appends = new CopyOnWriteArrayList<>();
+        private final ConcurrentHashMap<Digest, Long> reported = new ConcurrentHashMap<>();
+
+        Recorder(String registry, StageProgress progress) {
+            this.registry = registry;
+            this.progress = progress;
+        }
+
+        @Override
+        public void manifestResolved(ImageReference reference, Digest digest, String mediaType, Platform platform) {
+            append(reference.toString(), new ManifestResolved(reference.toString(), digest.toString(), mediaType,
+                    platform == null ? "" : platform.toString(), null));
+        }
+
+        @Override
+        public void blobStarted(Descriptor blob, long resumeFrom) {
+            progress.update(blob.digest().shortHex(), resumeFrom > 0 ? "resuming" : "downloading", resumeFrom,
+                    blob.size());
+        }
+
+        @Override
+        public void blobProgress(Descriptor blob, long bytes, long total) {
+            Long last = reported.get(blob.digest());
+            if (last == null || bytes - last >= PROGRESS_EVERY_BYTES || bytes == total) {
+                reported.put(blob.digest(), bytes);
+                progress.update(blob.digest().shortHex(), "downloading", bytes, total);
+            }
+        }
+
+        @Override
+        public void blobFetched(Descriptor blob, boolean fromCache, long bytes, long millis) {
+            progress.update(blob.digest().shortHex(), fromCache ? "cached" : "verified", blob.size(), blob.size());
+            append(blob.digest().toString(), new BlobFetched(blob.digest().toString(), blob.mediaType(), blob.size(),
+                    fromCache ? "cache" : "network", registry, millis));
+        }
+
+        @Override
+        public void blobRejected(Descriptor blob, String reason) {
+            progress.update(blob.digest().shortHex(), "rejected", 0, blob.size());
+            append(blob.digest().toString(), new BlobRejected(blob.digest().toString(), registry, reason));
+        }
+
+        private void append(String subject, Record payload) {
+            appends.add(log.append(EventDrafts.of(subject, payload)).toCompletableFuture());
+        }
+
+        /** Waits until every fact recorded so far is durable, so the stage's answer never precedes them. */
+        void awaitDurable() throws BerthException {
+            try {
+                CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, "pull: record events: " + e.getMessage(), e);
+            }
+        }
+    }
+}
