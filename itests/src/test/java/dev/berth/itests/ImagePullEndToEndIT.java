@@ -149,4 +149,58 @@ class ImagePullEndToEndIT {
             assertTrue(inspect.stderr().contains("no such image"), inspect.toString());
         }
     }
+
+    @Test
+    void tagRemoveAndPruneKeepTheStoreAndTheLogInStep() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).start()) {
+            assertEquals(0, daemon.cli("pull", reference()).exit());
+            Cli.Result tag = daemon.cli("tag", reference(), "mine/busybox:v1");
+            assertEquals(0, tag.exit(), tag.toString());
+            assertEquals("docker.io/mine/busybox:v1", tag.stdout().strip());
+            JsonNode images = DaemonEndToEndIT.JSON.readTree(daemon.cli("images", "--format", "json").stdout());
+            assertEquals(1, images.get("images").size(), "one image, two names: " + images);
+            assertEquals(2, images.at("/images/0/tags").size(), images.toString());
+            String digest = images.at("/images/0/manifestDigest").asText();
+
+            Cli.Result refused = daemon.cli("image", "rm", digest);
+            assertEquals(1, refused.exit(), refused.toString());
+            assertTrue(refused.stderr().contains("--force"), refused.toString());
+
+            Cli.Result untag = daemon.cli("image", "rm", "mine/busybox:v1");
+            assertEquals(0, untag.exit(), untag.toString());
+            assertTrue(untag.stdout().contains("Untagged: docker.io/mine/busybox:v1"), untag.stdout());
+            assertFalse(untag.stdout().contains("Deleted"), "the image still has a name: " + untag.stdout());
+
+            // Nothing is pruned while an image refers to it.
+            Cli.Result keep = daemon.cli("image", "prune", "--grace", "0");
+            assertEquals(0, keep.exit(), keep.toString());
+            assertFalse(keep.stdout().contains("Deleted"), keep.stdout());
+
+            Cli.Result remove = daemon.cli("image", "rm", reference());
+            assertEquals(0, remove.exit(), remove.toString());
+            assertTrue(remove.stdout().contains("Deleted: " + digest), remove.stdout());
+            assertEquals(0, DaemonEndToEndIT.JSON.readTree(daemon.cli("images", "--format", "json").stdout())
+                    .get("images").size());
+
+            // Within the grace period nothing goes; with none, every blob and snapshot goes.
+            assertFalse(daemon.cli("image", "prune").stdout().contains("Deleted"));
+            Cli.Result prune = daemon.cli("image", "prune", "--grace", "0");
+            assertEquals(0, prune.exit(), prune.toString());
+            assertTrue(prune.stdout().contains("Deleted snapshot"), prune.stdout());
+            try (Stream<Path> blobs = Files.list(daemon.root.resolve("content/blobs/sha256"));
+                    Stream<Path> snapshots = Files.list(daemon.root.resolve("snapshots"))) {
+                assertEquals(0, blobs.count());
+                assertEquals(0, snapshots.count());
+            }
+            List<String> types = DaemonEndToEndIT.events(daemon).stream().map(e -> e.get("type").asText()).toList();
+            for (String expected : List.of("image.untagged", "image.removed", "images.pruned")) {
+                assertTrue(types.contains(expected), expected + " missing from " + types);
+            }
+            DaemonEndToEndIT.assertChained(DaemonEndToEndIT.events(daemon));
+
+            // A later pull brings everything back.
+            assertEquals(0, daemon.cli("pull", reference()).exit());
+            assertTrue(findBusybox(daemon.root.resolve("snapshots")).isPresent());
+        }
+    }
 }

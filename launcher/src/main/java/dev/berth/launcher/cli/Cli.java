@@ -30,7 +30,8 @@ public final class Cli {
     private static Map<String, CliCommand> commands() {
         Map<String, CliCommand> commands = new LinkedHashMap<>();
         for (CliCommand command : List.of(new EventsCommand(), new ImageCommand(), new ImagesCommand(),
-                new InfoCommand(), new NoteCommand(), new PluginsCommand(), new PullCommand(), new VersionCommand())) {
+                new InfoCommand(), new LoadCommand(), new NoteCommand(), new PluginsCommand(), new PullCommand(),
+                new SaveCommand(), new TagCommand(), new VersionCommand())) {
             commands.put(command.name(), command);
         }
         return Map.copyOf(commands);

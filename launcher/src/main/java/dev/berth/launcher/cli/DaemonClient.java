@@ -46,6 +46,13 @@ public final class DaemonClient {
         }
     }
 
+    /** Sends {@code DELETE target} and parses the successful answer as JSON. */
+    public JsonNode delete(String target) throws IOException, DaemonUnreachableException, DaemonErrorException {
+        try (HttpResponse response = send("DELETE", target, null, null)) {
+            return json.readTree(response.readBody());
+        }
+    }
+
     /** Sends {@code POST target} with a JSON body and returns the successful answer unread, for streams. */
     public HttpResponse post(String target, JsonNode body)
             throws IOException, DaemonUnreachableException, DaemonErrorException {

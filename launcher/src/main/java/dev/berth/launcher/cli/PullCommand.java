@@ -1,17 +1,12 @@
 package dev.berth.launcher.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.launcher.ExitCodes;
 import dev.berth.launcher.Option;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code berth pull REF}: asks the daemon to pull and expand an image with {@code POST /v1/images/pull},
@@ -43,45 +38,11 @@ final class PullCommand extends CliCommand {
         args.value("platform").ifPresent(p -> body.put("platform", p));
         ArrayNode insecure = body.putArray("insecure");
         args.values("insecure-registry").forEach(insecure::add);
-        PrintStream out = context.out();
-        Map<String, String> shown = new HashMap<>();
         try (HttpResponse response = context.client().post("/v1/images/pull", body)) {
-            String line;
-            while ((line = response.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode update = context.json().readTree(line);
-                if (update.has("error")) {
-                    out.flush();
-                    context.err().println("berth pull: " + update.path("error").asText());
-                    return ExitCodes.ERROR;
-                }
-                if (json) {
-                    out.println(line);
-                } else if ("pulled".equals(update.path("status").asText()) && update.has("manifestDigest")) {
-                    out.println("Pulled " + update.path("reference").asText());
-                    out.println("Digest: " + update.path("manifestDigest").asText());
-                } else {
-                    String id = update.path("id").asText();
-                    String status = update.path("status").asText();
-                    // One line per state change; byte counts ride along with it.
-                    if (!status.equals(shown.put(id, status))) {
-                        out.println(id + ": " + status + bytes(update));
-                    }
-                }
-                out.flush();
-            }
+            return OperationStream.follow("pull", response, context, json, (done, out) -> {
+                out.println("Pulled " + done.path("reference").asText());
+                out.println("Digest: " + done.path("manifestDigest").asText());
+            });
         }
-        return 0;
-    }
-
-    private static String bytes(JsonNode update) {
-        long current = update.path("current").asLong(-1);
-        long total = update.path("total").asLong(-1);
-        if (total > 0) {
-            return " " + Sizes.human(Math.max(current, 0)) + "/" + Sizes.human(total);
-        }
-        return current > 0 ? " " + Sizes.human(current) : "";
     }
 }

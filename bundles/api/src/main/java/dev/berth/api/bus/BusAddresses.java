@@ -22,6 +22,16 @@ public final class BusAddresses {
     public static final String ENGINE_IMAGES = "berth.engine.images";
     /** One image's anatomy for {@code berth image inspect}; request {"reference"}. */
     public static final String ENGINE_IMAGE_INSPECT = "berth.engine.image.inspect";
+    /** Point a name at a stored image; request {"source", "target"}. */
+    public static final String ENGINE_IMAGE_TAG = "berth.engine.image.tag";
+    /** Untag or remove an image; request {"reference", "force"}. */
+    public static final String ENGINE_IMAGE_REMOVE = "berth.engine.image.remove";
+    /** Delete blobs and snapshots no image refers to; request {}. */
+    public static final String ENGINE_IMAGE_PRUNE = "berth.engine.image.prune";
+    /** Load images from an archive on the daemon's host; request {"archive", "progress"}. */
+    public static final String ENGINE_LOAD = "berth.engine.load";
+    /** Save images to an archive on the daemon's host; request {"references", "target", "format"}. */
+    public static final String ENGINE_SAVE = "berth.engine.save";
     /** Prefix of per-operation progress addresses: {@code berth.progress.<operation id>}. */
     public static final String PROGRESS_PREFIX = "berth.progress.";
 

@@ -120,7 +120,37 @@ public final class ApiServer {
                         () -> ask(request, BusAddresses.ENGINE_PLUGINS, "{}", 200));
                 case "/v1/events" -> only(request, HttpMethod.GET, () -> events(request));
                 case "/v1/notes" -> only(request, HttpMethod.POST, () -> note(request));
-                case "/v1/images" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_IMAGES, "{}", 200));
+                case "/v1/images" -> {
+                    if (request.method().equals(HttpMethod.DELETE)) {
+                        ask(request, BusAddresses.ENGINE_IMAGE_REMOVE, new JsonObject()
+                                .put("reference", required(request, "reference"))
+                                .put("force", flag(request, "force")).encode(), 200);
+                    } else {
+                        only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_IMAGES, "{}", 200));
+                    }
+                }
+                case "/v1/images/tag" -> only(request, HttpMethod.POST, () -> withBody(request, "tag",
+                        Set.of("source", "target"), body -> ask(request, BusAddresses.ENGINE_IMAGE_TAG,
+                                new JsonObject().put("source", string(body, "source", true))
+                                        .put("target", string(body, "target", true)).encode(), 201)));
+                case "/v1/images/prune" -> only(request, HttpMethod.POST,
+                        () -> ask(request, BusAddresses.ENGINE_IMAGE_PRUNE, new JsonObject()
+                                .put("graceSeconds", seconds(request, "grace", 600)).encode(), 200));
+                case "/v1/images/load" -> only(request, HttpMethod.POST, () -> withBody(request, "load",
+                        Set.of("archive"), body -> stream(request, BusAddresses.ENGINE_LOAD,
+                                new JsonObject().put("archive", absolutePath(string(body, "archive", true))))));
+                case "/v1/images/save" -> only(request, HttpMethod.POST, () -> withBody(request, "save",
+                        Set.of("references", "target", "format"), body -> {
+                            Object references = body.getValue("references");
+                            if (!(references instanceof io.vertx.core.json.JsonArray list) || list.isEmpty()
+                                    || !list.stream().allMatch(String.class::isInstance)) {
+                                throw new IllegalArgumentException("field \"references\" must be a non-empty list of image names");
+                            }
+                            String format = string(body, "format", false);
+                            stream(request, BusAddresses.ENGINE_SAVE, new JsonObject().put("references", references)
+                                    .put("target", absolutePath(string(body, "target", true)))
+                                    .put("format", format == null ? "docker" : format));
+                        }));
                 case "/v1/images/inspect" -> only(request, HttpMethod.GET, () -> ask(request,
                         BusAddresses.ENGINE_IMAGE_INSPECT, new JsonObject().put("reference",
                                 required(request, "reference")).encode(), 200));
@@ -211,76 +241,122 @@ public final class ApiServer {
     }
 
     /**
-     * {@code POST /v1/images/pull}: validates the reference and platform before anything leaves the
-     * machine, then streams progress as NDJSON and ends with {@code {"status":"pulled",...}} or
-     * {@code {"error":...}}.
+     * Reads a JSON object body of at most {@link #MAX_BODY} bytes with only {@code fields}, then hands it
+     * to {@code handler}; a malformed body or an {@link IllegalArgumentException} from the handler is a
+     * 400 naming the action and the problem.
      */
-    private void pull(HttpServerRequest request) {
+    private void withBody(HttpServerRequest request, String action, Set<String> fields,
+            java.util.function.Consumer<JsonObject> handler) {
         readBody(request).onSuccess(body -> {
             JsonObject json;
             try {
                 json = new JsonObject(body.toString());
             } catch (DecodeException | ClassCastException e) {
-                error(request.response(), ErrorKind.INVALID, "pull: request body is not a JSON object: "
+                error(request.response(), ErrorKind.INVALID, action + ": request body is not a JSON object: "
                         + firstLine(e.getMessage()));
                 return;
             }
             for (String field : json.fieldNames()) {
-                if (!Set.of("reference", "platform", "insecure").contains(field)) {
-                    error(request.response(), ErrorKind.INVALID, "pull: unknown field \"" + field
-                            + "\"; known: reference, platform, insecure");
+                if (!fields.contains(field)) {
+                    error(request.response(), ErrorKind.INVALID, action + ": unknown field \"" + field + "\"; known: "
+                            + String.join(", ", fields.stream().sorted().toList()));
                     return;
                 }
             }
-            JsonObject order = new JsonObject();
             try {
-                Object reference = json.getValue("reference");
-                if (!(reference instanceof String text)) {
-                    throw new IllegalArgumentException("field \"reference\" must be a string");
-                }
-                order.put("reference", dev.berth.api.image.ImageReference.parse(text).toString());
-                Object platform = json.getValue("platform");
-                if (platform != null) {
-                    if (!(platform instanceof String p)) {
-                        throw new IllegalArgumentException("field \"platform\" must be a string like linux/amd64");
-                    }
-                    order.put("platform", dev.berth.api.image.Platform.parse(p).toString());
-                }
-                Object insecure = json.getValue("insecure");
-                if (insecure != null && !(insecure instanceof io.vertx.core.json.JsonArray)) {
-                    throw new IllegalArgumentException("field \"insecure\" must be a list of registry hosts");
-                }
-                order.put("insecure", insecure == null ? new io.vertx.core.json.JsonArray() : insecure);
+                handler.accept(json);
             } catch (IllegalArgumentException e) {
-                error(request.response(), ErrorKind.INVALID, "pull: " + e.getMessage());
-                return;
+                error(request.response(), ErrorKind.INVALID, action + ": " + e.getMessage());
             }
-            String progress = BusAddresses.PROGRESS_PREFIX + java.util.UUID.randomUUID();
-            order.put("progress", progress);
-            HttpServerResponse response = request.response().setChunked(true)
-                    .putHeader("Content-Type", "application/x-ndjson");
-            io.vertx.core.eventbus.MessageConsumer<String> updates = vertx.eventBus().consumer(progress,
-                    m -> {
-                        if (!response.ended()) {
-                            response.write(m.body() + "\n");
-                        }
-                    });
-            updates.completion().onComplete(registered -> vertx.eventBus().<String>request(BusAddresses.ENGINE_PULL,
-                    order.encode(), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(31)))
-                    .onComplete(ar -> {
-                        updates.unregister();
-                        if (response.ended()) {
-                            return;
-                        }
-                        if (ar.succeeded()) {
-                            response.end(new JsonObject(ar.result().body()).put("status", "pulled").encode() + "\n");
-                        } else {
-                            StringBuilder line = new StringBuilder("{\"error\":");
-                            EnvelopeFormat.quote(line, ar.cause().getMessage());
-                            response.end(line.append("}\n").toString());
-                        }
-                    }));
         });
+    }
+
+    /** A string field; a wrong type, or a missing required one, is an {@link IllegalArgumentException}. */
+    private static String string(JsonObject body, String field, boolean required) {
+        Object value = body.getValue(field);
+        if (value == null && !required) {
+            return null;
+        }
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw new IllegalArgumentException("field \"" + field + "\" must be a non-empty string");
+        }
+        return text;
+    }
+
+    private static long seconds(HttpServerRequest request, String name, long fallback) {
+        String value = single(request, name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long seconds = Long.parseLong(value);
+            if (seconds >= 0) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + ": \"" + value + "\" is not a number of seconds");
+    }
+
+    private static String absolutePath(String path) {
+        if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("\"" + path + "\" is not an absolute path on the daemon's host");
+        }
+        return path;
+    }
+
+    /**
+     * {@code POST /v1/images/pull}: validates the reference and platform before anything leaves the
+     * machine, then streams progress.
+     */
+    private void pull(HttpServerRequest request) {
+        withBody(request, "pull", Set.of("reference", "platform", "insecure"), json -> {
+            JsonObject order = new JsonObject();
+            order.put("reference", dev.berth.api.image.ImageReference.parse(string(json, "reference", true)).toString());
+            String platform = string(json, "platform", false);
+            if (platform != null) {
+                order.put("platform", dev.berth.api.image.Platform.parse(platform).toString());
+            }
+            Object insecure = json.getValue("insecure");
+            if (insecure != null && !(insecure instanceof io.vertx.core.json.JsonArray)) {
+                throw new IllegalArgumentException("field \"insecure\" must be a list of registry hosts");
+            }
+            order.put("insecure", insecure == null ? new io.vertx.core.json.JsonArray() : insecure);
+            stream(request, BusAddresses.ENGINE_PULL, order);
+        });
+    }
+
+    /**
+     * Runs a long engine operation and streams it as NDJSON: the progress the stages publish on a fresh
+     * {@code berth.progress.<id>} address, then {@code {"status":"done",...}} with the engine's answer or
+     * {@code {"error":...}}.
+     */
+    private void stream(HttpServerRequest request, String address, JsonObject order) {
+        String progress = BusAddresses.PROGRESS_PREFIX + java.util.UUID.randomUUID();
+        order.put("progress", progress);
+        HttpServerResponse response = request.response().setChunked(true)
+                .putHeader("Content-Type", "application/x-ndjson");
+        io.vertx.core.eventbus.MessageConsumer<String> updates = vertx.eventBus().consumer(progress, m -> {
+            if (!response.ended()) {
+                response.write(m.body() + "\n");
+            }
+        });
+        updates.completion().onComplete(registered -> vertx.eventBus().<String>request(address, order.encode(),
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(31)))
+                .onComplete(ar -> {
+                    updates.unregister();
+                    if (response.ended()) {
+                        return;
+                    }
+                    if (ar.succeeded()) {
+                        response.end(new JsonObject(ar.result().body()).put("status", "done").encode() + "\n");
+                    } else {
+                        StringBuilder line = new StringBuilder("{\"error\":");
+                        EnvelopeFormat.quote(line, ar.cause().getMessage());
+                        response.end(line.append("}\n").toString());
+                    }
+                }));
     }
 
     private static String single(HttpServerRequest request, String name) {
@@ -303,38 +379,18 @@ public final class ApiServer {
     }
 
     private void note(HttpServerRequest request) {
-        readBody(request).onSuccess(body -> {
-            JsonObject json;
-            try {
-                json = new JsonObject(body.toString());
-            } catch (DecodeException | ClassCastException e) {
-                error(request.response(), ErrorKind.INVALID, "note: request body is not a JSON object: "
-                        + firstLine(e.getMessage()));
-                return;
-            }
-            for (String field : json.fieldNames()) {
-                if (!field.equals("message") && !field.equals("subject")) {
-                    error(request.response(), ErrorKind.INVALID, "note: unknown field \"" + field
-                            + "\"; known: message, subject");
-                    return;
-                }
-            }
+        withBody(request, "note", Set.of("message", "subject"), json -> {
             Object message = json.getValue("message");
             Object subject = json.getValue("subject");
             if (!(message instanceof String text) || text.isBlank()) {
-                error(request.response(), ErrorKind.INVALID, "note: field \"message\" must be a non-empty string");
-                return;
+                throw new IllegalArgumentException("field \"message\" must be a non-empty string");
             }
             if (text.length() > MAX_NOTE) {
-                error(request.response(), ErrorKind.INVALID, "note: field \"message\" is longer than " + MAX_NOTE
-                        + " characters");
-                return;
+                throw new IllegalArgumentException("field \"message\" is longer than " + MAX_NOTE + " characters");
             }
             if (subject != null && (!(subject instanceof String s) || s.isBlank() || s.length() > 256
                     || s.chars().anyMatch(Character::isISOControl))) {
-                error(request.response(), ErrorKind.INVALID,
-                        "note: field \"subject\" must be a string of 1 to 256 printable characters");
-                return;
+                throw new IllegalArgumentException("field \"subject\" must be a string of 1 to 256 printable characters");
             }
             ask(request, BusAddresses.ENGINE_NOTE, new JsonObject().put("message", text)
                     .put("subject", subject == null ? "note" : subject).encode(), 201);

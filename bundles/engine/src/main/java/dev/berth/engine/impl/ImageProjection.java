@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.event.EventRecord;
+import dev.berth.api.events.ImageLoaded;
 import dev.berth.api.events.ImagePulled;
+import dev.berth.api.events.ImageRemoved;
 import dev.berth.api.events.ImageTagged;
 import dev.berth.api.events.ImageUntagged;
 import java.util.ArrayList;
@@ -49,6 +51,16 @@ public final class ImageProjection implements Projection {
                 ImagePulled e = codec.payload(record, ImagePulled.class);
                 images.put(e.manifestDigest(), new Image(e.manifestDigest(), e.mediaType(), e.configDigest(),
                         e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos()));
+            }
+            case "image.loaded" -> {
+                ImageLoaded e = codec.payload(record, ImageLoaded.class);
+                images.put(e.manifestDigest(), new Image(e.manifestDigest(), e.mediaType(), e.configDigest(),
+                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos()));
+            }
+            case "image.removed" -> {
+                ImageRemoved e = codec.payload(record, ImageRemoved.class);
+                images.remove(e.manifestDigest());
+                tags.values().removeIf(e.manifestDigest()::equals);
             }
             case "image.tagged" -> {
                 ImageTagged e = codec.payload(record, ImageTagged.class);

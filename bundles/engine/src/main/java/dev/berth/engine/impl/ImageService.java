@@ -4,7 +4,11 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.bus.BusAddresses;
 import dev.berth.api.event.EventLog;
+import dev.berth.api.events.ImageLoaded;
 import dev.berth.api.events.ImagePulled;
+import dev.berth.api.events.ImageRemoved;
+import dev.berth.api.events.ImagesPruned;
+import dev.berth.api.events.ImagesSaved;
 import dev.berth.api.events.ImageTagged;
 import dev.berth.api.events.ImageUntagged;
 import dev.berth.api.events.PullFailed;
@@ -13,7 +17,10 @@ import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import dev.berth.api.image.ImageReference;
 import dev.berth.api.image.Platform;
+import dev.berth.api.stage.ArchiveStage;
 import dev.berth.api.stage.ExpandRequest;
+import dev.berth.api.stage.LoadedImage;
+import dev.berth.api.stage.SaveItem;
 import dev.berth.api.stage.ExpandStage;
 import dev.berth.api.stage.PullRequest;
 import dev.berth.api.stage.PullStage;
@@ -55,6 +62,7 @@ final class ImageService {
     private final Projections projections;
     private final ImageProjection images;
     private final Path content;
+    private final Path root;
 
     ImageService(Vertx vertx, EventLog log, EventCodec codec, Projections projections, ImageProjection images,
             Path root) {
@@ -64,13 +72,21 @@ final class ImageService {
         this.projections = projections;
         this.images = images;
         this.content = root.resolve("content/blobs");
+        this.root = root;
     }
 
     List<MessageConsumer<?>> register() {
         return List.of(
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PULL, this::onPull),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGES, this::onImages),
-                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_INSPECT, this::onInspect));
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_INSPECT, this::onInspect),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_TAG, m -> blocking(m, "tag", this::tagImage)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_REMOVE,
+                        m -> blocking(m, "image rm", this::removeImage)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_PRUNE,
+                        m -> blocking(m, "image prune", this::prune)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_LOAD, m -> blocking(m, "load", this::load)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_SAVE, m -> blocking(m, "save", this::save)));
     }
 
     private void onPull(Message<String> message) {
@@ -118,29 +134,14 @@ final class ImageService {
                 throw new BerthException(ErrorKind.NOT_FOUND, "pull " + reference + ": the image is for " + got
                         + ", not " + platform);
             }
-            List<String> chainIds = new ArrayList<>();
-            Digest parent = null;
-            for (int i = 0; i < image.layers().size(); i++) {
-                Digest chainId = chainId(parent, image.diffIds().get(i));
-                StageJson.expanded(request(ExpandStage.STAGE, StageJson.expandRequest(
-                        new ExpandRequest(image.layers().get(i), image.diffIds().get(i), chainId, parent), progress)));
-                chainIds.add(chainId.toString());
-                parent = chainId;
-            }
+            List<String> chainIds = expandLayers(image.layers(), image.diffIds(), progress);
             long size = image.config().size() + image.layers().stream().mapToLong(Descriptor::size).sum();
             String manifest = image.manifestDigest().toString();
             append(manifest, new ImagePulled(reference.toString(), manifest, image.mediaType(),
                     image.config().digest().toString(), image.platform().toString(),
                     image.layers().stream().map(l -> l.digest().toString()).toList(), chainIds, size));
             if (reference.tag() != null) {
-                String name = reference.name() + ":" + reference.tag();
-                Optional<String> previous = projections.query(() -> images.tagged(name));
-                if (previous.isPresent() && !previous.get().equals(manifest)) {
-                    append(name, new ImageUntagged(name, previous.get()));
-                }
-                if (previous.isEmpty() || !previous.get().equals(manifest)) {
-                    append(name, new ImageTagged(name, manifest));
-                }
+                tag(reference.name() + ":" + reference.tag(), manifest);
             }
             return new JsonObject().put("reference", reference.toString()).put("manifestDigest", manifest)
                     .put("platform", image.platform().toString()).put("layers", image.layers().size())
@@ -149,6 +150,33 @@ final class ImageService {
             append(reference.toString(), new PullFailed(reference.toString(), e.getMessage()));
             throw e;
         }
+    }
+
+    /** Expands each layer on top of the one before, through the expand stage; returns the chain ids. */
+    private List<String> expandLayers(List<Descriptor> layers, List<Digest> diffIds, String progress)
+            throws BerthException {
+        List<String> chainIds = new ArrayList<>();
+        Digest parent = null;
+        for (int i = 0; i < layers.size(); i++) {
+            Digest chainId = chainId(parent, diffIds.get(i));
+            request(ExpandStage.STAGE, StageJson.expandRequest(
+                    new ExpandRequest(layers.get(i), diffIds.get(i), chainId, parent), progress));
+            chainIds.add(chainId.toString());
+            parent = chainId;
+        }
+        return chainIds;
+    }
+
+    /** Points {@code name} (registry/repository:tag) at {@code manifest}, logging only a real change. */
+    private void tag(String name, String manifest) throws BerthException {
+        Optional<String> previous = projections.query(() -> images.tagged(name));
+        if (previous.isPresent() && previous.get().equals(manifest)) {
+            return;
+        }
+        if (previous.isPresent()) {
+            append(name, new ImageUntagged(name, previous.get()));
+        }
+        append(name, new ImageTagged(name, manifest));
     }
 
     private JsonObject request(String stage, JsonObject body) throws BerthException {
@@ -247,17 +275,11 @@ final class ImageService {
             return;
         }
         String key;
-        if (wanted.startsWith("sha256:")) {
-            key = wanted;
-        } else {
-            try {
-                ImageReference reference = ImageReference.parse(wanted);
-                key = reference.digest() != null ? reference.digest().toString()
-                        : reference.name() + ":" + reference.tag();
-            } catch (IllegalArgumentException e) {
-                message.fail(ErrorKind.INVALID.httpStatus(), "image inspect: " + e.getMessage());
-                return;
-            }
+        try {
+            key = key(wanted);
+        } catch (IllegalArgumentException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), "image inspect: " + e.getMessage());
+            return;
         }
         record Found(ImageProjection.Image image, List<String> tags) {
         }
@@ -283,6 +305,225 @@ final class ImageService {
                 message.fail(ErrorKind.INTERNAL.httpStatus(), "image inspect: " + ar.cause().getMessage());
             }
         });
+    }
+
+    /** One request handled on a worker thread: JSON in, JSON or a classified failure out. */
+    private interface Operation {
+        JsonObject run(JsonObject request) throws BerthException, IOException;
+    }
+
+    private void blocking(Message<String> message, String action, Operation operation) {
+        JsonObject request;
+        try {
+            request = new JsonObject(message.body());
+        } catch (RuntimeException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
+            return;
+        }
+        vertx.executeBlocking(() -> operation.run(request), false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                message.reply(ar.result().encode());
+            } else if (ar.cause() instanceof BerthException b) {
+                message.fail(b.kind().httpStatus(), b.getMessage());
+            } else if (ar.cause() instanceof IllegalArgumentException e) {
+                message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
+            } else {
+                message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + ar.cause());
+            }
+        });
+    }
+
+    /**
+     * The projection key a user's word names: a manifest digest as is, otherwise the normalised
+     * {@code registry/repository:tag} (or the digest of a {@code name@digest} reference).
+     */
+    static String key(String wanted) {
+        if (wanted.startsWith("sha256:")) {
+            return Digest.parse(wanted).toString();
+        }
+        ImageReference reference = ImageReference.parse(wanted);
+        return reference.digest() != null ? reference.digest().toString() : reference.name() + ":" + reference.tag();
+    }
+
+    private ImageProjection.Image find(String wanted, String action) throws BerthException {
+        String key = key(wanted);
+        return projections.query(() -> images.resolve(key)).orElseThrow(() -> new BerthException(
+                ErrorKind.NOT_FOUND, action + ": no such image: " + wanted));
+    }
+
+    private JsonObject tagImage(JsonObject request) throws BerthException {
+        ImageProjection.Image image = find(request.getString("source", ""), "tag");
+        ImageReference target = ImageReference.parse(request.getString("target", ""));
+        if (target.digest() != null) {
+            throw new BerthException(ErrorKind.INVALID, "tag: the new name " + target + " must not carry a digest");
+        }
+        String name = target.name() + ":" + target.tag();
+        tag(name, image.manifestDigest());
+        return new JsonObject().put("reference", name).put("manifestDigest", image.manifestDigest());
+    }
+
+    private JsonObject removeImage(JsonObject request) throws BerthException {
+        String wanted = request.getString("reference", "");
+        boolean force = request.getBoolean("force", false);
+        String key = key(wanted);
+        ImageProjection.Image image = find(wanted, "image rm");
+        List<String> names = projections.query(() -> images.tagsOf(image.manifestDigest()));
+        List<String> untag = key.startsWith("sha256:") ? names : List.of(key);
+        if (key.startsWith("sha256:") && names.size() > 1 && !force) {
+            throw new BerthException(ErrorKind.CONFLICT, "image rm: " + wanted + " is named " + String.join(", ", names)
+                    + "; remove a name, or all of them with --force");
+        }
+        for (String name : untag) {
+            append(name, new ImageUntagged(name, image.manifestDigest()));
+        }
+        boolean removed = untag.size() >= names.size();
+        if (removed) {
+            append(image.manifestDigest(), new ImageRemoved(image.manifestDigest()));
+        }
+        return new JsonObject().put("untagged", new JsonArray(untag))
+                .put("removed", removed ? image.manifestDigest() : null);
+    }
+
+    /** How long, by default, a blob or snapshot nothing refers to is kept, so a pull under way is never pruned. */
+    static final long PRUNE_GRACE_SECONDS = 600;
+
+    private JsonObject prune(JsonObject request) throws BerthException, IOException {
+        record Referenced(Set<String> blobs, Set<String> snapshots) {
+        }
+        Referenced referenced = projections.query(() -> {
+            Set<String> blobs = new java.util.HashSet<>();
+            Set<String> snapshots = new java.util.HashSet<>();
+            for (ImageProjection.Image image : images.all()) {
+                blobs.add(image.manifestDigest());
+                blobs.add(image.configDigest());
+                blobs.addAll(image.layers());
+                snapshots.addAll(image.chainIds());
+            }
+            return new Referenced(blobs, snapshots);
+        });
+        long cutoff = System.currentTimeMillis()
+                - TimeUnit.SECONDS.toMillis(request.getLong("graceSeconds", PRUNE_GRACE_SECONDS));
+        List<String> blobs = new ArrayList<>();
+        List<String> snapshots = new ArrayList<>();
+        long bytes = 0;
+        Path sha256 = content.resolve("sha256");
+        for (Path blob : list(sha256)) {
+            String digest = "sha256:" + blob.getFileName();
+            if (!referenced.blobs().contains(digest) && Files.getLastModifiedTime(blob).toMillis() < cutoff) {
+                bytes += Files.size(blob);
+                Files.delete(blob);
+                blobs.add(digest);
+            }
+        }
+        for (Path snapshot : list(root.resolve("snapshots"))) {
+            String name = snapshot.getFileName().toString();
+            if (!name.matches("[0-9a-f]{64}")) {
+                continue; // tmp-* directories belong to expansions under way
+            }
+            String chainId = "sha256:" + name;
+            if (!referenced.snapshots().contains(chainId) && Files.getLastModifiedTime(snapshot).toMillis() < cutoff) {
+                bytes += deleteTree(snapshot);
+                snapshots.add(chainId);
+            }
+        }
+        if (!blobs.isEmpty() || !snapshots.isEmpty()) {
+            append("store", new ImagesPruned(blobs, snapshots, bytes));
+        }
+        return new JsonObject().put("blobs", new JsonArray(blobs)).put("snapshots", new JsonArray(snapshots))
+                .put("bytes", bytes);
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            return entries.toList();
+        }
+    }
+
+    /** Deletes a tree without following symbolic links; returns the bytes of regular files removed. */
+    static long deleteTree(Path top) throws IOException {
+        long[] bytes = {0};
+        Files.walkFileTree(top, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs)
+                    throws IOException {
+                if (attrs.isRegularFile()) {
+                    bytes[0] += attrs.size();
+                }
+                Files.delete(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                if (failure != null) {
+                    throw failure;
+                }
+                Files.delete(dir);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return bytes[0];
+    }
+
+    private JsonObject load(JsonObject request) throws BerthException {
+        String archive = request.getString("archive", "");
+        if (!archive.startsWith("/")) {
+            throw new BerthException(ErrorKind.INVALID, "load: the archive path must be absolute, got \"" + archive + "\"");
+        }
+        String progress = request.getString("progress");
+        JsonObject reply = request(ArchiveStage.STAGE, new JsonObject().put("op", "load").put("archive", archive)
+                .put("progress", progress));
+        JsonArray loaded = new JsonArray();
+        for (Object entry : reply.getJsonArray("images")) {
+            LoadedImage image = StageJson.loaded((JsonObject) entry);
+            List<String> chainIds = expandLayers(image.layers(), image.diffIds(), progress);
+            String manifest = image.manifestDigest().toString();
+            long size = image.config().size() + image.layers().stream().mapToLong(Descriptor::size).sum();
+            append(manifest, new ImageLoaded(archive, manifest, image.mediaType(), image.config().digest().toString(),
+                    image.platform() == null ? "" : image.platform().toString(),
+                    image.layers().stream().map(l -> l.digest().toString()).toList(), chainIds, size));
+            for (String name : image.tags()) {
+                tag(name, manifest);
+            }
+            loaded.add(new JsonObject().put("manifestDigest", manifest).put("tags", new JsonArray(image.tags())));
+        }
+        return new JsonObject().put("images", loaded);
+    }
+
+    private JsonObject save(JsonObject request) throws BerthException, IOException {
+        String target = request.getString("target", "");
+        String format = request.getString("format", ArchiveStage.DOCKER);
+        if (!target.startsWith("/")) {
+            throw new BerthException(ErrorKind.INVALID, "save: the target path must be absolute, got \"" + target + "\"");
+        }
+        if (!format.equals(ArchiveStage.DOCKER) && !format.equals(ArchiveStage.OCI)) {
+            throw new BerthException(ErrorKind.INVALID, "save: format must be docker or oci, got \"" + format + "\"");
+        }
+        JsonArray wanted = request.getJsonArray("references", new JsonArray());
+        if (wanted.isEmpty()) {
+            throw new BerthException(ErrorKind.INVALID, "save: name at least one image");
+        }
+        JsonArray items = new JsonArray();
+        List<String> digests = new ArrayList<>();
+        List<String> references = new ArrayList<>();
+        for (Object word : wanted) {
+            String key = key(String.valueOf(word));
+            ImageProjection.Image image = find(String.valueOf(word), "save");
+            String reference = key.startsWith("sha256:") ? null : key;
+            items.add(StageJson.saveItem(new SaveItem(reference, Digest.parse(image.manifestDigest()))));
+            digests.add(image.manifestDigest());
+            if (reference != null) {
+                references.add(reference);
+            }
+        }
+        request(ArchiveStage.STAGE, new JsonObject().put("op", "save").put("images", items).put("target", target)
+                .put("format", format).put("progress", request.getString("progress")));
+        long bytes = Files.size(Path.of(target));
+        append(target, new ImagesSaved(target, format, digests, references, bytes));
+        return new JsonObject().put("target", target).put("format", format).put("bytes", bytes);
     }
 
     private JsonObject blobJson(String digest) throws IOException {

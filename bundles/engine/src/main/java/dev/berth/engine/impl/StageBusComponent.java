@@ -3,7 +3,13 @@ package dev.berth.engine.impl;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.bus.BusAddresses;
+import dev.berth.api.stage.ArchiveStage;
 import dev.berth.api.stage.ExpandStage;
+import dev.berth.api.stage.LoadedImage;
+import dev.berth.api.stage.SaveItem;
+import io.vertx.core.json.JsonArray;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import dev.berth.api.stage.PullStage;
 import dev.berth.api.stage.StageProgress;
 import io.vertx.core.Vertx;
@@ -39,13 +45,18 @@ public final class StageBusComponent {
             policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=expand)")
     private volatile ExpandStage expand;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=archive)")
+    private volatile ArchiveStage archive;
+
     @Activate
     public StageBusComponent(@Reference Vertx vertx) {
         this.vertx = vertx;
         EventBus bus = vertx.eventBus();
         consumers = List.of(
                 bus.<String>consumer(BusAddresses.stageAddress(PullStage.STAGE), this::onPull),
-                bus.<String>consumer(BusAddresses.stageAddress(ExpandStage.STAGE), this::onExpand));
+                bus.<String>consumer(BusAddresses.stageAddress(ExpandStage.STAGE), this::onExpand),
+                bus.<String>consumer(BusAddresses.stageAddress(ArchiveStage.STAGE), this::onArchive));
     }
 
     private StageProgress progress(JsonObject request) {
@@ -68,6 +79,23 @@ public final class StageBusComponent {
         ExpandStage stage = expand;
         serve(message, ExpandStage.STAGE, stage == null ? null : request -> StageJson.expanded(
                 stage.expand(StageJson.expandRequest(request), progress(request))));
+    }
+
+    private void onArchive(Message<String> message) {
+        ArchiveStage stage = archive;
+        serve(message, ArchiveStage.STAGE, stage == null ? null : request -> {
+            if ("save".equals(request.getString("op"))) {
+                List<SaveItem> items = new ArrayList<>();
+                request.getJsonArray("images").forEach(i -> items.add(StageJson.saveItem((JsonObject) i)));
+                stage.save(items, Path.of(request.getString("target")), request.getString("format"), progress(request));
+                return new JsonObject();
+            }
+            JsonArray images = new JsonArray();
+            for (LoadedImage image : stage.load(Path.of(request.getString("archive")), progress(request))) {
+                images.add(StageJson.loaded(image));
+            }
+            return new JsonObject().put("images", images);
+        });
     }
 
     /** One stage call: decode, run on a worker thread, reply with the result or a failure code. */

@@ -6,6 +6,8 @@ import dev.berth.api.image.ImageReference;
 import dev.berth.api.image.Platform;
 import dev.berth.api.stage.ExpandRequest;
 import dev.berth.api.stage.ExpandedLayer;
+import dev.berth.api.stage.LoadedImage;
+import dev.berth.api.stage.SaveItem;
 import dev.berth.api.stage.PullRequest;
 import dev.berth.api.stage.PulledImage;
 import io.vertx.core.json.JsonArray;
@@ -70,6 +72,38 @@ final class StageJson {
                 Digest.parse(json.getString("manifestDigest")), json.getString("mediaType"),
                 index == null ? null : Digest.parse(index), Platform.parse(json.getString("platform")),
                 descriptor(json.getJsonObject("config")), layers, diffIds, json.getLong("bytesFetched", 0L));
+    }
+
+    static JsonObject loaded(LoadedImage image) {
+        JsonArray layers = new JsonArray();
+        image.layers().forEach(l -> layers.add(descriptor(l)));
+        JsonArray diffIds = new JsonArray();
+        image.diffIds().forEach(d -> diffIds.add(d.toString()));
+        return new JsonObject().put("tags", new JsonArray(image.tags()))
+                .put("manifestDigest", image.manifestDigest().toString()).put("mediaType", image.mediaType())
+                .put("platform", image.platform() == null ? null : image.platform().toString())
+                .put("config", descriptor(image.config())).put("layers", layers).put("diffIds", diffIds);
+    }
+
+    static LoadedImage loaded(JsonObject json) {
+        List<Descriptor> layers = new ArrayList<>();
+        json.getJsonArray("layers").forEach(l -> layers.add(descriptor((JsonObject) l)));
+        List<Digest> diffIds = new ArrayList<>();
+        json.getJsonArray("diffIds").forEach(d -> diffIds.add(Digest.parse(String.valueOf(d))));
+        List<String> tags = new ArrayList<>();
+        json.getJsonArray("tags", new JsonArray()).forEach(t -> tags.add(String.valueOf(t)));
+        String platform = json.getString("platform");
+        return new LoadedImage(tags, Digest.parse(json.getString("manifestDigest")), json.getString("mediaType"),
+                platform == null ? null : Platform.parse(platform), descriptor(json.getJsonObject("config")),
+                layers, diffIds);
+    }
+
+    static JsonObject saveItem(SaveItem item) {
+        return new JsonObject().put("reference", item.reference()).put("manifestDigest", item.manifestDigest().toString());
+    }
+
+    static SaveItem saveItem(JsonObject json) {
+        return new SaveItem(json.getString("reference"), Digest.parse(json.getString("manifestDigest")));
     }
 
     static JsonObject expandRequest(ExpandRequest request, String progressAddress) {
