@@ -203,4 +203,75 @@ class ImagePullEndToEndIT {
             assertTrue(findBusybox(daemon.root.resolve("snapshots")).isPresent());
         }
     }
+
+    static Cli.Result run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        String err = new String(process.getErrorStream().readAllBytes());
+        return new Cli.Result(process.waitFor(), out, err);
+    }
+
+    @Test
+    void saveAndLoadRoundTripThroughRealTools() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).start()) {
+            assertEquals(0, daemon.cli("pull", reference()).exit());
+            String digest = DaemonEndToEndIT.JSON.readTree(daemon.cli("images", "--format", "json").stdout())
+                    .at("/images/0/id").asText();
+            Path docker = tmp.resolve("busybox-docker.tar");
+            Path oci = tmp.resolve("busybox-oci.tar");
+            Cli.Result saveDocker = daemon.cli("save", "-o", docker.toString(), reference());
+            assertEquals(0, saveDocker.exit(), saveDocker.toString());
+            Cli.Result saveOci = daemon.cli("save", "-o", oci.toString(), "--format", "oci", reference());
+            assertEquals(0, saveOci.exit(), saveOci.toString());
+
+            // skopeo reads both, and sees the same config.
+            Cli.Result inspectDocker = run("skopeo", "inspect", "--config", "docker-archive:" + docker);
+            assertEquals(0, inspectDocker.exit(), inspectDocker.toString());
+            Cli.Result inspectOci = run("skopeo", "inspect", "--config", "oci-archive:" + oci);
+            assertEquals(0, inspectOci.exit(), inspectOci.toString());
+            assertEquals(DaemonEndToEndIT.JSON.readTree(inspectDocker.stdout()).at("/rootfs/diff_ids"),
+                    DaemonEndToEndIT.JSON.readTree(inspectOci.stdout()).at("/rootfs/diff_ids"));
+
+            // Gone from the store, then back from each archive.
+            assertEquals(0, daemon.cli("image", "rm", reference()).exit());
+            assertEquals(0, daemon.cli("image", "prune", "--grace", "0").exit());
+            Cli.Result loadDocker = daemon.cli("load", "-i", docker.toString());
+            assertEquals(0, loadDocker.exit(), loadDocker.toString());
+            assertTrue(loadDocker.stdout().contains(reference()), loadDocker.stdout());
+            assertTrue(findBusybox(daemon.root.resolve("snapshots")).isPresent(), "layers expanded again");
+            JsonNode loaded = DaemonEndToEndIT.JSON.readTree(daemon.cli("images", "--format", "json").stdout());
+            assertEquals(digest, loaded.at("/images/0/id").asText(), "same config after the round trip");
+            Cli.Result loadOci = daemon.cli("load", "-i", oci.toString());
+            assertEquals(0, loadOci.exit(), loadOci.toString());
+
+            // An archive made by skopeo loads with its name.
+            Path made = tmp.resolve("skopeo.tar");
+            Cli.Result copy = run("skopeo", "copy", "--quiet", "oci:" + demo.resolve("busybox-oci") + ":latest",
+                    "docker-archive:" + made + ":example.com/demo:1");
+            assertEquals(0, copy.exit(), copy.toString());
+            Cli.Result loadMade = daemon.cli("load", "-i", made.toString());
+            assertEquals(0, loadMade.exit(), loadMade.toString());
+            assertTrue(daemon.cli("images").stdout().contains("example.com/demo"), "tag from RepoTags");
+
+            // A hostile archive is refused with its entry named, and adds nothing to the store.
+            long blobsBefore;
+            try (Stream<Path> blobs = Files.list(daemon.root.resolve("content/blobs/sha256"))) {
+                blobsBefore = blobs.count();
+            }
+            Path hostile = tmp.resolve("hostile.tar");
+            Path staging = Files.createDirectories(tmp.resolve("staging"));
+            Files.writeString(staging.resolve("manifest.json"), "[]");
+            Cli.Result tar = run("tar", "-cf", hostile.toString(), "-C", staging.toString(),
+                    "--transform", "s,^,../,", "manifest.json");
+            assertEquals(0, tar.exit(), tar.toString());
+            Cli.Result refused = daemon.cli("load", "-i", hostile.toString());
+            assertEquals(1, refused.exit(), refused.toString());
+            assertTrue(refused.stderr().contains(".."), refused.toString());
+            try (Stream<Path> blobs = Files.list(daemon.root.resolve("content/blobs/sha256"))) {
+                assertEquals(blobsBefore, blobs.count());
+            }
+            List<String> types = DaemonEndToEndIT.events(daemon).stream().map(e -> e.get("type").asText()).toList();
+            assertTrue(types.contains("images.saved") && types.contains("image.loaded"), types.toString());
+        }
+    }
 }

@@ -48,6 +48,7 @@ public final class Builtins {
             // The default stage implementations (plugins/), replaceable while the engine runs.
             "dev.berth.plugin.pull",
             "dev.berth.plugin.expand",
+            "dev.berth.plugin.archive",
             // Hot deploy of plugins/, started once the engine is up.
             "org.apache.felix.fileinstall");
 
