@@ -23,6 +23,9 @@ final class OperationStream {
             BiConsumer<JsonNode, PrintStream> done) throws IOException {
         PrintStream out = context.out();
         Map<String, String> shown = new HashMap<>();
+        Map<String, Long> started = new HashMap<>();
+        // On a terminal every byte update is shown with its rate; piped output gets one line per state.
+        boolean terminal = System.console() != null;
         String line;
         while ((line = response.readLine()) != null) {
             if (line.isBlank()) {
@@ -41,14 +44,25 @@ final class OperationStream {
             } else {
                 String id = update.path("id").asText();
                 String status = update.path("status").asText();
-                // One line per state change; byte counts ride along with it.
-                if (!status.equals(shown.put(id, status))) {
-                    out.println(id + ": " + status + bytes(update));
+                long now = System.nanoTime();
+                started.putIfAbsent(id, now);
+                if (!status.equals(shown.put(id, status)) || terminal) {
+                    out.println(id + ": " + status + bytes(update) + rate(update, now - started.get(id)));
                 }
             }
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /** The average rate since the item's first update, for byte-moving states. */
+    private static String rate(JsonNode update, long elapsedNanos) {
+        String status = update.path("status").asText();
+        long current = update.path("current").asLong(0);
+        if (elapsedNanos < 1_000_000 || current <= 0 || !(status.equals("downloading") || status.equals("verified"))) {
+            return "";
+        }
+        return " (" + Sizes.human(current * 1_000_000_000L / elapsedNanos) + "/s)";
     }
 
     private static String bytes(JsonNode update) {

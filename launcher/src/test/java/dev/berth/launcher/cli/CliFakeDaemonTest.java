@@ -119,6 +119,45 @@ class CliFakeDaemonTest {
     }
 
     @Test
+    void pullPrintsOneLinePerLayerStateThenTheDigest() throws Exception {
+        try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> {
+            stream.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            FakeDaemon.chunk(stream, "{\"id\":\"d36e3d2ea3bf\",\"status\":\"downloading\",\"current\":0,\"total\":2000000}\n"
+                    + "{\"id\":\"d36e3d2ea3bf\",\"status\":\"downloading\",\"current\":1000000,\"total\":2000000}\n"
+                    + "{\"id\":\"d36e3d2ea3bf\",\"status\":\"verified\",\"current\":2000000,\"total\":2000000}\n"
+                    + "{\"reference\":\"127.0.0.1:5000/busybox:latest\",\"manifestDigest\":\"sha256:ab\",\"status\":\"done\"}\n");
+            FakeDaemon.chunk(stream, "");
+        })) {
+            int code = berth("-H", daemon.uri(), "pull", "127.0.0.1:5000/busybox");
+
+            assertEquals(0, code, err.text());
+            assertTrue(daemon.request().requestLine().startsWith("POST /v1/images/pull "));
+            List<String> lines = out.text().lines().toList();
+            assertEquals(4, lines.size(), out.text());
+            assertTrue(lines.get(0).startsWith("d36e3d2ea3bf: downloading 0 B/2.0 MB"), lines.get(0));
+            assertTrue(lines.get(1).startsWith("d36e3d2ea3bf: verified 2.0 MB/2.0 MB"), lines.get(1));
+            assertEquals("Pulled 127.0.0.1:5000/busybox:latest", lines.get(2));
+            assertEquals("Digest: sha256:ab", lines.get(3));
+        }
+    }
+
+    @Test
+    void pullFailureInTheStreamExitsOneWithTheMessage() throws Exception {
+        try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> {
+            stream.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            FakeDaemon.chunk(stream, "{\"error\":\"pull x: blob sha256:ab: digest mismatch\"}\n");
+            FakeDaemon.chunk(stream, "");
+        })) {
+            int code = berth("-H", daemon.uri(), "pull", "x");
+
+            assertEquals(1, code);
+            assertEquals("berth pull: pull x: blob sha256:ab: digest mismatch\n", err.text());
+        }
+    }
+
+    @Test
     void errorAnswerPrintsTheDaemonsMessageAndExitsOne() throws Exception {
         try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> FakeDaemon.respond(stream, 503,
                 "Service Unavailable", "application/json",
