@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.schemas.ImageSpecSchemas;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
