@@ -25,10 +25,24 @@ final class Cli {
     }
 
     static Result run(List<String> args) throws IOException, InterruptedException {
+        return run(args, null);
+    }
+
+    /** Runs the CLI with {@code input} on its standard input (none: /dev/null). */
+    static Result run(List<String> args, String input) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Daemon.BERTH.toString());
         command.addAll(args);
-        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (input == null) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
+        Process process = builder.start();
+        if (input != null) {
+            try (var stdin = process.getOutputStream()) {
+                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
         if (!process.waitFor(60, TimeUnit.SECONDS)) {

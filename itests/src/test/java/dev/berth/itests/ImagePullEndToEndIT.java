@@ -356,4 +356,31 @@ class ImagePullEndToEndIT {
             }
         }
     }
+
+    @Test
+    void loginChecksTheRegistryStoresTheLoginPrivatelyAndNeverRecordsThePassword() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).start()) {
+            String registry = "127.0.0.1:" + port;
+            String password = "pw-" + java.util.UUID.randomUUID();
+            Cli.Result login = Cli.run(List.of("-H", "unix://" + daemon.socket(), "login", "-u", "demo",
+                    "--password-stdin", registry), password + "\n");
+            assertEquals(0, login.exit(), login.toString());
+            assertTrue(login.stdout().contains("Login Succeeded"), login.stdout());
+            Path config = daemon.root.resolve("auth/config.json");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(config)));
+            String auth = java.util.Base64.getEncoder().encodeToString(("demo:" + password).getBytes());
+            assertTrue(Files.readString(config).contains(auth), "stored like Docker's config.json");
+            List<JsonNode> events = DaemonEndToEndIT.events(daemon);
+            assertTrue(events.stream().anyMatch(e -> e.get("type").asText().equals("registry.logged-in")
+                    && e.at("/payload/username").asText().equals("demo")), events.toString());
+            assertFalse(events.toString().contains(password), "the password is not in the log");
+            assertFalse(daemon.output().contains(password), "the password is not in the daemon's output");
+
+            Cli.Result noPassword = Cli.run(List.of("-H", "unix://" + daemon.socket(), "login", "-u", "demo", registry));
+            assertEquals(2, noPassword.exit(), noPassword.toString());
+            assertTrue(noPassword.stderr().contains("--password-stdin"), noPassword.toString());
+            assertEquals(0, daemon.cli("pull", reference()).exit(), "pulls still work with the stored login");
+        }
+    }
 }

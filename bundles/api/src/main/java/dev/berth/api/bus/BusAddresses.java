@@ -32,6 +32,8 @@ public final class BusAddresses {
     public static final String ENGINE_LOAD = "berth.engine.load";
     /** Save images to an archive on the daemon's host; request {"references", "target", "format"}. */
     public static final String ENGINE_SAVE = "berth.engine.save";
+    /** Check and store a registry login; request {"registry", "username", "password"}. */
+    public static final String ENGINE_LOGIN = "berth.engine.login";
     /** Prefix of per-operation progress addresses: {@code berth.progress.<operation id>}. */
     public static final String PROGRESS_PREFIX = "berth.progress.";
 

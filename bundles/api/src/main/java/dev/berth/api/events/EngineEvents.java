@@ -11,7 +11,8 @@ public final class EngineEvents {
             PluginInstalled.class, PluginUpdated.class, PluginStarted.class, PluginStopped.class,
             PluginUninstalled.class, PullRequested.class, ManifestResolved.class, BlobFetched.class,
             BlobRejected.class, LayerExpanded.class, ImagePulled.class, ImageTagged.class, ImageUntagged.class,
-            PullFailed.class, ImageRemoved.class, ImageLoaded.class, ImagesSaved.class, ImagesPruned.class);
+            PullFailed.class, ImageRemoved.class, ImageLoaded.class, ImagesSaved.class, ImagesPruned.class,
+            RegistryLoggedIn.class);
 
     private EngineEvents() {
     }

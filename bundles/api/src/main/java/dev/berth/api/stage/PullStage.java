@@ -1,6 +1,8 @@
 package dev.berth.api.stage;
 
 import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import java.util.Set;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -15,4 +17,13 @@ public interface PullStage {
 
     /** Pulls, reporting progress as it goes; fails with a message naming the reference and the cause. */
     PulledImage pull(PullRequest request, StageProgress progress) throws BerthException;
+
+    /**
+     * Checks a login against {@code registry} and stores it for later pulls, never logging the password.
+     * Implementations without credential support answer UNAVAILABLE.
+     */
+    default void login(String registry, String username, String password, Set<String> insecureRegistries)
+            throws BerthException {
+        throw new BerthException(ErrorKind.UNAVAILABLE, "log in to " + registry + ": this pull stage keeps no logins");
+    }
 }

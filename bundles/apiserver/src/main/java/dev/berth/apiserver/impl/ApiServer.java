@@ -133,6 +133,11 @@ public final class ApiServer {
                         Set.of("source", "target"), body -> ask(request, BusAddresses.ENGINE_IMAGE_TAG,
                                 new JsonObject().put("source", string(body, "source", true))
                                         .put("target", string(body, "target", true)).encode(), 201)));
+                case "/v1/auth" -> only(request, HttpMethod.POST, () -> withBody(request, "login",
+                        Set.of("registry", "username", "password"), body -> ask(request, BusAddresses.ENGINE_LOGIN,
+                                new JsonObject().put("registry", string(body, "registry", true))
+                                        .put("username", string(body, "username", true))
+                                        .put("password", string(body, "password", true)).encode(), 200)));
                 case "/v1/images/prune" -> only(request, HttpMethod.POST,
                         () -> ask(request, BusAddresses.ENGINE_IMAGE_PRUNE, new JsonObject()
                                 .put("graceSeconds", seconds(request, "grace", 600)).encode(), 200));

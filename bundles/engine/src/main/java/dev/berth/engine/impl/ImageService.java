@@ -13,6 +13,7 @@ import dev.berth.api.events.ImageTagged;
 import dev.berth.api.events.ImageUntagged;
 import dev.berth.api.events.PullFailed;
 import dev.berth.api.events.PullRequested;
+import dev.berth.api.events.RegistryLoggedIn;
 import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import dev.berth.api.image.ImageReference;
@@ -86,6 +87,7 @@ final class ImageService {
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_PRUNE,
                         m -> blocking(m, "image prune", this::prune)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_LOAD, m -> blocking(m, "load", this::load)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_LOGIN, m -> blocking(m, "login", this::login)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_SAVE, m -> blocking(m, "save", this::save)));
     }
 
@@ -466,6 +468,22 @@ final class ImageService {
             }
         });
         return bytes[0];
+    }
+
+    private JsonObject login(JsonObject request) throws BerthException {
+        String registry = request.getString("registry", "");
+        String username = request.getString("username", "");
+        // Validates the host the way references do; the password is never put in a message or an event.
+        ImageReference probe = ImageReference.parse(registry + "/login-check");
+        if (!probe.registry().equals(registry) || username.isBlank()) {
+            throw new BerthException(ErrorKind.INVALID, "login: \"" + registry + "\" is not a registry host[:port]"
+                    + " or the user name is empty");
+        }
+        request(PullStage.STAGE, new JsonObject().put("op", "login").put("registry", registry)
+                .put("username", username).put("password", request.getString("password", ""))
+                .put("insecure", new JsonArray(new ArrayList<>(withLoopback(Set.of(), registry)))));
+        append(registry, new RegistryLoggedIn(registry, username));
+        return new JsonObject().put("status", "Login Succeeded").put("registry", registry);
     }
 
     private JsonObject load(JsonObject request) throws BerthException {

@@ -10,6 +10,8 @@ import dev.berth.api.stage.SaveItem;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import dev.berth.api.stage.PullStage;
 import dev.berth.api.stage.StageProgress;
 import io.vertx.core.Vertx;
@@ -71,8 +73,16 @@ public final class StageBusComponent {
 
     private void onPull(Message<String> message) {
         PullStage stage = pull;
-        serve(message, PullStage.STAGE, stage == null ? null : request -> StageJson.pulled(
-                stage.pull(StageJson.pullRequest(request), progress(request))));
+        serve(message, PullStage.STAGE, stage == null ? null : request -> {
+            if ("login".equals(request.getString("op"))) {
+                Set<String> insecure = new HashSet<>();
+                request.getJsonArray("insecure", new JsonArray()).forEach(v -> insecure.add(String.valueOf(v)));
+                stage.login(request.getString("registry"), request.getString("username"),
+                        request.getString("password"), insecure);
+                return new JsonObject();
+            }
+            return StageJson.pulled(stage.pull(StageJson.pullRequest(request), progress(request)));
+        });
     }
 
     private void onExpand(Message<String> message) {

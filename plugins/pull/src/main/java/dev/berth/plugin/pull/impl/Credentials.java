@@ -48,6 +48,11 @@ public final class Credentials {
     }
 
     /** No logins: every registry is contacted anonymously. */
+    /** Credentials holding one login, for checking it before it is stored. */
+    public static Credentials of(String registry, Login login) {
+        return new Credentials(Map.of(registry, login));
+    }
+
     public static Credentials none() {
         return new Credentials(Map.of());
     }

@@ -148,6 +148,26 @@ public final class RegistryClient {
      * @throws BerthException NOT_FOUND if the registry has no such manifest, INVALID for a hostile or
      *                        malformed answer, UNAVAILABLE when the registry cannot be reached after retries
      */
+    /**
+     * Checks that the registry accepts this client's credentials: {@code GET /v2/} through the same
+     * challenge and token flow as a pull, without a repository scope.
+     *
+     * @throws BerthException INVALID "unauthorized" when the registry refuses the credentials
+     */
+    public void checkLogin(String registry) throws BerthException {
+        String action = "log in to " + registry;
+        URI uri = URI.create(baseUri(registry) + "/v2/");
+        retrying(action, registry, () -> {
+            Reply response = exchange(registry, null, uri, Map.of());
+            try (TimedBody body = response.body()) {
+                if (response.statusCode() != 200) {
+                    throw statusError(action, response);
+                }
+                return null;
+            }
+        });
+    }
+
     public ManifestBody fetchManifest(String registry, String repository, String reference, Digest expected)
             throws BerthException {
         String action = "fetch manifest " + reference;
@@ -373,8 +393,11 @@ public final class RegistryClient {
         if (service != null) {
             query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8));
         }
-        query.append(query.length() > 0 ? "&" : "").append("scope=")
-                .append(URLEncoder.encode("repository:" + repository + ":pull", StandardCharsets.UTF_8));
+        if (repository != null) {
+            // No repository: a login check, which asks for a token without a scope, as docker login does.
+            query.append(query.length() > 0 ? "&" : "").append("scope=")
+                    .append(URLEncoder.encode("repository:" + repository + ":pull", StandardCharsets.UTF_8));
+        }
         String base = realmUri.toString();
         URI tokenUri = URI.create(base + (realmUri.getRawQuery() == null ? "?" : "&") + query);
         HttpRequest.Builder builder = HttpRequest.newBuilder(tokenUri).timeout(options.readTimeout()).GET();

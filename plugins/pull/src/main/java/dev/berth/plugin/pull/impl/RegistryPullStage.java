@@ -74,6 +74,16 @@ public final class RegistryPullStage implements PullStage {
                 result.platform(), result.config(), result.layers(), diffIds(result), result.bytesFetched());
     }
 
+    /** Checks the login against the registry, then stores it in {@code <root>/auth/config.json} (mode 0600). */
+    @Override
+    public void login(String registry, String username, String password, java.util.Set<String> insecure)
+            throws BerthException {
+        RegistryClient client = new RegistryClient(insecure::contains,
+                Credentials.of(registry, new Credentials.Login(username, password)), RegistryClient.Options.defaults());
+        client.checkLogin(registry);
+        Credentials.store(credentials, registry, username, password);
+    }
+
     private List<Digest> diffIds(PullResult result) throws BerthException {
         byte[] config = store.readSmall(result.config().digest());
         List<Digest> diffIds = new ArrayList<>();

@@ -438,6 +438,32 @@ class PullerFaultTest {
                     assertFalse(all.contains(Base64.getEncoder().encodeToString((USER + ":wrong-s3cret")
                             .getBytes(StandardCharsets.UTF_8))), all);
                 }),
+                new Case("LoginChecksBasicCredentials", basicAuth("s3cret-pw"), ctx -> {
+                    String host = ctx.fake().hostPort();
+                    new RegistryClient(host::equals, Credentials.of(host, new Credentials.Login(USER, "s3cret-pw")),
+                            RegistryClient.Options.defaults()).checkLogin(host);
+                    assertTrue(ctx.fake().requests().stream().anyMatch(r -> r.path().equals("/v2/")
+                            && r.header("Authorization") != null), ctx.fake().requests().toString());
+                }),
+                new Case("LoginWithAWrongPasswordIsRefusedAndNeverLeaks", basicAuth("right-pw"), ctx -> {
+                    String host = ctx.fake().hostPort();
+                    BerthException e = assertThrows(BerthException.class, () -> new RegistryClient(host::equals,
+                            Credentials.of(host, new Credentials.Login(USER, "wrong-s3cret")),
+                            RegistryClient.Options.defaults()).checkLogin(host));
+                    assertEquals(ErrorKind.INVALID, e.kind());
+                    assertMentions(e, "log in to " + host, "unauthorized");
+                    assertFalse(everything(e).contains("wrong-s3cret"), everything(e));
+                }),
+                new Case("LoginThroughTheBearerFlowAsksForNoScope", bearer(false, 0), ctx -> {
+                    String host = ctx.fake().hostPort();
+                    new RegistryClient(host::equals, Credentials.of(host, new Credentials.Login(USER, "pw")),
+                            RegistryClient.Options.defaults()).checkLogin(host);
+                    List<FakeRegistry.Request> tokens = ctx.fake().requests().stream()
+                            .filter(r -> r.path().equals("/token")).toList();
+                    assertFalse(tokens.isEmpty());
+                    assertTrue(tokens.stream().noneMatch(r -> r.target().contains("scope=")), tokens.toString());
+                    assertTrue(tokens.stream().allMatch(r -> r.header("Authorization") != null), "credentials sent");
+                }),
                 new Case("BasicAuthWithoutLogin", basicAuth("pw"), ctx -> {
                     BerthException e = ctx.pullFails();
                     assertEquals(ErrorKind.INVALID, e.kind());
