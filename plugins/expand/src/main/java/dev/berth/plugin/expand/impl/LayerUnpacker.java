@@ -75,6 +75,8 @@ public final class LayerUnpacker {
 
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
     private static final int BUFFER = 1 << 16;
+    private static final int READ_AHEAD_CHUNK = 1 << 18;
+    private static final int READ_AHEAD_CHUNKS = 16;
     private static final int MAX_SYMLINK_HOPS = 40;
     private static final int MAX_WARNINGS = 50;
     private static final String WHITEOUT_PREFIX = ".wh.";
@@ -141,15 +143,20 @@ public final class LayerUnpacker {
         try (InputStream decompressed = decompressor(compression, compressed)) {
             LayerStream layer = new LayerStream(decompressed, counted, compression != Compression.NONE, limits);
             run.layer = layer;
-            BufferedInputStream peekable = new BufferedInputStream(layer, BUFFER);
-            run.checkFirstHeader(peekable);
-            TarArchiveInputStream tar = new CheckedTarInputStream(peekable);
-            run.extractAll(tar);
-            run.finishDirectories();
-            String hex = layer.hexDigest();
-            return new UnpackResult(Digest.sha256(hex), run.entries, layer.count(), run.files, run.directories,
-                    run.symlinks, run.hardlinks, run.devices, run.whiteouts, run.xattrsSkipped, run.warnings,
-                    Duration.ofNanos(System.nanoTime() - start));
+            // Inflate and hash on another core while this thread writes the entries; closed (and its
+            // thread stopped) before the decompressor is.
+            try (ReadAheadInputStream ahead = new ReadAheadInputStream(layer, READ_AHEAD_CHUNK, READ_AHEAD_CHUNKS)) {
+                run.ahead = ahead;
+                BufferedInputStream peekable = new BufferedInputStream(ahead, BUFFER);
+                run.checkFirstHeader(peekable);
+                TarArchiveInputStream tar = new CheckedTarInputStream(peekable);
+                run.extractAll(tar);
+                run.finishDirectories();
+                String hex = layer.hexDigest();
+                return new UnpackResult(Digest.sha256(hex), run.entries, layer.count(), run.files, run.directories,
+                        run.symlinks, run.hardlinks, run.devices, run.whiteouts, run.xattrsSkipped, run.warnings,
+                        Duration.ofNanos(System.nanoTime() - start));
+            }
         } catch (IOException e) {
             throw run.readFailure(e);
         } catch (LinkageError e) {
@@ -309,6 +316,7 @@ public final class LayerUnpacker {
         final Set<Path> whiteoutNodes = new HashSet<>();
         final List<String> warnings = new ArrayList<>();
         LayerStream layer;
+        ReadAheadInputStream ahead;
         Map<String, byte[]> rawXattrs = Map.of();
         String current = "(start of layer)";
         long entries;
@@ -384,8 +392,9 @@ public final class LayerUnpacker {
             }
             current = "(end of layer)";
             // The DiffID covers the whole stream, end-of-archive blocks and any trailing padding included.
-            while (layer.read(buffer) >= 0) {
-                // hashed by LayerStream
+            // Drained through the read-ahead: at its end the source has been read (and hashed) completely.
+            while (ahead.read(buffer) >= 0) {
+                // hashed by LayerStream on the read-ahead thread
             }
             if (layer.count() % 512 != 0) {
                 throw reject(current, "truncated tar: " + layer.count() + " bytes is not a whole number of"
