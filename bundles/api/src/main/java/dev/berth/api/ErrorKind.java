@@ -22,6 +22,16 @@ public enum ErrorKind {
         this.httpStatus = httpStatus;
     }
 
+    /** The kind whose {@link #httpStatus()} is {@code status}, or {@code fallback} when none is. */
+    public static ErrorKind forHttpStatus(int status, ErrorKind fallback) {
+        for (ErrorKind kind : values()) {
+            if (kind.httpStatus == status) {
+                return kind;
+            }
+        }
+        return fallback;
+    }
+
     /** The HTTP status the API server answers with for this kind. */
     public int httpStatus() {
         return httpStatus;

@@ -1,7 +1,7 @@
 /**
  * Berth's root API package: the error type every area of the engine reports through.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package dev.berth.api;
 

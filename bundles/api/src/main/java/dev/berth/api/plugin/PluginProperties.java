@@ -1,5 +1,8 @@
 package dev.berth.api.plugin;
 
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+
 /** Names of the manifest header and service properties by which plugins describe themselves. */
 public final class PluginProperties {
     /** Manifest header giving a bundle's {@link PluginKind} label: {@code Berth-Kind: runtime}. */
@@ -29,6 +32,18 @@ public final class PluginProperties {
     /** Framework property: comma-separated symbolic names of the built-in bundles, in start order. */
     public static final String BUILTINS_PROPERTY = "berth.builtins";
 
+    /** The state root used when {@link #ROOT_PROPERTY} is unset or blank. */
+    public static final String DEFAULT_ROOT = "/var/lib/berth";
+
     private PluginProperties() {
+    }
+
+    /**
+     * The state root from the framework properties ({@code BundleContext::getProperty}), or
+     * {@link #DEFAULT_ROOT} when unset or blank.
+     */
+    public static Path stateRoot(UnaryOperator<String> frameworkProperty) {
+        String root = frameworkProperty.apply(ROOT_PROPERTY);
+        return Path.of(root == null || root.isBlank() ? DEFAULT_ROOT : root);
     }
 }

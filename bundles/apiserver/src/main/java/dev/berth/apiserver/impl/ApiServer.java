@@ -452,12 +452,7 @@ public final class ApiServer {
     }
 
     private static String kindOf(int status) {
-        for (ErrorKind kind : ErrorKind.values()) {
-            if (kind.httpStatus() == status) {
-                return kind.name().toLowerCase(java.util.Locale.ROOT);
-            }
-        }
-        return "internal";
+        return ErrorKind.forHttpStatus(status, ErrorKind.INTERNAL).name().toLowerCase(java.util.Locale.ROOT);
     }
 
     static void error(HttpServerResponse response, ErrorKind kind, String message) {

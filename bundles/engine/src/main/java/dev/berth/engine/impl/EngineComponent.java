@@ -72,7 +72,7 @@ public final class EngineComponent {
         this.context = context;
         this.log = log;
         this.vertx = vertx;
-        this.root = Path.of(property(PluginProperties.ROOT_PROPERTY, "/var/lib/berth"));
+        this.root = PluginProperties.stateRoot(context::getProperty);
         this.runDir = Path.of(property(PluginProperties.RUN_PROPERTY, "/run/berth"));
         this.projections = new Projections(log, List.of(plugins, images), new CheckpointStore(root.resolve("checkpoints"),
                 codec.mapper()));

@@ -78,9 +78,10 @@ final class ImageService {
 
     List<MessageConsumer<?>> register() {
         return List.of(
-                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PULL, this::onPull),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PULL, m -> blocking(m, "pull", this::pull)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGES, this::onImages),
-                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_INSPECT, this::onInspect),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_INSPECT,
+                        m -> blocking(m, "image inspect", this::inspect)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_TAG, m -> blocking(m, "tag", this::tagImage)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMAGE_REMOVE,
                         m -> blocking(m, "image rm", this::removeImage)),
@@ -91,33 +92,21 @@ final class ImageService {
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_SAVE, m -> blocking(m, "save", this::save)));
     }
 
-    private void onPull(Message<String> message) {
+    private JsonObject pull(JsonObject request) throws BerthException {
         ImageReference reference;
         Platform platform;
         Set<String> insecure;
-        String progress;
+        String wanted;
         try {
-            JsonObject body = new JsonObject(message.body());
-            reference = ImageReference.parse(body.getString("reference", ""));
-            String wanted = body.getString("platform");
+            reference = ImageReference.parse(request.getString("reference", ""));
+            wanted = request.getString("platform");
             platform = wanted == null || wanted.isBlank() ? Platform.host() : Platform.parse(wanted);
-            insecure = Set.copyOf(body.getJsonArray("insecure", new JsonArray()).getList().stream()
+            insecure = Set.copyOf(request.getJsonArray("insecure", new JsonArray()).getList().stream()
                     .map(String::valueOf).toList());
-            progress = body.getString("progress");
         } catch (RuntimeException e) {
-            message.fail(ErrorKind.INVALID.httpStatus(), "pull: " + e.getMessage());
-            return;
+            throw new BerthException(ErrorKind.INVALID, "pull: " + e.getMessage(), e);
         }
-        boolean explicit = new JsonObject(message.body()).getString("platform") != null;
-        vertx.executeBlocking(() -> pull(reference, platform, explicit, insecure, progress), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                message.reply(ar.result().encode());
-            } else if (ar.cause() instanceof BerthException b) {
-                message.fail(b.kind().httpStatus(), b.getMessage());
-            } else {
-                message.fail(ErrorKind.INTERNAL.httpStatus(), "pull " + reference + ": " + ar.cause());
-            }
-        });
+        return pull(reference, platform, wanted != null, insecure, request.getString("progress"));
     }
 
     /**
@@ -189,14 +178,8 @@ final class ImageService {
             return new JsonObject(reply.body());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ReplyException r) {
-                ErrorKind kind = switch (r.failureCode()) {
-                    case 400 -> ErrorKind.INVALID;
-                    case 404 -> ErrorKind.NOT_FOUND;
-                    case 409 -> ErrorKind.CONFLICT;
-                    case 500 -> ErrorKind.INTERNAL;
-                    default -> ErrorKind.UNAVAILABLE;
-                };
-                throw new BerthException(kind, r.getMessage(), r);
+                throw new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE),
+                        r.getMessage(), r);
             }
             throw new BerthException(ErrorKind.INTERNAL, stage + " stage: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
@@ -268,45 +251,15 @@ final class ImageService {
                 .put("pulledSequence", image.pulledSequence());
     }
 
-    private void onInspect(Message<String> message) {
-        String wanted;
-        try {
-            wanted = new JsonObject(message.body()).getString("reference", "");
-        } catch (RuntimeException e) {
-            message.fail(ErrorKind.INVALID.httpStatus(), "image inspect: " + e.getMessage());
-            return;
-        }
-        String key;
-        try {
-            key = key(wanted);
-        } catch (IllegalArgumentException e) {
-            message.fail(ErrorKind.INVALID.httpStatus(), "image inspect: " + e.getMessage());
-            return;
-        }
-        record Found(ImageProjection.Image image, List<String> tags) {
-        }
-        Optional<Found> found = projections.query(() -> images.resolve(key)
-                .map(image -> new Found(image, images.tagsOf(image.manifestDigest()))));
-        if (found.isEmpty()) {
-            message.fail(ErrorKind.NOT_FOUND.httpStatus(), "image inspect: no such image: " + wanted);
-            return;
-        }
-        vertx.executeBlocking(() -> {
-            ImageProjection.Image image = found.get().image();
-            JsonObject answer = summary(image, found.get().tags());
-            answer.put("mediaType", image.mediaType());
-            answer.put("layerDigests", new JsonArray(image.layers()));
-            answer.put("chainIds", new JsonArray(image.chainIds()));
-            answer.put("manifest", blobJson(image.manifestDigest()));
-            answer.put("config", blobJson(image.configDigest()));
-            return answer;
-        }, false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                message.reply(ar.result().encode());
-            } else {
-                message.fail(ErrorKind.INTERNAL.httpStatus(), "image inspect: " + ar.cause().getMessage());
-            }
-        });
+    private JsonObject inspect(JsonObject request) throws BerthException, IOException {
+        ImageProjection.Image image = find(request.getString("reference", ""), "image inspect");
+        JsonObject answer = summary(image, projections.query(() -> images.tagsOf(image.manifestDigest())));
+        answer.put("mediaType", image.mediaType());
+        answer.put("layerDigests", new JsonArray(image.layers()));
+        answer.put("chainIds", new JsonArray(image.chainIds()));
+        answer.put("manifest", blobJson(image.manifestDigest()));
+        answer.put("config", blobJson(image.configDigest()));
+        return answer;
     }
 
     /** One request handled on a worker thread: JSON in, JSON or a classified failure out. */

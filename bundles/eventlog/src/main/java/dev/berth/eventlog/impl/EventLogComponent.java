@@ -34,7 +34,7 @@ import org.osgi.service.component.annotations.Deactivate;
 @Component(service = EventLog.class, immediate = true)
 public final class EventLogComponent implements EventLog {
     /** The state root used when the framework property {@link PluginProperties#ROOT_PROPERTY} is unset. */
-    public static final String DEFAULT_ROOT = "/var/lib/berth";
+    public static final String DEFAULT_ROOT = PluginProperties.DEFAULT_ROOT;
     /** The subject of the log's own events. */
     static final String SUBJECT = "log";
 
@@ -43,8 +43,7 @@ public final class EventLogComponent implements EventLog {
     /** Opens the log under the framework's state root; see the type description for failures. */
     @Activate
     public EventLogComponent(BundleContext context) {
-        String root = context.getProperty(PluginProperties.ROOT_PROPERTY);
-        Path dir = Path.of(root == null || root.isBlank() ? DEFAULT_ROOT : root).resolve("events");
+        Path dir = PluginProperties.stateRoot(context::getProperty).resolve("events");
         SegmentedEventLog opened;
         try {
             opened = SegmentedEventLog.open(dir);

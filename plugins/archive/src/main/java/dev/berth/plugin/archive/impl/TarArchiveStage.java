@@ -35,7 +35,6 @@ import org.osgi.service.component.annotations.Reference;
     PluginProperties.KIND + "=stage",
     PluginProperties.ID + "=tar-archive"})
 public final class TarArchiveStage implements ArchiveStage {
-    private static final String DEFAULT_ROOT = "/var/lib/berth";
     /** The {@code source} of the {@code blob.fetched} events this stage records. */
     private static final String SOURCE = "archive";
 
@@ -55,8 +54,7 @@ public final class TarArchiveStage implements ArchiveStage {
     }
 
     private static Path rootOf(BundleContext context) {
-        String root = context.getProperty(PluginProperties.ROOT_PROPERTY);
-        return Path.of(root == null || root.isBlank() ? DEFAULT_ROOT : root);
+        return PluginProperties.stateRoot(context::getProperty);
     }
 
     @Override

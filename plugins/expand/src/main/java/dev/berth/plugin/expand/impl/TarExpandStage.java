@@ -44,8 +44,7 @@ public final class TarExpandStage implements ExpandStage {
 
     @Activate
     public TarExpandStage(BundleContext context, @Reference EventLog log) throws BerthException {
-        String root = context.getProperty(PluginProperties.ROOT_PROPERTY);
-        Path rootDir = Path.of(root == null || root.isBlank() ? "/var/lib/berth" : root);
+        Path rootDir = PluginProperties.stateRoot(context::getProperty);
         this.log = log;
         this.snapshots = new SnapshotStore(rootDir);
         this.blobs = rootDir.resolve("content/blobs");

@@ -243,24 +243,17 @@ class HostileLayerTest {
 
     /** A tar of one 256 MiB file of zeros, gzipped, streamed to {@code out} (about 250 KB). */
     private static void gzipBomb(OutputStream out, Fixture f) throws IOException {
-        GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
-        try (TarBuilder t = new TarBuilder(gz)) {
-            TarArchiveEntry e = TarBuilder.entry("zeros", TarConstants.LF_NORMAL);
-            long size = 256L << 20;
-            e.setSize(size);
-            t.stream().putArchiveEntry(e);
-            byte[] zeros = new byte[1 << 20];
-            for (long done = 0; done < size; done += zeros.length) {
-                t.stream().write(zeros);
-            }
-            t.stream().closeArchiveEntry();
-        }
+        zeros(new GZIPOutputStream(out, 1 << 16));
     }
 
     /** A tar of one 256 MiB file of zeros, zstd-compressed, streamed to {@code out}. */
     private static void zstdBomb(OutputStream out, Fixture f) throws IOException {
-        ZstdOutputStream zs = new ZstdOutputStream(out);
-        try (TarBuilder t = new TarBuilder(zs)) {
+        zeros(new ZstdOutputStream(out));
+    }
+
+    /** Streams a tar of one 256 MiB file of zeros into {@code compressed}, and closes it. */
+    private static void zeros(OutputStream compressed) throws IOException {
+        try (TarBuilder t = new TarBuilder(compressed)) {
             TarArchiveEntry e = TarBuilder.entry("zeros", TarConstants.LF_NORMAL);
             long size = 256L << 20;
             e.setSize(size);

@@ -51,8 +51,7 @@ public final class RegistryPullStage implements PullStage {
 
     @Activate
     public RegistryPullStage(BundleContext context, @Reference EventLog log) throws BerthException {
-        String root = context.getProperty(PluginProperties.ROOT_PROPERTY);
-        Path rootDir = Path.of(root == null || root.isBlank() ? "/var/lib/berth" : root);
+        Path rootDir = PluginProperties.stateRoot(context::getProperty);
         this.log = log;
         this.store = new ContentStore(rootDir);
         this.credentials = rootDir.resolve("auth/config.json");
