@@ -23,6 +23,7 @@ final class Daemon implements AutoCloseable {
     final Path run;
     final Path plugins;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
     private Process process;
 
     Daemon(Path base) throws IOException {
@@ -34,6 +35,12 @@ final class Daemon implements AutoCloseable {
         this.run = run;
         this.plugins = plugins;
         Files.createDirectories(plugins);
+    }
+
+    /** Adds {@code name=value} to the daemon's environment (e.g. BERTH_DAEMON_OPTS) for its next start. */
+    Daemon withEnvironment(String name, String value) {
+        environment.put(name, value);
+        return this;
     }
 
     Path socket() {
@@ -75,8 +82,10 @@ final class Daemon implements AutoCloseable {
 
     private Process launch() throws IOException {
         output.clear();
-        process = new ProcessBuilder(BERTH.toString(), "daemon", "--root", root.toString(), "--run", run.toString(),
-                "--plugins", plugins.toString()).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(BERTH.toString(), "daemon", "--root", root.toString(), "--run",
+                run.toString(), "--plugins", plugins.toString()).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        process = builder.start();
         Process p = process;
         Thread pump = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(

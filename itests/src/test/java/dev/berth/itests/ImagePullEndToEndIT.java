@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.schemas.ImageSpecSchemas;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Debian's docker-registry on 127.0.0.1, pulled through the real daemon and CLI.
  */
 class ImagePullEndToEndIT {
+    static DemoRegistry registry;
     static Path demo;
     static int port;
 
@@ -33,34 +33,21 @@ class ImagePullEndToEndIT {
 
     @BeforeAll
     static void startRegistryWithTheDemoImage() throws Exception {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        assumeTrue(root, "berth daemon must run as root");
-        for (String tool : List.of("/usr/bin/docker-registry", "/usr/bin/skopeo", "/bin/busybox")) {
-            assertTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: run .ci/install-deps");
-        }
-        demo = Files.createTempDirectory("berth-demo-image-");
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        Path script = Path.of(System.getProperty("berth.repo", ".."), ".ci/demo-image").toAbsolutePath();
-        ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
-        builder.environment().put("BERTH_DEMO_DIR", demo.toString());
-        builder.environment().put("BERTH_REGISTRY_PORT", String.valueOf(port));
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertEquals(0, process.waitFor(), output);
+        assumeTrue("root".equals(System.getProperty("user.name")), "berth daemon must run as root");
+        registry = DemoRegistry.start();
+        demo = registry.dir;
+        port = registry.port;
     }
 
     @AfterAll
     static void stopRegistry() throws Exception {
-        if (demo != null && Files.exists(demo.resolve("registry.pid"))) {
-            long pid = Long.parseLong(Files.readString(demo.resolve("registry.pid")).trim());
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        if (registry != null) {
+            registry.close();
         }
     }
 
     String reference() {
-        return "127.0.0.1:" + port + "/busybox:latest";
+        return registry.busybox();
     }
 
     static Optional<Path> findBusybox(Path snapshots) throws IOException {

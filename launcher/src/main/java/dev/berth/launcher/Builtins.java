@@ -49,6 +49,10 @@ public final class Builtins {
             "dev.berth.plugin.pull",
             "dev.berth.plugin.expand",
             "dev.berth.plugin.archive",
+            "dev.berth.plugin.mount",
+            "dev.berth.plugin.spec",
+            "dev.berth.plugin.runc",
+            "dev.berth.plugin.crun",
             // Hot deploy of plugins/, started once the engine is up.
             "org.apache.felix.fileinstall");
 

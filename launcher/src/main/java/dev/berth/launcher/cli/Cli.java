@@ -7,6 +7,7 @@ import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import dev.berth.launcher.daemon.DaemonOptions;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +32,10 @@ public final class Cli {
         Map<String, CliCommand> commands = new LinkedHashMap<>();
         for (CliCommand command : List.of(new EventsCommand(), new ImageCommand(), new ImagesCommand(),
                 new InfoCommand(), new LoadCommand(), new LoginCommand(), new NoteCommand(), new PluginsCommand(), new PullCommand(),
-                new SaveCommand(), new TagCommand(), new VersionCommand())) {
+                new SaveCommand(), new TagCommand(), new VersionCommand(),
+                new RunCommand(), new CreateCommand(), new StartCommand(), new StopCommand(), new RestartCommand(),
+                new KillCommand(), new RmCommand(), new PsCommand(), new ContainerInspectCommand(), new LogsCommand(),
+                new WaitCommand(), new ExecCommand(), new TopCommand(), new RuntimeCommand())) {
             commands.put(command.name(), command);
         }
         return Map.copyOf(commands);
@@ -56,10 +60,21 @@ public final class Cli {
             text.append(String.format("  %-9s %s%n", name, COMMANDS.get(name).summary()));
         }
         text.append(String.format("  %-9s %s%n", "help", "show help for a command"));
+        text.append("\nContainers:\n");
+        for (String name : List.of("run", "create", "start", "stop", "restart", "kill", "rm", "ps", "inspect", "logs",
+                "wait", "exec", "top", "runtime")) {
+            text.append(String.format("  %-9s %s%n", name, COMMANDS.get(name).summary()));
+        }
+        text.append("\nImages:\n");
+        for (String name : List.of("pull", "images", "image", "tag", "load", "save", "login")) {
+            text.append(String.format("  %-9s %s%n", name, COMMANDS.get(name).summary()));
+        }
         text.append("""
 
                 Run 'berth COMMAND --help' for more information on a command.
-                Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage error, 3 daemon unreachable.
+                Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage error, 3 daemon unreachable;
+                run exits with the container's exit code, or 125 when the engine failed, 127 when the
+                command is not in the image.
                 """);
         return text.toString();
     }
@@ -74,6 +89,15 @@ public final class Cli {
      * @return the exit code
      */
     public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(args, env, System.in, out, err);
+    }
+
+    /**
+     * Runs one CLI invocation with {@code in} as standard input (forwarded by {@code run -i} and
+     * {@code exec -i}); otherwise as {@link #run(List, Map, PrintStream, PrintStream)}.
+     */
+    public static int run(List<String> args, Map<String, String> env, InputStream in, PrintStream out,
+            PrintStream err) {
         String host = null;
         int index = 0;
         while (index < args.size() && args.get(index).startsWith("-")) {
@@ -113,7 +137,7 @@ public final class Cli {
 
         ParsedArguments parsed;
         try {
-            parsed = command.parser().parse(rest);
+            parsed = command.parse(rest);
         } catch (UsageException e) {
             return usageError(err, e.getMessage(), e.usage());
         }
@@ -132,7 +156,7 @@ public final class Cli {
         }
 
         ObjectMapper json = new ObjectMapper();
-        CliContext context = new CliContext(new DaemonClient(address, json), json, out, err);
+        CliContext context = new CliContext(new DaemonClient(address, json), json, out, err, in, env);
         String prefix = "berth " + name + ": ";
         try {
             return command.run(parsed, context);

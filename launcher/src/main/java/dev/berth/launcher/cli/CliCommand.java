@@ -17,6 +17,7 @@ abstract class CliCommand {
     private final String summary;
     private final String usage;
     private final OptionParser parser;
+    private final List<Option> options;
 
     /**
      * @param name        the command word, e.g. {@code events}
@@ -31,6 +32,7 @@ abstract class CliCommand {
         this.usage = "Usage: berth " + name + (synopsis.isEmpty() ? "" : " " + synopsis) + "\n\n" + description
                 + "\n\nOptions:\n" + OptionParser.describe(options);
         this.parser = new OptionParser("berth " + name, usage, options);
+        this.options = List.copyOf(options);
     }
 
     /** The command word, e.g. {@code events}. */
@@ -51,6 +53,28 @@ abstract class CliCommand {
     /** The parser of the command's options, which also carries its usage text. */
     final OptionParser parser() {
         return parser;
+    }
+
+    /**
+     * Parses the command's arguments. Commands that take Docker's option forms ({@link #dockerStyle()})
+     * get combined short flags ({@code -it}, {@code -eK=V}) split first, and with
+     * {@link #optionsEndAtFirstArgument()} everything from the first positional on is an argument.
+     */
+    final ParsedArguments parse(List<String> args) throws UsageException {
+        if (!dockerStyle()) {
+            return parser.parse(args);
+        }
+        return parser.parse(ArgumentSplit.normalize(args, options, optionsEndAtFirstArgument()));
+    }
+
+    /** Whether the command takes Docker's combined short flags; the older commands do not. */
+    boolean dockerStyle() {
+        return false;
+    }
+
+    /** Whether options stop at the first positional, as for {@code run IMAGE CMD...}. */
+    boolean optionsEndAtFirstArgument() {
+        return false;
     }
 
     /** A usage error of this command: {@code berth name: message}, followed by the usage. */

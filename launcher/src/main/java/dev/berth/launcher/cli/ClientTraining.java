@@ -59,7 +59,10 @@ public final class ClientTraining {
             for (List<String> command : List.of(List.of("version"), List.of("info"), List.of("info", "--format",
                     "json"), List.of("plugins"), List.of("events", "--since", "1m", "--filter", "type=a", "-f"),
                     List.of("events", "--format", "json"), List.of("note", "--subject", "s", "m"),
-                    List.of("events", "--help"), List.of("events", "--bogus"))) {
+                    List.of("events", "--help"), List.of("events", "--bogus"), List.of("ps", "-a", "--ns"),
+                    List.of("ps", "-q"), List.of("inspect", "c"), List.of("logs", "-t", "c"), List.of("rm", "-f", "c"),
+                    List.of("stop", "-t", "1", "c"), List.of("runtime", "ls"), List.of("run", "-d", "--rm", "-e", "A=1",
+                    "busybox", "true"), List.of("exec", "--help"), List.of("run", "-v", "rel:/x", "busybox"))) {
                 List<String> line = new ArrayList<>(List.of("-H", host));
                 line.addAll(command);
                 Cli.run(line, Map.of(), sink, sink);

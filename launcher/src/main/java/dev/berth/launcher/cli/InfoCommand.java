@@ -85,8 +85,25 @@ final class InfoCommand extends JsonQueryCommand {
                 .print(out);
         out.println();
 
-        out.println("Runtimes:");
-        JsonNode runtimes = info.path("runtimes");
+        JsonNode containers = info.path("containers");
+        String defaultRuntime = containers.path("defaultRuntime").asText("");
+        if (containers.isObject()) {
+            JsonNode counts = containers.path("containers");
+            new KeyValueSection("Containers")
+                    .add("Containers", text(counts, "total") + " (" + text(counts, "running") + " running)")
+                    .add("Snapshotter", containers.hasNonNull("snapshotter") ? text(containers, "snapshotter")
+                            : "none active" + (containers.hasNonNull("snapshotterError")
+                                    ? ": " + text(containers, "snapshotterError") : ""))
+                    .add("Default runtime", defaultRuntime.isEmpty() ? "unknown" : defaultRuntime)
+                    .print(out);
+            out.println();
+        }
+
+        // The runtime plugins' own view when they are active, else what the host probe found.
+        JsonNode plugins = containers.path("runtimePlugins");
+        boolean fromPlugins = plugins.isArray() && !plugins.isEmpty();
+        out.println(fromPlugins ? "Runtimes (plugins):" : "Runtimes (found on the host; no runtime plugin is active):");
+        JsonNode runtimes = fromPlugins ? plugins : info.path("runtimes");
         if (!runtimes.isArray() || runtimes.isEmpty()) {
             out.println(" none found");
             return;
@@ -102,9 +119,14 @@ final class InfoCommand extends JsonQueryCommand {
             } else {
                 usable = "unknown";
             }
-            table.add(" " + text(runtime, "name"), text(runtime, "version"), text(runtime, "path"), usable);
+            String name = text(runtime, "name") + (name(runtime).equals(defaultRuntime) ? " (default)" : "");
+            table.add(" " + name, text(runtime, "version"), text(runtime, "path"), usable);
         }
         table.print(out);
+    }
+
+    private static String name(JsonNode runtime) {
+        return runtime.path("name").asText("");
     }
 
     private static String text(JsonNode node, String field) {

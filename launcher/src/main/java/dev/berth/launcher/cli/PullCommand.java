@@ -32,12 +32,25 @@ final class PullCommand extends CliCommand {
         if (args.positionals().size() != 1) {
             throw usageError("expected one image reference, got " + args.positionals().size());
         }
-        boolean json = json(args);
+        return pull(context, args.positionals().get(0), args.value("platform").orElse(null),
+                args.values("insecure-registry"), json(args));
+    }
+
+    /**
+     * Pulls {@code reference} as {@code berth pull} does, progress and result on {@code context.out()};
+     * {@code run} and {@code create} call it with a context printing to standard error.
+     *
+     * @return the exit code; on failure the message was printed as {@code berth pull: ...}
+     */
+    static int pull(CliContext context, String reference, String platform, List<String> insecureRegistries,
+            boolean json) throws IOException, DaemonUnreachableException, DaemonErrorException {
         ObjectNode body = context.json().createObjectNode();
-        body.put("reference", args.positionals().get(0));
-        args.value("platform").ifPresent(p -> body.put("platform", p));
+        body.put("reference", reference);
+        if (platform != null) {
+            body.put("platform", platform);
+        }
         ArrayNode insecure = body.putArray("insecure");
-        args.values("insecure-registry").forEach(insecure::add);
+        insecureRegistries.forEach(insecure::add);
         try (HttpResponse response = context.client().post("/v1/images/pull", body)) {
             return OperationStream.follow("pull", response, context, json, (done, out) -> {
                 out.println("Pulled " + done.path("reference").asText());

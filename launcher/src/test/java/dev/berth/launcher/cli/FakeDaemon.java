@@ -81,7 +81,7 @@ final class FakeDaemon implements AutoCloseable {
         }
     }
 
-    private static Request read(InputStream in) throws IOException {
+    static Request read(InputStream in) throws IOException {
         String requestLine = line(in);
         Map<String, String> headers = new LinkedHashMap<>();
         String header;

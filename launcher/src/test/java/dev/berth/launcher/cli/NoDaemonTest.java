@@ -84,7 +84,8 @@ class NoDaemonTest {
     @Test
     void defaultEndpointIsTheRunSocket() {
         // Only meaningful where no daemon runs at the default socket.
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/run/berth/berth.sock")));
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/run/berth/berth.sock")),
+                "a berth daemon socket exists at /run/berth/berth.sock: this test needs the default endpoint free");
 
         int code = berth(Map.of(), "plugins");
 

@@ -37,6 +37,14 @@ public final class BusAddresses {
     /** Prefix of per-operation progress addresses: {@code berth.progress.<operation id>}. */
     public static final String PROGRESS_PREFIX = "berth.progress.";
 
+    /**
+     * Published by runtime plugins when a container's or exec's process ends (not durable: the engine logs
+     * it); body {"runtime","id","execId","exitCode","signal","oomKilled","finishedAt"}.
+     */
+    public static final String RUNTIME_EXITED = "berth.runtime.exited";
+    /** Container requests: create, start, stop, kill, remove, list, inspect, wait, exec, runtimes; body {"op", ...}. */
+    public static final String ENGINE_CONTAINERS = "berth.engine.containers";
+
     private BusAddresses() {
     }
 

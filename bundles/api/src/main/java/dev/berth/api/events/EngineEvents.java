@@ -12,7 +12,9 @@ public final class EngineEvents {
             PluginUninstalled.class, PullRequested.class, ManifestResolved.class, BlobFetched.class,
             BlobRejected.class, LayerExpanded.class, ImagePulled.class, ImageTagged.class, ImageUntagged.class,
             PullFailed.class, ImageRemoved.class, ImageLoaded.class, ImagesSaved.class, ImagesPruned.class,
-            RegistryLoggedIn.class);
+            RegistryLoggedIn.class, RootfsMounted.class, RootfsUnmounted.class, SpecGenerated.class,
+            ContainerCreated.class, ContainerStarted.class, ContainerExecd.class, ContainerKilled.class,
+            ContainerExited.class, ContainerRemoved.class, RuntimeDefaultChanged.class);
 
     private EngineEvents() {
     }

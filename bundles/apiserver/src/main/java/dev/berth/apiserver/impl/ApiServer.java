@@ -47,11 +47,13 @@ public final class ApiServer {
     private final EventLog log;
     private final String berthVersion;
     private final List<HttpServer> servers = new ArrayList<>();
+    private final ContainerRoutes containers;
 
     public ApiServer(Vertx vertx, EventLog log, String berthVersion) {
         this.vertx = vertx;
         this.log = log;
         this.berthVersion = berthVersion;
+        this.containers = new ContainerRoutes(vertx, this);
     }
 
     /**
@@ -160,15 +162,22 @@ public final class ApiServer {
                         BusAddresses.ENGINE_IMAGE_INSPECT, new JsonObject().put("reference",
                                 required(request, "reference")).encode(), 200));
                 case "/v1/images/pull" -> only(request, HttpMethod.POST, () -> pull(request));
-                default -> error(request.response(), ErrorKind.NOT_FOUND,
-                        "no such endpoint: " + method + " " + path);
+                case "/v1/runtimes" -> only(request, HttpMethod.GET, () -> containers.runtimes(request));
+                case "/v1/runtimes/default" -> only(request, HttpMethod.POST, () -> containers.defaultRuntime(request));
+                default -> {
+                    if (path.equals("/v1/containers") || path.startsWith("/v1/containers/")) {
+                        containers.handle(request);
+                    } else {
+                        error(request.response(), ErrorKind.NOT_FOUND, "no such endpoint: " + method + " " + path);
+                    }
+                }
             }
         } catch (IllegalArgumentException e) {
             error(request.response(), ErrorKind.INVALID, e.getMessage());
         }
     }
 
-    private void only(HttpServerRequest request, HttpMethod method, Runnable handler) {
+    void only(HttpServerRequest request, HttpMethod method, Runnable handler) {
         if (!request.method().equals(method)) {
             request.response().putHeader("Allow", method.name());
             send(request.response(), 405, error("method " + request.method() + " is not allowed on " + request.path()
@@ -184,9 +193,14 @@ public final class ApiServer {
                 .put("arch", System.getProperty("os.arch")).put("kernel", System.getProperty("os.version"));
     }
 
-    private void ask(HttpServerRequest request, String address, String body, int status) {
+    void ask(HttpServerRequest request, String address, String body, int status) {
+        ask(request, address, body, status, BUS_TIMEOUT_MS);
+    }
+
+    /** Sends {@code body} to {@code address} and answers with the reply or the failure it was failed with. */
+    void ask(HttpServerRequest request, String address, String body, int status, long timeoutMillis) {
         vertx.eventBus().<String>request(address, body,
-                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(timeoutMillis))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
@@ -250,7 +264,7 @@ public final class ApiServer {
      * to {@code handler}; a malformed body or an {@link IllegalArgumentException} from the handler is a
      * 400 naming the action and the problem.
      */
-    private void withBody(HttpServerRequest request, String action, Set<String> fields,
+    void withBody(HttpServerRequest request, String action, Set<String> fields,
             java.util.function.Consumer<JsonObject> handler) {
         readBody(request).onSuccess(body -> {
             JsonObject json;
@@ -288,7 +302,7 @@ public final class ApiServer {
         return text;
     }
 
-    private static long seconds(HttpServerRequest request, String name, long fallback) {
+    static long seconds(HttpServerRequest request, String name, long fallback) {
         String value = single(request, name);
         if (value == null) {
             return fallback;
@@ -364,7 +378,7 @@ public final class ApiServer {
                 }));
     }
 
-    private static String single(HttpServerRequest request, String name) {
+    static String single(HttpServerRequest request, String name) {
         List<String> values = request.params().getAll(name);
         if (values.size() > 1) {
             throw new IllegalArgumentException(name + ": given " + values.size() + " times; give it once");
@@ -372,7 +386,7 @@ public final class ApiServer {
         return values.isEmpty() ? null : values.get(0);
     }
 
-    private static boolean flag(HttpServerRequest request, String name) {
+    static boolean flag(HttpServerRequest request, String name) {
         String value = single(request, name);
         if (value == null || value.equals("false") || value.equals("0")) {
             return false;
@@ -451,7 +465,7 @@ public final class ApiServer {
         return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
-    private static String kindOf(int status) {
+    static String kindOf(int status) {
         return ErrorKind.forHttpStatus(status, ErrorKind.INTERNAL).name().toLowerCase(java.util.Locale.ROOT);
     }
 
@@ -459,7 +473,7 @@ public final class ApiServer {
         send(response, kind.httpStatus(), error(message, kind.name().toLowerCase(java.util.Locale.ROOT)));
     }
 
-    private static String error(String message, String kind) {
+    static String error(String message, String kind) {
         StringBuilder out = new StringBuilder("{\"message\":");
         EnvelopeFormat.quote(out, message);
         out.append(",\"kind\":");
@@ -471,7 +485,7 @@ public final class ApiServer {
         send(response, status, body.encode());
     }
 
-    private static void send(HttpServerResponse response, int status, String body) {
+    static void send(HttpServerResponse response, int status, String body) {
         if (response.ended() || response.headWritten()) {
             return;
         }

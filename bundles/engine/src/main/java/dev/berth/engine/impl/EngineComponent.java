@@ -49,6 +49,8 @@ public final class EngineComponent {
     private static final long CHECKPOINT_PERIOD_MS = 30_000;
     /** How long start-up may take before plugins that did not come up are logged as stopped or gone. */
     private static final long SETTLE_DELAY_MS = 30_000;
+    /** Framework property: the runtime containers get until {@code berth runtime default} chooses one. */
+    static final String DEFAULT_RUNTIME_PROPERTY = "berth.runtime.default";
 
     private final BundleContext context;
     private final EventLog log;
@@ -56,6 +58,8 @@ public final class EngineComponent {
     private final EventCodec codec = new EventCodec();
     private final PluginProjection plugins = new PluginProjection(codec);
     private final ImageProjection images = new ImageProjection(codec);
+    private final ContainerProjection containers = new ContainerProjection(codec);
+    private ContainerService containerService;
     private final Projections projections;
     private final PluginTracker tracker;
     private final HostProbe probe = new HostProbe();
@@ -74,7 +78,7 @@ public final class EngineComponent {
         this.vertx = vertx;
         this.root = PluginProperties.stateRoot(context::getProperty);
         this.runDir = Path.of(property(PluginProperties.RUN_PROPERTY, "/run/berth"));
-        this.projections = new Projections(log, List.of(plugins, images), new CheckpointStore(root.resolve("checkpoints"),
+        this.projections = new Projections(log, List.of(plugins, images, containers), new CheckpointStore(root.resolve("checkpoints"),
                 codec.mapper()));
         try {
             projections.start();
@@ -94,6 +98,9 @@ public final class EngineComponent {
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PLUGINS, this::plugins));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_NOTE, this::note));
         consumers.addAll(new ImageService(vertx, log, codec, projections, images, root).register());
+        containerService = new ContainerService(vertx, new BusCalls(vertx, log, codec), projections, containers, images,
+                root, runDir, context.getProperty(DEFAULT_RUNTIME_PROPERTY));
+        consumers.addAll(containerService.register());
         settleTimer = vertx.setTimer(SETTLE_DELAY_MS, id -> vertx.executeBlocking(() -> {
             tracker.reconcileAll(false);
             return null;
@@ -193,6 +200,7 @@ public final class EngineComponent {
                 .put("userNamespaces", new JsonObject().put("supported", host.userNamespaces().supported())
                         .put("max", host.userNamespaces().max()))
                 .put("runtimes", runtimes)
+                .put("containers", containerService == null ? null : containerService.info())
                 .put("root", root.toString())
                 .put("runDir", runDir.toString())
                 .put("api", "unix://" + runDir.resolve("berth.sock"))

@@ -64,6 +64,7 @@ final class ImageService {
     private final ImageProjection images;
     private final Path content;
     private final Path root;
+    private final BusCalls calls;
 
     ImageService(Vertx vertx, EventLog log, EventCodec codec, Projections projections, ImageProjection images,
             Path root) {
@@ -74,6 +75,7 @@ final class ImageService {
         this.images = images;
         this.content = root.resolve("content/blobs");
         this.root = root;
+        this.calls = new BusCalls(vertx, log, codec);
     }
 
     List<MessageConsumer<?>> register() {
@@ -171,39 +173,11 @@ final class ImageService {
     }
 
     private JsonObject request(String stage, JsonObject body) throws BerthException {
-        try {
-            Message<String> reply = vertx.eventBus().<String>request(BusAddresses.stageAddress(stage), body.encode(),
-                    new DeliveryOptions().setSendTimeout(STAGE_TIMEOUT_MS)).toCompletionStage().toCompletableFuture()
-                    .get(STAGE_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
-            return new JsonObject(reply.body());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ReplyException r) {
-                throw new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE),
-                        r.getMessage(), r);
-            }
-            throw new BerthException(ErrorKind.INTERNAL, stage + " stage: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new BerthException(ErrorKind.UNAVAILABLE, stage + " stage did not answer in "
-                    + STAGE_TIMEOUT_MS / 60_000 + " minutes", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BerthException(ErrorKind.UNAVAILABLE, stage + " stage: interrupted", e);
-        }
+        return calls.request(BusAddresses.stageAddress(stage), stage + " stage", body, STAGE_TIMEOUT_MS);
     }
 
     private void append(String subject, Record payload) throws BerthException {
-        try {
-            log.append(codec.draft(subject, payload)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof BerthException b) {
-                throw b;
-            }
-            throw new BerthException(ErrorKind.INTERNAL, "append " + payload.getClass().getSimpleName() + ": "
-                    + e.getCause(), e.getCause());
-        } catch (TimeoutException | InterruptedException e) {
-            throw new BerthException(ErrorKind.UNAVAILABLE, "append " + payload.getClass().getSimpleName()
-                    + ": the event log did not acknowledge", e);
-        }
+        calls.append(subject, payload);
     }
 
     /** Registries on this machine's loopback speak plain HTTP, as Docker treats 127.0.0.0/8. */
@@ -262,30 +236,8 @@ final class ImageService {
         return answer;
     }
 
-    /** One request handled on a worker thread: JSON in, JSON or a classified failure out. */
-    private interface Operation {
-        JsonObject run(JsonObject request) throws BerthException, IOException;
-    }
-
-    private void blocking(Message<String> message, String action, Operation operation) {
-        JsonObject request;
-        try {
-            request = new JsonObject(message.body());
-        } catch (RuntimeException e) {
-            message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
-            return;
-        }
-        vertx.executeBlocking(() -> operation.run(request), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                message.reply(ar.result().encode());
-            } else if (ar.cause() instanceof BerthException b) {
-                message.fail(b.kind().httpStatus(), b.getMessage());
-            } else if (ar.cause() instanceof IllegalArgumentException e) {
-                message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
-            } else {
-                message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + ar.cause());
-            }
-        });
+    private void blocking(Message<String> message, String action, BusCalls.Operation operation) {
+        calls.serve(message, action, operation);
     }
 
     /**

@@ -3,6 +3,14 @@ package dev.berth.engine.impl;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.bus.BusAddresses;
+import dev.berth.api.container.ContainerRuntime;
+import dev.berth.api.container.CreateRequest;
+import dev.berth.api.container.ExecRequest;
+import dev.berth.api.container.ExitStatus;
+import dev.berth.api.container.MountStage;
+import dev.berth.api.container.MountedRootfs;
+import dev.berth.api.container.SpecRequest;
+import dev.berth.api.container.SpecStage;
 import dev.berth.api.stage.ArchiveStage;
 import dev.berth.api.stage.ExpandStage;
 import dev.berth.api.stage.LoadedImage;
@@ -20,6 +28,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,15 +39,21 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Puts the active implementation of each stage SPI on the bus: requests to {@code berth.stage.pull} and
- * {@code berth.stage.expand} go to the highest-ranked {@link PullStage} / {@link ExpandStage} service at
- * the moment they arrive, so a plugin can be swapped while the engine runs. With none active the stage
- * answers 503 naming the stage. Thread-safe: references are volatile and swapped by SCR.
+ * Puts the active implementation of each stage SPI on the bus: requests to {@code berth.stage.pull},
+ * {@code .expand}, {@code .archive}, {@code .mount} and {@code .spec} go to the highest-ranked service of
+ * that stage at the moment they arrive, so a plugin can be swapped while the engine runs; requests to
+ * {@code berth.stage.run} name their runtime ({@code "runtime": "runc"}), as several runtimes are active
+ * at once and each container stays with its own. With none active the stage answers 503 naming it. Thread-safe: references are volatile and swapped by SCR.
  */
 @Component(service = {}, immediate = true)
 public final class StageBusComponent {
     private final Vertx vertx;
     private final List<MessageConsumer<?>> consumers;
+    /**
+     * Stage calls run on a pool of their own: engine operations wait for them on the default worker
+     * pool, and must never be able to take every thread a stage call needs.
+     */
+    private final io.vertx.core.WorkerExecutor stageWorkers;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=pull)")
@@ -51,14 +67,29 @@ public final class StageBusComponent {
             policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=archive)")
     private volatile ArchiveStage archive;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=mount)")
+    private volatile MountStage mount;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=spec)")
+    private volatile SpecStage spec;
+
+    /** Every runtime plugin by its {@code berth.runtime} name; several are active at once. */
+    private final Map<String, ContainerRuntime> runtimes = new TreeMap<>();
+
     @Activate
     public StageBusComponent(@Reference Vertx vertx) {
         this.vertx = vertx;
+        this.stageWorkers = vertx.createSharedWorkerExecutor("berth-stages", 32);
         EventBus bus = vertx.eventBus();
         consumers = List.of(
                 bus.<String>consumer(BusAddresses.stageAddress(PullStage.STAGE), this::onPull),
                 bus.<String>consumer(BusAddresses.stageAddress(ExpandStage.STAGE), this::onExpand),
-                bus.<String>consumer(BusAddresses.stageAddress(ArchiveStage.STAGE), this::onArchive));
+                bus.<String>consumer(BusAddresses.stageAddress(ArchiveStage.STAGE), this::onArchive),
+                bus.<String>consumer(BusAddresses.stageAddress(MountStage.STAGE), this::onMount),
+                bus.<String>consumer(BusAddresses.stageAddress(SpecStage.STAGE), this::onSpec),
+                bus.<String>consumer(BusAddresses.stageAddress(ContainerRuntime.STAGE), this::onRun));
     }
 
     private StageProgress progress(JsonObject request) {
@@ -108,6 +139,123 @@ public final class StageBusComponent {
         });
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=run)")
+    void bindRuntime(ContainerRuntime runtime, Map<String, Object> properties) {
+        String name = String.valueOf(properties.getOrDefault(ContainerRuntime.NAME_PROPERTY, runtime.name()));
+        synchronized (runtimes) {
+            runtimes.put(name, runtime);
+        }
+        // Lets the container service re-adopt the containers this runtime holds.
+        vertx.eventBus().publish(RUNTIME_BOUND, name);
+    }
+
+    void unbindRuntime(ContainerRuntime runtime, Map<String, Object> properties) {
+        String name = String.valueOf(properties.getOrDefault(ContainerRuntime.NAME_PROPERTY, runtime.name()));
+        synchronized (runtimes) {
+            runtimes.remove(name, runtime);
+        }
+    }
+
+    /** Local bus address on which the name of each newly bound runtime is published. */
+    static final String RUNTIME_BOUND = "berth.stage.run.bound";
+
+    private void onMount(Message<String> message) {
+        MountStage stage = mount;
+        serve(message, MountStage.STAGE, stage == null ? null : request -> {
+            String id = request.getString("id");
+            switch (request.getString("op", "")) {
+                case "snapshotter" -> {
+                    return new JsonObject().put("snapshotter", stage.snapshotter());
+                }
+                case "mount" -> {
+                    List<String> layers = new ArrayList<>();
+                    request.getJsonArray("layers", new JsonArray()).forEach(l -> layers.add(String.valueOf(l)));
+                    return ContainerJson.toJson(stage.mount(id, layers));
+                }
+                case "unmount" -> stage.unmount(id);
+                case "remove" -> stage.remove(id);
+                case "list" -> {
+                    JsonArray all = new JsonArray();
+                    for (MountedRootfs rootfs : stage.list()) {
+                        all.add(ContainerJson.toJson(rootfs));
+                    }
+                    return new JsonObject().put("mounts", all);
+                }
+                default -> throw new IllegalArgumentException("unknown op " + request.getString("op"));
+            }
+            return new JsonObject();
+        });
+    }
+
+    private void onSpec(Message<String> message) {
+        SpecStage stage = spec;
+        serve(message, SpecStage.STAGE, stage == null ? null : request -> ContainerJson.toJson(
+                stage.generate(ContainerJson.fromJson(request.getJsonObject("request"), SpecRequest.class))));
+    }
+
+    private void onRun(Message<String> message) {
+        JsonObject peek;
+        try {
+            peek = new JsonObject(message.body());
+        } catch (RuntimeException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), "run stage: " + e.getMessage());
+            return;
+        }
+        if ("runtimes".equals(peek.getString("op"))) {
+            JsonArray all = new JsonArray();
+            synchronized (runtimes) {
+                runtimes.values().forEach(r -> all.add(ContainerJson.toJson(r.info())));
+            }
+            message.reply(new JsonObject().put("runtimes", all).encode());
+            return;
+        }
+        String name = peek.getString("runtime", "");
+        ContainerRuntime runtime;
+        synchronized (runtimes) {
+            runtime = runtimes.get(name);
+        }
+        if (runtime == null) {
+            message.fail(ErrorKind.UNAVAILABLE.httpStatus(), "no runtime plugin named \"" + name
+                    + "\" is active: install or start it (berth runtime ls, berth plugins)");
+            return;
+        }
+        serve(message, ContainerRuntime.STAGE, request -> {
+            String id = request.getString("id");
+            switch (request.getString("op", "")) {
+                case "create" -> {
+                    return new JsonObject().put("pid", runtime.create(
+                            ContainerJson.fromJson(request.getJsonObject("request"), CreateRequest.class)));
+                }
+                case "attachSocket" -> {
+                    return new JsonObject().put("socket", runtime.attachSocket(id));
+                }
+                case "start" -> runtime.start(id);
+                case "state" -> {
+                    return ContainerJson.toJson(runtime.state(id));
+                }
+                case "kill" -> runtime.kill(id, request.getInteger("signal"));
+                case "exitStatus" -> {
+                    ExitStatus status = runtime.exitStatus(id);
+                    return new JsonObject().put("exit", status == null ? null : ContainerJson.toJson(status));
+                }
+                case "delete" -> runtime.delete(id, request.getBoolean("force", false));
+                case "exec" -> {
+                    return new JsonObject().put("socket", runtime.exec(
+                            ContainerJson.fromJson(request.getJsonObject("request"), ExecRequest.class)));
+                }
+                case "list" -> {
+                    return new JsonObject().put("ids", new JsonArray(runtime.list()));
+                }
+                case "info" -> {
+                    return ContainerJson.toJson(runtime.info());
+                }
+                default -> throw new IllegalArgumentException("unknown op " + request.getString("op"));
+            }
+            return new JsonObject();
+        });
+    }
+
     /** One stage call: decode, run on a worker thread, reply with the result or a failure code. */
     private interface Call {
         JsonObject run(JsonObject request) throws BerthException;
@@ -119,7 +267,7 @@ public final class StageBusComponent {
                     + stage + " plugin (berth plugins)");
             return;
         }
-        vertx.executeBlocking(() -> call.run(new JsonObject(message.body())), false).onComplete(ar -> {
+        stageWorkers.executeBlocking(() -> call.run(new JsonObject(message.body())), false).onComplete(ar -> {
             if (ar.succeeded()) {
                 message.reply(ar.result().encode());
             } else if (ar.cause() instanceof BerthException b) {
@@ -135,5 +283,6 @@ public final class StageBusComponent {
     @Deactivate
     void deactivate() {
         consumers.forEach(MessageConsumer::unregister);
+        stageWorkers.close();
     }
 }

@@ -1,0 +1,19 @@
+package dev.berth.api.container;
+
+import dev.berth.api.BerthException;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * The spec stage: turns an image config and run options into an OCI runtime bundle's {@code config.json}.
+ * A request the image cannot satisfy (unknown user, command not in the image, missing volume source) is
+ * an {@link dev.berth.api.ErrorKind#INVALID} error naming the value; nothing is left in the bundle
+ * directory then. Thread-safe.
+ */
+@ConsumerType
+public interface SpecStage {
+    /** The {@code berth.stage} service property value of spec implementations. */
+    String STAGE = "spec";
+
+    /** Writes the bundle's {@code config.json} and the files it mounts, and describes what it wrote. */
+    GeneratedSpec generate(SpecRequest request) throws BerthException;
+}

@@ -1,0 +1,96 @@
+package dev.berth.engine.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.event.EventLog;
+import dev.berth.api.event.EventRecord;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The two blocking calls the engine's services make from worker threads: a request to a stage over the
+ * bus, and an append to the event log awaited until durable. Failures become {@link BerthException}s
+ * whose kind follows the stage's failure code. Thread-safe.
+ */
+final class BusCalls {
+    private final Vertx vertx;
+    private final EventLog log;
+    private final EventCodec codec;
+
+    BusCalls(Vertx vertx, EventLog log, EventCodec codec) {
+        this.vertx = vertx;
+        this.log = log;
+        this.codec = codec;
+    }
+
+    /** Sends {@code body} to {@code address} and waits up to {@code timeoutMs} for the JSON reply. */
+    JsonObject request(String address, String what, JsonObject body, long timeoutMs) throws BerthException {
+        try {
+            Message<String> reply = vertx.eventBus().<String>request(address, body.encode(),
+                    new DeliveryOptions().setSendTimeout(timeoutMs)).toCompletionStage().toCompletableFuture()
+                    .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+            return new JsonObject(reply.body());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ReplyException r) {
+                throw new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE),
+                        r.getMessage(), r);
+            }
+            throw new BerthException(ErrorKind.INTERNAL, what + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, what + " did not answer in " + timeoutMs / 1000
+                    + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.UNAVAILABLE, what + ": interrupted", e);
+        }
+    }
+
+    /** Appends {@code payload} about {@code subject} and waits until the log has it on disk. */
+    EventRecord append(String subject, Record payload) throws BerthException {
+        try {
+            return log.append(codec.draft(subject, payload)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof BerthException b) {
+                throw b;
+            }
+            throw new BerthException(ErrorKind.INTERNAL, "append " + payload.getClass().getSimpleName() + ": "
+                    + e.getCause(), e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "append " + payload.getClass().getSimpleName()
+                    + ": the event log did not acknowledge", e);
+        }
+    }
+
+    /** One request handled on a worker thread: JSON in, JSON or a classified failure out. */
+    interface Operation {
+        JsonObject run(JsonObject request) throws BerthException, IOException;
+    }
+
+    void serve(Message<String> message, String action, Operation operation) {
+        JsonObject request;
+        try {
+            request = new JsonObject(message.body());
+        } catch (RuntimeException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
+            return;
+        }
+        vertx.executeBlocking(() -> operation.run(request), false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                message.reply(ar.result().encode());
+            } else if (ar.cause() instanceof BerthException b) {
+                message.fail(b.kind().httpStatus(), b.getMessage());
+            } else if (ar.cause() instanceof IllegalArgumentException e) {
+                message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
+            } else {
+                message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + ar.cause());
+            }
+        });
+    }
+}

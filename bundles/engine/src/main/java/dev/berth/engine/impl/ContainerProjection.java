@@ -1,0 +1,194 @@
+package dev.berth.engine.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.api.container.RunOptions;
+import dev.berth.api.event.EventRecord;
+import dev.berth.api.events.ContainerCreated;
+import dev.berth.api.events.ContainerExited;
+import dev.berth.api.events.ContainerRemoved;
+import dev.berth.api.events.ContainerStarted;
+import dev.berth.api.events.RootfsMounted;
+import dev.berth.api.events.RootfsUnmounted;
+import dev.berth.api.events.RuntimeDefaultChanged;
+import dev.berth.api.events.SpecGenerated;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The containers the log says exist, with their last known state, and the default runtime. Removed
+ * containers are kept (status {@code removed}) so a late {@code wait} still learns how they ended. Not
+ * thread-safe on its own; {@link Projections} serialises access.
+ */
+public final class ContainerProjection implements Projection {
+
+    /** One container's state as folded from its events. Immutable; each event makes a new one. */
+    public record Container(String id, String name, String image, String imageDigest, String runtime,
+            String specDigest, RunOptions options, boolean autoRemove, long createdTimeNanos, String status,
+            int pid, long startedTimeNanos, long finishedTimeNanos, Integer exitCode, int signal, boolean oomKilled,
+            String exitReason, String snapshotter, String rootfs, boolean mounted, List<String> args) {
+        public Container {
+            args = args == null ? List.of() : List.copyOf(args);
+        }
+
+        /** Whether the container holds a process (created with a process, or running). */
+        public boolean running() {
+            return "running".equals(status);
+        }
+    }
+
+    /** What a container's mount and spec events said before its creation event arrived. */
+    record Pending(String snapshotter, String rootfs, List<String> args) {
+    }
+
+    private final EventCodec codec;
+    private final Map<String, Container> containers = new LinkedHashMap<>();
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+    private String defaultRuntime;
+
+    public ContainerProjection(EventCodec codec) {
+        this.codec = codec;
+    }
+
+    @Override
+    public String name() {
+        return "containers";
+    }
+
+    @Override
+    public void apply(EventRecord record) {
+        String id = record.subject();
+        Container c = containers.get(id);
+        switch (record.type()) {
+            case "rootfs.mounted" -> {
+                RootfsMounted e = codec.payload(record, RootfsMounted.class);
+                if (c == null) {
+                    Pending p = pending.get(id);
+                    pending.put(id, new Pending(e.snapshotter(), e.rootfs(), p == null ? List.of() : p.args()));
+                } else {
+                    put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
+                            c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
+                            c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(),
+                            c.exitReason(), e.snapshotter(), e.rootfs(), true, c.args()));
+                }
+            }
+            case "rootfs.unmounted" -> {
+                codec.payload(record, RootfsUnmounted.class);
+                if (c == null) {
+                    pending.remove(id);
+                } else {
+                    put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
+                            c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
+                            c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(),
+                            c.exitReason(), c.snapshotter(), c.rootfs(), false, c.args()));
+                }
+            }
+            case "spec.generated" -> {
+                SpecGenerated e = codec.payload(record, SpecGenerated.class);
+                Pending p = pending.get(id);
+                pending.put(id, new Pending(p == null ? null : p.snapshotter(), p == null ? null : p.rootfs(),
+                        e.args()));
+            }
+            case "container.created" -> {
+                ContainerCreated e = codec.payload(record, ContainerCreated.class);
+                Pending p = pending.remove(id);
+                put(new Container(id, e.name(), e.image(), e.imageDigest(), e.runtime(), e.specDigest(),
+                        e.options(), e.autoRemove(), record.timeNanos(), "created", 0, 0, 0, null, 0, false, null,
+                        p == null ? null : p.snapshotter(), p == null ? null : p.rootfs(), p != null
+                                && p.rootfs() != null, p == null ? List.of() : p.args()));
+            }
+            case "container.started" -> {
+                ContainerStarted e = codec.payload(record, ContainerStarted.class);
+                if (c != null) {
+                    put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
+                            c.options(), c.autoRemove(), c.createdTimeNanos(), "running", e.pid(),
+                            record.timeNanos(), 0, null, 0, false, null, c.snapshotter(), c.rootfs(), c.mounted(),
+                            c.args()));
+                }
+            }
+            case "container.exited" -> {
+                ContainerExited e = codec.payload(record, ContainerExited.class);
+                if (c != null) {
+                    put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
+                            c.options(), c.autoRemove(), c.createdTimeNanos(), "exited", 0, c.startedTimeNanos(),
+                            record.timeNanos(), e.exitCode(), e.signal(), e.oomKilled(), e.reason(), c.snapshotter(),
+                            c.rootfs(), c.mounted(), c.args()));
+                }
+            }
+            case "container.removed" -> {
+                codec.payload(record, ContainerRemoved.class);
+                pending.remove(id);
+                if (c != null) {
+                    put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
+                            c.options(), c.autoRemove(), c.createdTimeNanos(), "removed", 0, c.startedTimeNanos(),
+                            c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(), c.exitReason(),
+                            c.snapshotter(), c.rootfs(), false, c.args()));
+                }
+            }
+            case "runtime.default.changed" -> defaultRuntime = codec.payload(record, RuntimeDefaultChanged.class)
+                    .runtime();
+            default -> {
+                // not a container event
+            }
+        }
+    }
+
+    private void put(Container container) {
+        containers.put(container.id(), container);
+    }
+
+    /** A container by full id, removed ones included. */
+    public Optional<Container> get(String id) {
+        return Optional.ofNullable(containers.get(id));
+    }
+
+    /** Every container, removed ones included, in creation order. */
+    public List<Container> all() {
+        return new ArrayList<>(containers.values());
+    }
+
+    /** The runtime chosen with {@code berth runtime default}, or null when never chosen. */
+    public String defaultRuntime() {
+        return defaultRuntime;
+    }
+
+    /** Ids that have mount or spec events but no creation (yet): creations under way or abandoned. */
+    public List<String> pendingIds() {
+        return new ArrayList<>(pending.keySet());
+    }
+
+    @Override
+    public JsonNode snapshot() {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        ArrayNode array = node.putArray("containers");
+        containers.values().forEach(c -> array.add(codec.mapper().valueToTree(c)));
+        ObjectNode waiting = node.putObject("pending");
+        pending.forEach((id, p) -> waiting.set(id, codec.mapper().valueToTree(p)));
+        node.put("defaultRuntime", defaultRuntime);
+        return node;
+    }
+
+    @Override
+    public void restore(JsonNode snapshot) {
+        clear();
+        for (JsonNode entry : snapshot.path("containers")) {
+            Container container = codec.mapper().convertValue(entry, Container.class);
+            containers.put(container.id(), container);
+        }
+        snapshot.path("pending").fields().forEachRemaining(e -> pending.put(e.getKey(),
+                codec.mapper().convertValue(e.getValue(), Pending.class)));
+        defaultRuntime = snapshot.path("defaultRuntime").isTextual() ? snapshot.path("defaultRuntime").asText() : null;
+    }
+
+    @Override
+    public void clear() {
+        containers.clear();
+        pending.clear();
+        defaultRuntime = null;
+    }
+}

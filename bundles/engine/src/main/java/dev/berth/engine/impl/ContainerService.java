@@ -1,0 +1,1033 @@
+package dev.berth.engine.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.bus.BusAddresses;
+import dev.berth.api.container.CreateRequest;
+import dev.berth.api.container.ExecRequest;
+import dev.berth.api.container.ExitStatus;
+import dev.berth.api.container.GeneratedSpec;
+import dev.berth.api.container.MountedRootfs;
+import dev.berth.api.container.RunOptions;
+import dev.berth.api.container.RuntimeInfo;
+import dev.berth.api.container.RuntimeState;
+import dev.berth.api.container.SpecRequest;
+import dev.berth.api.container.VolumeMount;
+import dev.berth.api.events.ContainerCreated;
+import dev.berth.api.events.ContainerExecd;
+import dev.berth.api.events.ContainerExited;
+import dev.berth.api.events.ContainerKilled;
+import dev.berth.api.events.ContainerRemoved;
+import dev.berth.api.events.ContainerStarted;
+import dev.berth.api.events.RootfsMounted;
+import dev.berth.api.events.RootfsUnmounted;
+import dev.berth.api.events.RuntimeDefaultChanged;
+import dev.berth.api.events.SpecGenerated;
+import dev.berth.engine.impl.ContainerProjection.Container;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Containers in the engine: create (mount, then spec), start (runtime create and start), stop, kill,
+ * remove, exec, and the queries, all on {@link BusAddresses#ENGINE_CONTAINERS}; every state change is
+ * appended to the log before it is acknowledged, and the container projection is the only state. Exits
+ * reported by runtime plugins ({@link BusAddresses#RUNTIME_EXITED}) are logged, the root filesystem
+ * unmounted and {@code --rm} containers removed. When a runtime plugin appears, the containers it holds
+ * are re-adopted: those that ended while the engine was down get their exit logged.
+ *
+ * <p>Thread-safe: operations run on worker threads and take a per-container lock; waiters are completed
+ * under {@link #waiters}.
+ */
+final class ContainerService {
+    private static final System.Logger LOG = System.getLogger("berth.engine.containers");
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+    private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
+    private static final String DEFAULT_RUNTIME = "runc";
+
+    private final Vertx vertx;
+    private final BusCalls calls;
+    private final ContainerStages stages;
+    private final Projections projections;
+    private final ContainerProjection containers;
+    private final ImageProjection images;
+    private final Path root;
+    /** Short symbolic links to attach sockets, whose real paths can exceed the 107-byte socket limit. */
+    private final Path attachLinks;
+    private final String configuredDefault;
+    private final ProcessFacts processes = new ProcessFacts(Path.of("/proc"));
+    private final ObjectMapper json = new ObjectMapper();
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final Set<String> reservedNames = ConcurrentHashMap.newKeySet();
+    /** Containers whose creation is under way: their mounts are not orphans. */
+    private final Set<String> creating = ConcurrentHashMap.newKeySet();
+    /** Containers whose exit is being handled (logged, released, maybe removed) right now. */
+    private final Set<String> exiting = ConcurrentHashMap.newKeySet();
+    /** Exits seen since the engine started, by container id, for waiters that come late. */
+    private final Map<String, JsonObject> exits = new HashMap<>();
+    private final Map<String, List<Promise<JsonObject>>> waiters = new HashMap<>();
+
+    ContainerService(Vertx vertx, BusCalls calls, Projections projections, ContainerProjection containers,
+            ImageProjection images, Path root, Path runDir, String configuredDefault) {
+        this.vertx = vertx;
+        this.calls = calls;
+        this.stages = new ContainerStages(calls);
+        this.projections = projections;
+        this.containers = containers;
+        this.images = images;
+        this.root = root;
+        this.attachLinks = runDir.resolve("attach");
+        this.configuredDefault = configuredDefault == null || configuredDefault.isBlank() ? DEFAULT_RUNTIME
+                : configuredDefault;
+    }
+
+    List<MessageConsumer<?>> register() {
+        List<MessageConsumer<?>> consumers = new ArrayList<>();
+        consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_CONTAINERS, this::onRequest));
+        consumers.add(vertx.eventBus().<String>consumer(BusAddresses.RUNTIME_EXITED, m -> vertx.executeBlocking(() -> {
+            onExited(new JsonObject(m.body()));
+            return null;
+        }, false)));
+        consumers.add(vertx.eventBus().<String>consumer(StageBusComponent.RUNTIME_BOUND,
+                m -> vertx.executeBlocking(() -> {
+                    reconcile(m.body());
+                    return null;
+                }, false)));
+        // Runtimes bound before this service listened are reconciled once the engine settled.
+        vertx.setTimer(2_000, t -> vertx.executeBlocking(() -> {
+            reconcileAll();
+            return null;
+        }, false));
+        return consumers;
+    }
+
+    private void onRequest(Message<String> message) {
+        JsonObject request;
+        try {
+            request = new JsonObject(message.body());
+        } catch (RuntimeException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), "containers: " + e.getMessage());
+            return;
+        }
+        String op = request.getString("op", "");
+        if (op.equals("wait")) {
+            waitFor(message, request);
+            return;
+        }
+        calls.serve(message, op.isEmpty() ? "containers" : op, r -> switch (op) {
+            case "create" -> create(r);
+            case "start" -> start(r);
+            case "attach" -> attach(r);
+            case "stop" -> stop(r);
+            case "kill" -> kill(r);
+            case "restart" -> restart(r);
+            case "remove" -> remove(r);
+            case "list" -> list(r);
+            case "inspect" -> inspect(r);
+            case "logs" -> logs(r);
+            case "exec" -> exec(r);
+            case "top" -> top(r);
+            case "runtimes" -> runtimes();
+            case "runtime.default" -> setDefaultRuntime(r);
+            default -> throw new BerthException(ErrorKind.INVALID, "containers: unknown op \"" + op + "\"");
+        });
+    }
+
+    // ---- create ----------------------------------------------------------------------------------------
+
+    private JsonObject create(JsonObject request) throws BerthException {
+        String imageRef = request.getString("image", "");
+        if (imageRef.isBlank()) {
+            throw new BerthException(ErrorKind.INVALID, "create: no image given");
+        }
+        RunOptions options = ContainerJson.fromJson(request.getJsonObject("options", new JsonObject()),
+                RunOptions.class);
+        validate(options);
+        boolean autoRemove = request.getBoolean("autoRemove", false);
+        String runtime = options.runtime() == null || options.runtime().isBlank() ? defaultRuntime()
+                : options.runtime();
+        RuntimeInfo info = stages.info(runtime);
+        if (!info.usable()) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "create: runtime " + runtime + " cannot run containers "
+                    + "here: " + info.reason());
+        }
+        ImageProjection.Image image = findImage(imageRef);
+        String name = request.getString("name");
+        String id = newId();
+        if (name == null || name.isBlank()) {
+            name = Names.generate(random, n -> !nameTaken(n));
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new BerthException(ErrorKind.INVALID, "create: invalid container name \"" + name
+                    + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        if (!reservedNames.add(name)) {
+            throw new BerthException(ErrorKind.CONFLICT, "create: the container name \"" + name
+                    + "\" is being used by a container being created");
+        }
+        try {
+            String wantedName = name;
+            String taken = projections.query(() -> containers.all().stream()
+                    .filter(c -> !c.status().equals("removed") && c.name().equals(wantedName))
+                    .map(Container::id).findFirst().orElse(null));
+            if (taken != null) {
+                throw new BerthException(ErrorKind.CONFLICT, "create: the container name \"" + name
+                        + "\" is already in use by container " + taken + ": remove it or pick another name");
+            }
+            creating.add(id);
+            try {
+                synchronized (lock(id)) {
+                    createLocked(id, name, imageRef, image, options, runtime, autoRemove);
+                }
+            } finally {
+                creating.remove(id);
+            }
+        } finally {
+            reservedNames.remove(name);
+        }
+        return new JsonObject().put("id", id).put("name", name).put("warnings", new JsonArray());
+    }
+
+    private boolean nameTaken(String name) {
+        return reservedNames.contains(name) || projections.query(() -> containers.all().stream()
+                .anyMatch(c -> !c.status().equals("removed") && c.name().equals(name)));
+    }
+
+    private void createLocked(String id, String name, String imageRef, ImageProjection.Image image,
+            RunOptions options, String runtime, boolean autoRemove) throws BerthException {
+        Path dir = containerDir(id);
+        MountedRootfs rootfs = null;
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+            List<String> layers = image.chainIds().stream()
+                    .map(chain -> root.resolve("snapshots").resolve(hex(chain)).resolve("fs").toString()).toList();
+            rootfs = stages.mount(id, layers);
+            calls.append(id, new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
+            String config = Files.readString(root.resolve("content/blobs/sha256").resolve(hex(image.configDigest())));
+            GeneratedSpec spec = stages.spec(new SpecRequest(id, name, rootfs.rootfs(), dir.toString(), config,
+                    options));
+            calls.append(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
+                    spec.decisions()));
+            calls.append(id, new ContainerCreated(name, imageRef, image.manifestDigest(), runtime, spec.digest(),
+                    options, autoRemove));
+        } catch (BerthException | IOException | RuntimeException e) {
+            undoCreate(id, rootfs, describe(e));
+            if (e instanceof BerthException b) {
+                throw b;
+            }
+            throw new BerthException(ErrorKind.INTERNAL, "create container " + id + ": " + describe(e), e);
+        }
+    }
+
+    private void undoCreate(String id, MountedRootfs rootfs, String why) {
+        try {
+            stages.removeRootfs(id);
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "undo create of " + id + ": remove its root filesystem: " + e.getMessage());
+        }
+        deleteTree(containerDir(id));
+        if (rootfs != null) {
+            try {
+                calls.append(id, new RootfsUnmounted(rootfs.snapshotter(), "create failed: " + why));
+            } catch (BerthException e) {
+                LOG.log(Level.WARNING, "undo create of " + id + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void validate(RunOptions options) throws BerthException {
+        for (String entry : options.env()) {
+            if (entry.indexOf('=') <= 0) {
+                throw new BerthException(ErrorKind.INVALID, "create: invalid environment variable \"" + entry
+                        + "\": expected KEY=VALUE");
+            }
+        }
+        for (VolumeMount volume : options.volumes()) {
+            if (!volume.source().startsWith("/") || !volume.target().startsWith("/")) {
+                throw new BerthException(ErrorKind.INVALID, "create: invalid volume " + volume.source() + ":"
+                        + volume.target() + ": both paths must be absolute");
+            }
+        }
+        if (options.workingDir() != null && !options.workingDir().isEmpty() && !options.workingDir().startsWith("/")) {
+            throw new BerthException(ErrorKind.INVALID, "create: the working directory \"" + options.workingDir()
+                    + "\" is not absolute");
+        }
+    }
+
+    // ---- start, attach ---------------------------------------------------------------------------------
+
+    private JsonObject start(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        synchronized (lock(c.id())) {
+            c = live(c.id());
+            if (c.running()) {
+                return new JsonObject().put("id", c.id()).put("pid", c.pid());
+            }
+            boolean wasMounted = c.mounted();
+            try {
+                int pid = prepare(c);
+                stages.start(c.runtime(), c.id());
+                synchronized (waiters) {
+                    exits.remove(c.id());
+                }
+                calls.append(c.id(), new ContainerStarted(pid, c.runtime()));
+                return new JsonObject().put("id", c.id()).put("pid", pid);
+            } catch (BerthException e) {
+                discardRuntime(c);
+                if (!wasMounted) {
+                    release(live(c.id()), "start failed: " + e.getMessage());
+                }
+                throw e;
+            }
+        }
+    }
+
+    private JsonObject attach(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        synchronized (lock(c.id())) {
+            c = live(c.id());
+            if (!c.running()) {
+                prepare(c);
+            }
+            String socket = link(c.id().substring(0, 12), stages.attachSocket(c.runtime(), c.id()));
+            return new JsonObject().put("id", c.id()).put("socket", socket)
+                    .put("tty", c.options().tty()).put("stdin", c.options().stdin());
+        }
+    }
+
+    /**
+     * Makes sure the runtime holds the container, created and not started: mounts and creates as needed.
+     * Returns the pid of its init process.
+     */
+    private int prepare(Container c) throws BerthException {
+        RuntimeState state = stages.state(c.runtime(), c.id());
+        if (state.status().equals("created")) {
+            return state.pid();
+        }
+        if (!state.status().equals("absent")) {
+            stages.delete(c.runtime(), c.id(), true);
+        }
+        if (!c.mounted()) {
+            MountedRootfs rootfs = stages.mount(c.id(), layersOf(c));
+            calls.append(c.id(), new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layersOf(c).size()));
+        }
+        Path dir = containerDir(c.id());
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new BerthException(ErrorKind.INTERNAL, "start " + c.name() + ": its config.json is missing from "
+                    + dir);
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("shim/exit.json"));
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "start " + c.name() + ": clear the last exit: "
+                    + e.getMessage(), e);
+        }
+        return stages.create(c.runtime(), new CreateRequest(c.id(), dir.toString(), dir.resolve("shim").toString(),
+                dir.resolve("container.log").toString(), c.options().tty(), c.options().stdin()));
+    }
+
+    private List<String> layersOf(Container c) throws BerthException {
+        ImageProjection.Image image = projections.query(() -> images.resolve(c.imageDigest())).orElseThrow(
+                () -> new BerthException(ErrorKind.NOT_FOUND, "start " + c.name() + ": its image " + c.image()
+                        + " (" + c.imageDigest() + ") was removed"));
+        return image.chainIds().stream()
+                .map(chain -> root.resolve("snapshots").resolve(hex(chain)).resolve("fs").toString()).toList();
+    }
+
+    private void discardRuntime(Container c) {
+        try {
+            stages.delete(c.runtime(), c.id(), true);
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "discard runtime state of " + c.id() + ": " + e.getMessage());
+        }
+    }
+
+    // ---- exits -----------------------------------------------------------------------------------------
+
+    private void onExited(JsonObject message) {
+        if (message.getString("execId") != null) {
+            return; // exec exits reach their client through the attach socket
+        }
+        String id = message.getString("id", "");
+        ExitStatus status = new ExitStatus(message.getInteger("exitCode", -1), message.getInteger("signal", 0),
+                message.getBoolean("oomKilled", false), message.getString("finishedAt"), null);
+        try {
+            handleExit(id, status);
+        } catch (BerthException | RuntimeException e) {
+            LOG.log(Level.ERROR, "record the exit of container " + id + ": " + describe(e));
+        }
+    }
+
+    /**
+     * Logs the exit of a running container once, releases its runtime state and mount, completes its
+     * waiters and removes it when it was created with {@code --rm}. Does nothing for a container that is
+     * not running (the exit was handled already).
+     */
+    private void handleExit(String id, ExitStatus status) throws BerthException {
+        exiting.add(id);
+        try {
+            handleExitLocked(id, status);
+        } finally {
+            exiting.remove(id);
+        }
+    }
+
+    private void handleExitLocked(String id, ExitStatus status) throws BerthException {
+        Container c;
+        synchronized (lock(id)) {
+            c = projections.query(() -> containers.get(id)).orElse(null);
+            if (c == null || !c.running()) {
+                return;
+            }
+            calls.append(id, new ContainerExited(status.exitCode(), status.signal(), status.oomKilled(),
+                    status.finishedAt(), status.reason()));
+            JsonObject answer = new JsonObject().put("id", id).put("exitCode", status.exitCode())
+                    .put("signal", status.signal()).put("oomKilled", status.oomKilled())
+                    .put("finishedAt", status.finishedAt()).put("reason", status.reason());
+            if (!c.autoRemove()) {
+                complete(id, answer);
+            }
+            discardRuntime(c);
+            release(c, "container exited");
+            if (c.autoRemove()) {
+                // As docker run --rm: waiters learn the exit once the container is gone.
+                try {
+                    removeLocked(current(id), "--rm after exit");
+                } finally {
+                    complete(id, answer);
+                }
+            }
+        }
+    }
+
+    private void complete(String id, JsonObject answer) {
+        List<Promise<JsonObject>> waiting;
+        synchronized (waiters) {
+            exits.put(id, answer);
+            waiting = waiters.remove(id);
+        }
+        if (waiting != null) {
+            waiting.forEach(p -> p.tryComplete(answer));
+        }
+    }
+
+    /** Unmounts the container's root filesystem and logs it; failures are logged, not thrown. */
+    private void release(Container c, String reason) {
+        try {
+            stages.unmount(c.id());
+            calls.append(c.id(), new RootfsUnmounted(c.snapshotter() == null ? "unknown" : c.snapshotter(), reason));
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "unmount the root filesystem of " + c.id() + ": " + e.getMessage());
+        }
+    }
+
+    /** Asks the runtime whether a running container has ended, and handles the exit if it has. */
+    private boolean checkExit(Container c) throws BerthException {
+        ExitStatus status = stages.exitStatus(c.runtime(), c.id());
+        if (status == null) {
+            return false;
+        }
+        handleExit(c.id(), status);
+        return true;
+    }
+
+    private void waitFor(Message<String> message, JsonObject request) {
+        Promise<JsonObject> promise = Promise.promise();
+        vertx.executeBlocking(() -> {
+            Container c = resolveForWait(request.getString("id", ""));
+            synchronized (waiters) {
+                JsonObject seen = exits.get(c.id());
+                Container now = projections.query(() -> containers.get(c.id())).orElse(c);
+                boolean settled = now.status().equals("removed")
+                        || now.status().equals("exited") && !(now.autoRemove() && exiting.contains(now.id()));
+                if (seen != null) {
+                    promise.complete(seen);
+                } else if (settled) {
+                    promise.complete(exitAnswer(now));
+                } else {
+                    waiters.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(promise);
+                }
+            }
+            return c;
+        }, false).onComplete(found -> {
+            if (found.failed()) {
+                fail(message, found.cause(), "wait");
+                return;
+            }
+            Container c = found.result();
+            promise.future().onComplete(done -> message.reply(done.result().encode()));
+            if (c.running()) {
+                // The exit may be on disk before the runtime's watcher tells us: look once now.
+                vertx.executeBlocking(() -> checkExit(c), false);
+            }
+        });
+    }
+
+    /** Like {@link #resolve}, but a full id also finds a removed container, so a late wait learns its exit. */
+    private Container resolveForWait(String wanted) throws BerthException {
+        try {
+            return resolve(wanted);
+        } catch (BerthException e) {
+            Container removed = projections.query(() -> containers.get(wanted)).orElse(null);
+            if (e.kind() == ErrorKind.NOT_FOUND && removed != null) {
+                return removed;
+            }
+            throw e;
+        }
+    }
+
+    private static JsonObject exitAnswer(Container c) {
+        if (c.exitCode() == null) {
+            return new JsonObject().put("id", c.id()).put("exitCode", -1).put("signal", 0).put("oomKilled", false)
+                    .putNull("finishedAt").put("reason", "the container was removed before it ran");
+        }
+        return new JsonObject().put("id", c.id()).put("exitCode", c.exitCode()).put("signal", c.signal())
+                .put("oomKilled", c.oomKilled())
+                .put("finishedAt", c.finishedTimeNanos() == 0 ? null : instant(c.finishedTimeNanos()))
+                .put("reason", c.exitReason());
+    }
+
+    // ---- stop, kill, restart, remove -------------------------------------------------------------------
+
+    private JsonObject stop(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        int timeout = Math.max(0, request.getInteger("timeout", 10));
+        return stopContainer(c, timeout, "berth stop");
+    }
+
+    private JsonObject stopContainer(Container c, int timeoutSeconds, String reason) throws BerthException {
+        if (!current(c.id()).running()) {
+            return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+        }
+        signal(c, SIGTERM, reason);
+        if (!awaitExit(c, timeoutSeconds * 1000L)) {
+            signal(c, SIGKILL, reason + " (after " + timeoutSeconds + " s)");
+            if (!awaitExit(c, 10_000)) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, "stop " + c.name() + ": still running 10 s after "
+                        + "SIGKILL");
+            }
+        }
+        return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+    }
+
+    /** Sends {@code signal}; false when the container ended meanwhile (its exit is then handled). */
+    private boolean signal(Container c, int signal, String reason) throws BerthException {
+        try {
+            stages.kill(c.runtime(), c.id(), signal);
+        } catch (BerthException e) {
+            if (!current(c.id()).running() || checkExit(c)) {
+                return false;
+            }
+            throw e;
+        }
+        calls.append(c.id(), new ContainerKilled(signal, reason));
+        return true;
+    }
+
+    /** Polls the runtime for the container's exit for up to {@code millis}; true once it is handled. */
+    private boolean awaitExit(Container c, long millis) throws BerthException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        do {
+            if (!current(c.id()).running() || checkExit(c)) {
+                return true;
+            }
+            RuntimeState state = stages.state(c.runtime(), c.id());
+            if (state.status().equals("stopped") || state.status().equals("absent")) {
+                // Stopped, but the monitor has not written its exit file yet: give it a moment.
+                sleep(20);
+            } else {
+                sleep(50);
+            }
+        } while (System.nanoTime() < deadline);
+        return !current(c.id()).running() || checkExit(c);
+    }
+
+    private JsonObject kill(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        int signal = Signals.parse(request.getString("signal", "KILL"));
+        if (!current(c.id()).running()) {
+            throw new BerthException(ErrorKind.CONFLICT, "kill: container " + c.name() + " is not running");
+        }
+        if (!signal(c, signal, "berth kill")) {
+            throw new BerthException(ErrorKind.CONFLICT, "kill: container " + c.name() + " is not running");
+        }
+        return new JsonObject().put("id", c.id());
+    }
+
+    private JsonObject restart(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        stopContainer(c, Math.max(0, request.getInteger("timeout", 10)), "berth restart");
+        return start(new JsonObject().put("id", c.id()));
+    }
+
+    private JsonObject remove(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        boolean force = request.getBoolean("force", false);
+        if (current(c.id()).running()) {
+            if (!force) {
+                throw new BerthException(ErrorKind.CONFLICT, "rm: container " + c.name() + " is running: stop it "
+                        + "first or use rm -f");
+            }
+            signal(c, SIGKILL, "berth rm -f");
+            if (!awaitExit(c, 10_000)) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, "rm -f " + c.name() + ": still running 10 s after "
+                        + "SIGKILL");
+            }
+        }
+        synchronized (lock(c.id())) {
+            Container now = current(c.id());
+            if (now.running()) {
+                throw new BerthException(ErrorKind.CONFLICT, "rm: container " + c.name() + " was started again "
+                        + "meanwhile; try again");
+            }
+            if (!now.status().equals("removed")) {
+                removeLocked(now, "berth rm");
+            }
+        }
+        return new JsonObject().put("id", c.id());
+    }
+
+    private void removeLocked(Container c, String reason) throws BerthException {
+        stages.delete(c.runtime(), c.id(), true);
+        stages.removeRootfs(c.id());
+        deleteTree(containerDir(c.id()));
+        unlinkAll(c.id().substring(0, 12));
+        calls.append(c.id(), new ContainerRemoved(c.name(), reason));
+        synchronized (waiters) {
+            if (!exits.containsKey(c.id())) {
+                complete(c.id(), exitAnswer(c));
+            }
+        }
+    }
+
+    // ---- exec, queries ---------------------------------------------------------------------------------
+
+    private JsonObject exec(JsonObject request) throws BerthException, IOException {
+        Container c = resolve(request.getString("id", ""));
+        if (!current(c.id()).running()) {
+            throw new BerthException(ErrorKind.CONFLICT, "exec: container " + c.name() + " is not running");
+        }
+        List<String> args = strings(request.getJsonArray("args"));
+        if (args.isEmpty()) {
+            throw new BerthException(ErrorKind.INVALID, "exec: no command given");
+        }
+        List<String> extra = strings(request.getJsonArray("env"));
+        for (String entry : extra) {
+            if (entry.indexOf('=') <= 0) {
+                throw new BerthException(ErrorKind.INVALID, "exec: invalid environment variable \"" + entry
+                        + "\": expected KEY=VALUE");
+            }
+        }
+        JsonNode process = json.readTree(containerDir(c.id()).resolve("config.json").toFile()).path("process");
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        process.path("env").forEach(e -> put(env, e.asText()));
+        extra.forEach(e -> put(env, e));
+        List<String> merged = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        String user = request.getString("user");
+        if (user != null && !user.isBlank() && !user.matches("\\d+(:\\d+)?")) {
+            user = Users.resolve(Path.of(c.rootfs()), user);
+        }
+        String workingDir = request.getString("workingDir");
+        String execId = newId().substring(0, 16);
+        Path state = containerDir(c.id()).resolve("exec").resolve(execId);
+        Files.createDirectories(state);
+        boolean tty = request.getBoolean("tty", false);
+        boolean detach = request.getBoolean("detach", false);
+        String socket;
+        try {
+            socket = stages.exec(c.runtime(), new ExecRequest(c.id(), execId, args, merged,
+                    workingDir == null || workingDir.isBlank() ? null : workingDir,
+                    user == null || user.isBlank() ? null : user, tty, request.getBoolean("stdin", false),
+                    state.toString(), !detach));
+        } catch (BerthException e) {
+            deleteTree(state);
+            throw e;
+        }
+        calls.append(c.id(), new ContainerExecd(execId, args, user, tty));
+        return new JsonObject().put("id", c.id()).put("execId", execId)
+                .put("socket", link(c.id().substring(0, 12) + "-" + execId, socket));
+    }
+
+    private static void put(Map<String, String> env, String entry) {
+        int eq = entry.indexOf('=');
+        if (eq > 0) {
+            env.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+    }
+
+    private JsonObject list(JsonObject request) {
+        boolean all = request.getBoolean("all", false);
+        boolean ns = request.getBoolean("ns", false);
+        JsonArray array = new JsonArray();
+        for (Container c : projections.query(containers::all)) {
+            if (c.status().equals("removed") || (!all && !c.running())) {
+                continue;
+            }
+            JsonObject summary = summary(c);
+            if (ns) {
+                summary.put("namespaces", c.running() ? processes.namespaces(c.pid()) : null);
+            }
+            array.add(summary);
+        }
+        return new JsonObject().put("containers", array);
+    }
+
+    private JsonObject summary(Container c) {
+        return new JsonObject().put("id", c.id()).put("name", c.name()).put("image", c.image())
+                .put("imageDigest", c.imageDigest()).put("command", new JsonArray(c.args()))
+                .put("created", instant(c.createdTimeNanos())).put("status", c.status())
+                .put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
+                .put("startedAt", c.startedTimeNanos() == 0 ? null : instant(c.startedTimeNanos()))
+                .put("finishedAt", c.finishedTimeNanos() == 0 ? null : instant(c.finishedTimeNanos()))
+                .put("pid", c.pid()).put("runtime", c.runtime());
+    }
+
+    private JsonObject inspect(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        Path dir = containerDir(c.id());
+        JsonObject answer = summary(c);
+        answer.put("options", ContainerJson.toJson(c.options())).put("autoRemove", c.autoRemove())
+                .put("specDigest", c.specDigest()).put("rootfs", c.rootfs()).put("snapshotter", c.snapshotter())
+                .put("mounted", c.mounted()).put("logPath", dir.resolve("container.log").toString())
+                .put("bundle", dir.toString()).put("signal", c.signal()).put("exitReason", c.exitReason())
+                .put("namespaces", c.running() ? processes.namespaces(c.pid()) : null);
+        JsonObject state = new JsonObject().put("status", c.status()).put("running", c.running())
+                .put("pid", c.pid()).put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
+                .put("startedAt", answer.getString("startedAt")).put("finishedAt", answer.getString("finishedAt"));
+        if (c.running()) {
+            state.put("runtimeState", ContainerJson.toJson(stages.state(c.runtime(), c.id())));
+        }
+        return answer.put("state", state);
+    }
+
+    private JsonObject logs(JsonObject request) throws BerthException {
+        Container c = resolve(request.getString("id", ""));
+        return new JsonObject().put("id", c.id()).put("logPath", containerDir(c.id()).resolve("container.log")
+                .toString()).put("running", current(c.id()).running()).put("tty", c.options().tty());
+    }
+
+    private JsonObject top(JsonObject request) throws BerthException, IOException {
+        Container c = resolve(request.getString("id", ""));
+        if (!current(c.id()).running()) {
+            throw new BerthException(ErrorKind.CONFLICT, "top: container " + c.name() + " is not running");
+        }
+        return processes.top(current(c.id()).pid());
+    }
+
+    private JsonObject runtimes() throws BerthException {
+        JsonArray all = new JsonArray();
+        for (RuntimeInfo info : stages.runtimes()) {
+            all.add(ContainerJson.toJson(info));
+        }
+        return new JsonObject().put("default", defaultRuntime()).put("runtimes", all);
+    }
+
+    private JsonObject setDefaultRuntime(JsonObject request) throws BerthException {
+        String name = request.getString("name", "");
+        RuntimeInfo info = stages.runtimes().stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new BerthException(ErrorKind.NOT_FOUND, "runtime default: no runtime plugin named \""
+                        + name + "\" is active (berth runtime ls)"));
+        if (!info.usable()) {
+            throw new BerthException(ErrorKind.CONFLICT, "runtime default: " + name + " cannot run containers here: "
+                    + info.reason());
+        }
+        String previous = projections.query(containers::defaultRuntime);
+        if (!name.equals(defaultRuntime())) {
+            calls.append(name, new RuntimeDefaultChanged(name, previous));
+        }
+        return new JsonObject().put("default", name).put("runtimes", runtimes().getJsonArray("runtimes"));
+    }
+
+    /** The runtime new containers get: the logged choice, else the configured one, else runc. */
+    String defaultRuntime() {
+        String chosen = projections.query(containers::defaultRuntime);
+        return chosen != null ? chosen : configuredDefault;
+    }
+
+    /** For {@code berth info}: the snapshotter and every runtime plugin, or what could not be asked. */
+    JsonObject info() {
+        JsonObject answer = new JsonObject().put("defaultRuntime", defaultRuntime());
+        try {
+            answer.put("snapshotter", stages.snapshotter());
+        } catch (BerthException e) {
+            answer.put("snapshotter", null).put("snapshotterError", e.getMessage());
+        }
+        try {
+            answer.put("runtimePlugins", runtimes().getJsonArray("runtimes"));
+        } catch (BerthException e) {
+            answer.put("runtimePlugins", new JsonArray()).put("runtimeError", e.getMessage());
+        }
+        long running = projections.query(() -> containers.all().stream().filter(Container::running).count());
+        long total = projections.query(() -> containers.all().stream().filter(c -> !c.status().equals("removed"))
+                .count());
+        return answer.put("containers", new JsonObject().put("total", total).put("running", running));
+    }
+
+    // ---- re-adoption -----------------------------------------------------------------------------------
+
+    private void reconcileAll() {
+        try {
+            for (RuntimeInfo info : stages.runtimes()) {
+                reconcile(info.name());
+            }
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "reconcile containers: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Re-adopts the containers {@code runtime} holds: running ones stay, ones that ended while the engine
+     * was down get their exit logged (the monitor's exit file when there is one), and mounts nothing needs
+     * are released. Idempotent.
+     */
+    private void reconcile(String runtime) {
+        for (Container c : projections.query(containers::all)) {
+            if (!c.runtime().equals(runtime) || !c.running()) {
+                continue;
+            }
+            try {
+                RuntimeState state = stages.state(runtime, c.id());
+                if (state.status().equals("running") || state.status().equals("paused")) {
+                    continue;
+                }
+                ExitStatus status = stages.exitStatus(runtime, c.id());
+                if (status != null) {
+                    // The monitor's record when it saw the end; otherwise nobody did.
+                    handleExit(c.id(), status.exitCode() >= 0 ? status : new ExitStatus(-1, status.signal(),
+                            status.oomKilled(), status.finishedAt(), "exit code unknown, engine was down"
+                                    + (status.reason() == null ? "" : " (" + status.reason() + ")")));
+                }
+                // else: the monitor still runs and will report the exit itself
+            } catch (BerthException | RuntimeException e) {
+                LOG.log(Level.WARNING, "re-adopt container " + c.id() + " from " + runtime + ": " + describe(e));
+            }
+        }
+        for (Container c : projections.query(containers::all)) {
+            if (c.runtime().equals(runtime) && c.autoRemove() && c.status().equals("exited")
+                    && !exiting.contains(c.id())) {
+                try {
+                    synchronized (lock(c.id())) {
+                        Container now = current(c.id());
+                        if (now.status().equals("exited")) {
+                            removeLocked(now, "--rm after exit (finished at daemon start)");
+                        }
+                    }
+                } catch (BerthException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "finish removing " + c.id() + ": " + describe(e));
+                }
+            }
+        }
+        reconcileMounts();
+    }
+
+    /** Unmounts root filesystems of containers that do not run, and removes those of unknown containers. */
+    private void reconcileMounts() {
+        try {
+            for (MountedRootfs rootfs : stages.mounts()) {
+                Container c = projections.query(() -> containers.get(rootfs.containerId())).orElse(null);
+                if (creating.contains(rootfs.containerId())) {
+                    continue;
+                }
+                if (c == null || c.status().equals("removed")) {
+                    synchronized (lock(rootfs.containerId())) {
+                        stages.removeRootfs(rootfs.containerId());
+                        deleteTree(containerDir(rootfs.containerId()));
+                        if (c == null && projections.query(containers::pendingIds).contains(rootfs.containerId())) {
+                            calls.append(rootfs.containerId(), new RootfsUnmounted(rootfs.snapshotter(),
+                                    "reconciled at daemon start: its creation was interrupted"));
+                        }
+                    }
+                } else if (c != null && c.status().equals("exited") && rootfs.mounted()) {
+                    synchronized (lock(c.id())) {
+                        release(current(c.id()), "reconciled: the container is not running");
+                    }
+                }
+            }
+        } catch (BerthException | RuntimeException e) {
+            LOG.log(Level.WARNING, "reconcile mounts: " + describe(e));
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------
+
+    /** The container an id, a unique id prefix or a name names (removed ones excluded). */
+    Container resolve(String wanted) throws BerthException {
+        if (wanted == null || wanted.isBlank()) {
+            throw new BerthException(ErrorKind.INVALID, "no container given");
+        }
+        List<Container> live = projections.query(() -> containers.all().stream()
+                .filter(c -> !c.status().equals("removed")).toList());
+        for (Container c : live) {
+            if (c.id().equals(wanted) || c.name().equals(wanted)) {
+                return c;
+            }
+        }
+        List<Container> prefixed = live.stream().filter(c -> c.id().startsWith(wanted)).toList();
+        if (prefixed.size() == 1) {
+            return prefixed.get(0);
+        }
+        if (prefixed.size() > 1) {
+            throw new BerthException(ErrorKind.CONFLICT, "container id prefix \"" + wanted + "\" matches "
+                    + prefixed.size() + " containers: " + String.join(", ", prefixed.stream()
+                            .map(c -> c.id().substring(0, 12) + " (" + c.name() + ")").toList())
+                    + ": give more characters");
+        }
+        throw new BerthException(ErrorKind.NOT_FOUND, "no such container: " + wanted);
+    }
+
+    /** The container as the log has it now, refusing a removed one. */
+    private Container live(String id) throws BerthException {
+        Container c = current(id);
+        if (c.status().equals("removed")) {
+            throw new BerthException(ErrorKind.NOT_FOUND, "no such container: " + id + " (removed)");
+        }
+        return c;
+    }
+
+    private Container current(String id) throws BerthException {
+        return projections.query(() -> containers.get(id)).orElseThrow(() -> new BerthException(ErrorKind.NOT_FOUND,
+                "no such container: " + id));
+    }
+
+    private ImageProjection.Image findImage(String wanted) throws BerthException {
+        String key;
+        try {
+            key = ImageService.key(wanted);
+        } catch (IllegalArgumentException e) {
+            throw new BerthException(ErrorKind.INVALID, "create: invalid image reference \"" + wanted + "\": "
+                    + e.getMessage(), e);
+        }
+        return projections.query(() -> images.resolve(key)).orElseThrow(() -> new BerthException(
+                ErrorKind.NOT_FOUND, "no such image: " + wanted + " (pull it first: berth pull " + wanted + ")"));
+    }
+
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, k -> new Object());
+    }
+
+    private String newId() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private Path containerDir(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("not a container id: " + id);
+        }
+        return root.resolve("containers").resolve(id);
+    }
+
+    /**
+     * A short path for a Unix socket: {@code <run>/attach/<name>} linking to {@code socket}, as a client
+     * cannot connect to a socket path longer than 107 bytes, and state dirs under a deep root are longer.
+     */
+    private String link(String name, String socket) throws BerthException {
+        Path link = attachLinks.resolve(name);
+        try {
+            Files.createDirectories(attachLinks);
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, Path.of(socket));
+            return link.toString();
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "link the attach socket " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void unlinkAll(String prefix) {
+        try (var links = Files.newDirectoryStream(attachLinks, prefix + "*")) {
+            for (Path link : links) {
+                Files.deleteIfExists(link);
+            }
+        } catch (IOException e) {
+            // no links folder yet, or a link already gone
+        }
+    }
+
+    private static String hex(String digest) {
+        return digest.substring(digest.indexOf(':') + 1);
+    }
+
+    private static String instant(long nanos) {
+        return Instant.ofEpochSecond(0, nanos).toString();
+    }
+
+    private static List<String> strings(JsonArray array) {
+        List<String> values = new ArrayList<>();
+        if (array != null) {
+            array.forEach(v -> values.add(String.valueOf(v)));
+        }
+        return values;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Deletes a tree without following symbolic links; logs what it could not delete. */
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException failure) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "delete " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static void fail(Message<String> message, Throwable cause, String action) {
+        if (cause instanceof BerthException b) {
+            message.fail(b.kind().httpStatus(), b.getMessage());
+        } else {
+            message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + cause);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}

@@ -1,0 +1,119 @@
+package dev.berth.engine.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.bus.BusAddresses;
+import dev.berth.api.container.ContainerRuntime;
+import dev.berth.api.container.CreateRequest;
+import dev.berth.api.container.ExecRequest;
+import dev.berth.api.container.ExitStatus;
+import dev.berth.api.container.GeneratedSpec;
+import dev.berth.api.container.MountStage;
+import dev.berth.api.container.MountedRootfs;
+import dev.berth.api.container.RuntimeInfo;
+import dev.berth.api.container.RuntimeState;
+import dev.berth.api.container.SpecRequest;
+import dev.berth.api.container.SpecStage;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Typed calls to the mount, spec and run stages over the bus, for the container service. Each call is
+ * blocking (worker threads only) and bounded by a timeout. Thread-safe.
+ */
+final class ContainerStages {
+    private static final long TIMEOUT_MS = 120_000;
+
+    private final BusCalls calls;
+
+    ContainerStages(BusCalls calls) {
+        this.calls = calls;
+    }
+
+    private JsonObject mountCall(JsonObject body) throws BerthException {
+        return calls.request(BusAddresses.stageAddress(MountStage.STAGE), "mount stage", body, TIMEOUT_MS);
+    }
+
+    String snapshotter() throws BerthException {
+        return mountCall(new JsonObject().put("op", "snapshotter")).getString("snapshotter");
+    }
+
+    MountedRootfs mount(String id, List<String> layers) throws BerthException {
+        return ContainerJson.fromJson(mountCall(new JsonObject().put("op", "mount").put("id", id)
+                .put("layers", new JsonArray(layers))), MountedRootfs.class);
+    }
+
+    void unmount(String id) throws BerthException {
+        mountCall(new JsonObject().put("op", "unmount").put("id", id));
+    }
+
+    void removeRootfs(String id) throws BerthException {
+        mountCall(new JsonObject().put("op", "remove").put("id", id));
+    }
+
+    List<MountedRootfs> mounts() throws BerthException {
+        List<MountedRootfs> all = new ArrayList<>();
+        for (Object entry : mountCall(new JsonObject().put("op", "list")).getJsonArray("mounts", new JsonArray())) {
+            all.add(ContainerJson.fromJson((JsonObject) entry, MountedRootfs.class));
+        }
+        return all;
+    }
+
+    GeneratedSpec spec(SpecRequest request) throws BerthException {
+        return ContainerJson.fromJson(calls.request(BusAddresses.stageAddress(SpecStage.STAGE), "spec stage",
+                new JsonObject().put("request", ContainerJson.toJson(request)), TIMEOUT_MS), GeneratedSpec.class);
+    }
+
+    private JsonObject run(String runtime, String op, JsonObject body) throws BerthException {
+        return calls.request(BusAddresses.stageAddress(ContainerRuntime.STAGE), "runtime " + runtime,
+                body.put("op", op).put("runtime", runtime), TIMEOUT_MS);
+    }
+
+    List<RuntimeInfo> runtimes() throws BerthException {
+        List<RuntimeInfo> all = new ArrayList<>();
+        JsonObject reply = calls.request(BusAddresses.stageAddress(ContainerRuntime.STAGE), "run stage",
+                new JsonObject().put("op", "runtimes"), TIMEOUT_MS);
+        for (Object entry : reply.getJsonArray("runtimes", new JsonArray())) {
+            all.add(ContainerJson.fromJson((JsonObject) entry, RuntimeInfo.class));
+        }
+        return all;
+    }
+
+    RuntimeInfo info(String runtime) throws BerthException {
+        return ContainerJson.fromJson(run(runtime, "info", new JsonObject()), RuntimeInfo.class);
+    }
+
+    int create(String runtime, CreateRequest request) throws BerthException {
+        return run(runtime, "create", new JsonObject().put("request", ContainerJson.toJson(request))).getInteger("pid");
+    }
+
+    String attachSocket(String runtime, String id) throws BerthException {
+        return run(runtime, "attachSocket", new JsonObject().put("id", id)).getString("socket");
+    }
+
+    void start(String runtime, String id) throws BerthException {
+        run(runtime, "start", new JsonObject().put("id", id));
+    }
+
+    RuntimeState state(String runtime, String id) throws BerthException {
+        return ContainerJson.fromJson(run(runtime, "state", new JsonObject().put("id", id)), RuntimeState.class);
+    }
+
+    void kill(String runtime, String id, int signal) throws BerthException {
+        run(runtime, "kill", new JsonObject().put("id", id).put("signal", signal));
+    }
+
+    ExitStatus exitStatus(String runtime, String id) throws BerthException {
+        return ContainerJson.fromJson(run(runtime, "exitStatus", new JsonObject().put("id", id)).getJsonObject("exit"),
+                ExitStatus.class);
+    }
+
+    void delete(String runtime, String id, boolean force) throws BerthException {
+        run(runtime, "delete", new JsonObject().put("id", id).put("force", force));
+    }
+
+    String exec(String runtime, ExecRequest request) throws BerthException {
+        return run(runtime, "exec", new JsonObject().put("request", ContainerJson.toJson(request))).getString("socket");
+    }
+}

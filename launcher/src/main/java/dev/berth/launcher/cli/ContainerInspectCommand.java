@@ -1,0 +1,46 @@
+package dev.berth.launcher.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.berth.launcher.ExitCodes;
+import dev.berth.launcher.ParsedArguments;
+import dev.berth.launcher.UsageException;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * {@code berth inspect CONTAINER...}: every container's full record from {@code GET /v1/containers/{id}}
+ * as one pretty-printed JSON array. Containers the daemon does not know are reported on standard error
+ * and the command exits {@link ExitCodes#ERROR}, after printing the others.
+ */
+final class ContainerInspectCommand extends CliCommand {
+    ContainerInspectCommand() {
+        super("inspect", "CONTAINER...", "show containers' full records as JSON",
+                "Print the full record of each container (options, state, rootfs, bundle, log path) as a JSON array.",
+                List.of());
+    }
+
+    @Override
+    boolean dockerStyle() {
+        return true;
+    }
+
+    @Override
+    int run(ParsedArguments args, CliContext context)
+            throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
+        if (args.positionals().isEmpty()) {
+            throw usageError("missing CONTAINER");
+        }
+        ArrayNode all = context.json().createArrayNode();
+        int code = ExitCodes.OK;
+        for (String container : args.positionals()) {
+            try {
+                all.add(context.client().getJson(ContainerPaths.of(container, "")));
+            } catch (DaemonErrorException e) {
+                context.err().println("berth inspect: " + e.getMessage());
+                code = ExitCodes.ERROR;
+            }
+        }
+        context.out().println(context.json().writerWithDefaultPrettyPrinter().writeValueAsString(all));
+        return code;
+    }
+}

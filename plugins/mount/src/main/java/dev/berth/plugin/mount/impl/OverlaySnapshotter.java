@@ -1,0 +1,75 @@
+package dev.berth.plugin.mount.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.container.MountedRootfs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Mounts a container's root filesystem as an overlay: the layer snapshots read-only below, the
+ * container's own {@code upper} directory on top, at {@code merged}. Stateless; callers hold the
+ * container's lock.
+ */
+final class OverlaySnapshotter implements Snapshotter {
+    static final String KIND = "overlay";
+    private static final String DIR_PERMS = "rwxr-xr-x";
+    /** The kernel keeps its own files in work/; nobody else needs to look there. */
+    private static final String WORK_PERMS = "rwx------";
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public MountedRootfs mount(ContainerDir container, List<Path> layers) throws BerthException {
+        String action = "mount container " + container.id();
+        try {
+            if (Files.isDirectory(container.rootfs(), LinkOption.NOFOLLOW_LINKS)) {
+                throw new BerthException(ErrorKind.CONFLICT, action + ": it has a copied root filesystem at "
+                        + container.rootfs() + "; remove the container or set berth.snapshotter=copy");
+            }
+            if (MountTable.isMounted(container.merged())) {
+                return rootfs(container, true);
+            }
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
+        }
+        String options = OverlayOptions.of(action, layers, container.upper(), container.work());
+        CreatedDirs created = new CreatedDirs();
+        try {
+            Files.createDirectories(container.dir().getParent());
+            created.ensure(container.dir(), DIR_PERMS);
+            created.ensure(container.upper(), DIR_PERMS);
+            created.ensure(container.work(), WORK_PERMS);
+            created.ensure(container.merged(), DIR_PERMS);
+            Mounts.mountOverlay(options, container.merged());
+            return rootfs(container, true);
+        } catch (IOException e) {
+            BerthException failure = new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
+            try {
+                // A mount(8) that timed out may still have mounted; never delete below a mount.
+                Mounts.unmount(container.merged(), action);
+            } catch (BerthException cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+            created.undo(failure);
+            throw failure;
+        }
+    }
+
+    @Override
+    public void unmount(ContainerDir container) throws BerthException {
+        Mounts.unmount(container.merged(), "unmount container " + container.id());
+    }
+
+    /** The overlay root of {@code container} as the API describes it. */
+    static MountedRootfs rootfs(ContainerDir container, boolean mounted) {
+        return new MountedRootfs(container.id(), container.merged().toString(), container.upper().toString(), KIND,
+                mounted);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.berth.plugin.mount.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.container.MountStage;
+import dev.berth.api.container.MountedRootfs;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keeps containers' root filesystems under {@code <root>/mounts/<container id>}, made by one
+ * {@link Snapshotter}. Validates every request before touching the disk. Thread-safe: calls for the same
+ * container are serialised by a per-container lock, calls for different containers run in parallel.
+ */
+final class RootfsStore implements MountStage {
+    private final Path mounts;
+    private final Snapshotter snapshotter;
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
+    /** A store under {@code root} (the engine's state root); creates nothing until the first mount. */
+    RootfsStore(Path root, Snapshotter snapshotter) {
+        this.mounts = mountsDir(root);
+        this.snapshotter = snapshotter;
+    }
+
+    /** {@code <root>/mounts}, absolute. */
+    static Path mountsDir(Path root) {
+        return root.toAbsolutePath().normalize().resolve("mounts");
+    }
+
+    @Override
+    public String snapshotter() {
+        return snapshotter.kind();
+    }
+
+    @Override
+    public MountedRootfs mount(String containerId, List<String> layers) throws BerthException {
+        String id = Requests.containerId("mount", containerId);
+        List<Path> paths = Requests.layers(id, layers);
+        synchronized (lock(id)) {
+            return snapshotter.mount(container(id), paths);
+        }
+    }
+
+    @Override
+    public void unmount(String containerId) throws BerthException {
+        String id = Requests.containerId("unmount", containerId);
+        synchronized (lock(id)) {
+            snapshotter.unmount(container(id));
+        }
+    }
+
+    @Override
+    public void remove(String containerId) throws BerthException {
+        String id = Requests.containerId("remove", containerId);
+        String action = "remove container " + id;
+        synchronized (lock(id)) {
+            ContainerDir container = container(id);
+            // Whatever kind made it, nothing below may stay mounted: the delete never crosses a mount.
+            Mounts.unmountAllUnder(container.dir(), action);
+            try {
+                Trees.delete(container.dir());
+            } catch (IOException e) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, action + ": delete " + container.dir() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public List<MountedRootfs> list() throws BerthException {
+        List<MountedRootfs> all = new ArrayList<>();
+        if (!Files.isDirectory(mounts, LinkOption.NOFOLLOW_LINKS)) {
+            return all;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(mounts)) {
+            Set<Path> mounted = MountTable.mountPoints();
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (Requests.isContainerId(name) && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    all.add(describe(container(name), mounted, snapshotter.kind()));
+                }
+            }
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "list root filesystems in " + mounts + ": "
+                    + e.getMessage(), e);
+        }
+        all.sort(Comparator.comparing(MountedRootfs::containerId));
+        return all;
+    }
+
+    /**
+     * What is on disk for {@code container}, by its layout (a store switched between snapshotters may
+     * hold both kinds); a folder with neither layout, left by an interrupted mount, counts as {@code kind}.
+     */
+    private static MountedRootfs describe(ContainerDir container, Set<Path> mountPoints, String kind) {
+        if (Files.isDirectory(container.rootfs(), LinkOption.NOFOLLOW_LINKS)) {
+            return CopySnapshotter.rootfs(container, true);
+        }
+        if (kind.equals(CopySnapshotter.KIND) && !Files.exists(container.upper(), LinkOption.NOFOLLOW_LINKS)) {
+            return CopySnapshotter.rootfs(container, false);
+        }
+        boolean mounted;
+        try {
+            mounted = Files.isDirectory(container.merged(), LinkOption.NOFOLLOW_LINKS)
+                    && mountPoints.contains(container.merged().toRealPath());
+        } catch (IOException e) {
+            mounted = false;
+        }
+        return OverlaySnapshotter.rootfs(container, mounted);
+    }
+
+    private ContainerDir container(String id) {
+        return new ContainerDir(id, mounts.resolve(id));
+    }
+
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, k -> new Object());
+    }
+}

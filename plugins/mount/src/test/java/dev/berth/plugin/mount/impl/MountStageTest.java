@@ -1,0 +1,173 @@
+package dev.berth.plugin.mount.impl;
+
+import static dev.berth.plugin.mount.impl.Fixture.ID_A;
+import static dev.berth.plugin.mount.impl.Fixture.ID_B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.api.container.MountStage;
+import dev.berth.api.container.MountedRootfs;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The behaviour of the stage with each snapshotter, on real overlayfs and real files, as root. */
+class MountStageTest {
+    @TempDir
+    Path tmp;
+    Path root;
+    List<Path> layers;
+    Map<String, String> layersBefore;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Fixture.assumeRoot();
+        root = Files.createDirectory(tmp.resolve("root"));
+        layers = Fixture.twoLayers(tmp);
+        layersBefore = Fixture.describe(tmp.resolve("layers"));
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Fixture.unmountAll(tmp);
+    }
+
+    private MountStage stage(String kind) throws Exception {
+        MountStage stage = new MountStageComponent(
+                Map.of("berth.root", root.toString(), MountStageComponent.SNAPSHOTTER_PROPERTY, kind)::get);
+        assertEquals(kind, stage.snapshotter());
+        return stage;
+    }
+
+    private Path mounts() {
+        return root.resolve("mounts");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
+    void mergedViewAppliesWhiteoutsAndOpaqueDirs(String kind) throws Exception {
+        MountedRootfs r = stage(kind).mount(ID_A, Fixture.strings(layers));
+        Path rootfs = Path.of(r.rootfs());
+        assertEquals(List.of("b", "c", "d"), Fixture.names(rootfs));
+        assertEquals("b from top", Files.readString(rootfs.resolve("b")));
+        assertEquals("c from bottom", Files.readString(rootfs.resolve("c")));
+        assertEquals(List.of("z"), Fixture.names(rootfs.resolve("d")));
+        assertEquals(kind, r.snapshotter());
+        assertTrue(r.mounted());
+        assertEquals(ID_A, r.containerId());
+        String expectedRoot = mounts().resolve(ID_A).resolve(kind.equals("overlay") ? "merged" : "rootfs").toString();
+        assertEquals(expectedRoot, r.rootfs());
+        assertEquals(kind.equals("overlay") ? mounts().resolve(ID_A).resolve("upper").toString() : expectedRoot,
+                r.upperDir());
+        assertEquals(kind.equals("overlay") ? List.of(r.rootfs()) : List.of(), Fixture.mountsUnder(root));
+        assertEquals("755", Integer.toOctalString((Integer) Files.getAttribute(rootfs, "unix:mode") & 07777));
+        assertEquals("755", Integer.toOctalString(
+                (Integer) Files.getAttribute(mounts().resolve(ID_A), "unix:mode") & 07777));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
+    void layerGivenThroughASymlinkIsUsedAtItsTarget(String kind) throws Exception {
+        Path link = Files.createSymbolicLink(tmp.resolve("top-link"), layers.get(1));
+        MountedRootfs r = stage(kind).mount(ID_A, List.of(layers.get(0).toString(), link.toString()));
+        assertEquals(List.of("b", "c", "d"), Fixture.names(Path.of(r.rootfs())));
+        assertEquals(List.of("z"), Fixture.names(Path.of(r.rootfs()).resolve("d")));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(layersBefore, Fixture.describe(tmp.resolve("layers")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
+    void writesLandInTheContainerLayerAndSurviveUnmount(String kind) throws Exception {
+        MountStage stage = stage(kind);
+        MountedRootfs r = stage.mount(ID_A, Fixture.strings(layers));
+        Path rootfs = Path.of(r.rootfs());
+        Files.writeString(rootfs.resolve("new"), "written");
+        Files.writeString(rootfs.resolve("c"), "c changed");
+        Files.delete(rootfs.resolve("d/z"));
+        assertEquals("written", Files.readString(Path.of(r.upperDir()).resolve("new")));
+        assertEquals(layersBefore, Fixture.describe(tmp.resolve("layers")), "the layers must not change");
+
+        stage.unmount(ID_A);
+        assertEquals(List.of(), Fixture.mountsUnder(root));
+        assertEquals("written", Files.readString(Path.of(r.upperDir()).resolve("new")), "unmount keeps upper");
+
+        MountedRootfs again = stage.mount(ID_A, Fixture.strings(layers));
+        assertEquals(r, again);
+        assertEquals("written", Files.readString(rootfs.resolve("new")));
+        assertEquals("c changed", Files.readString(rootfs.resolve("c")));
+        assertEquals(List.of(), Fixture.names(rootfs.resolve("d")));
+        assertEquals(layersBefore, Fixture.describe(tmp.resolve("layers")), "the layers must not change");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
+    void everyCallIsIdempotent(String kind) throws Exception {
+        MountStage stage = stage(kind);
+        MountedRootfs first = stage.mount(ID_A, Fixture.strings(layers));
+        assertEquals(first, stage.mount(ID_A, Fixture.strings(layers)));
+        assertEquals(kind.equals("overlay") ? 1 : 0, Fixture.mountsUnder(root).size(), "mounted once only");
+
+        stage.unmount(ID_A);
+        stage.unmount(ID_A);
+        assertEquals(List.of(), Fixture.mountsUnder(root));
+        assertEquals(List.of(new MountedRootfs(ID_A, first.rootfs(), first.upperDir(), kind,
+                kind.equals("copy"))), stage.list(), "a copy stays usable until removed");
+
+        stage.remove(ID_A);
+        stage.remove(ID_A);
+        assertEquals(List.of(), Fixture.names(mounts()));
+        assertEquals(List.of(), stage.list());
+        assertEquals(List.of(), Fixture.mountsUnder(root));
+        stage.unmount(ID_A);
+        assertEquals(layersBefore, Fixture.describe(tmp.resolve("layers")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
+    void listReportsEveryContainerWithItsState(String kind) throws Exception {
+        MountStage stage = stage(kind);
+        assertEquals(List.of(), stage.list(), "nothing before the first mount");
+        MountedRootfs a = stage.mount(ID_A, Fixture.strings(layers));
+        MountedRootfs b = stage.mount(ID_B, Fixture.strings(layers.subList(0, 1)));
+        Files.createDirectories(mounts().resolve("not-a-container"));
+        Files.createDirectories(mounts().resolve("A".repeat(64)));
+        stage.unmount(ID_B);
+        boolean copy = kind.equals("copy");
+        assertEquals(List.of(a, new MountedRootfs(ID_B, b.rootfs(), b.upperDir(), kind, copy)), stage.list());
+        assertEquals(copy ? List.of("a", "b", "c", "d") : List.of(), Fixture.names(Path.of(b.rootfs())),
+                "one layer, and an unmounted overlay shows nothing");
+        stage.remove(ID_A);
+        assertEquals(List.of(new MountedRootfs(ID_B, b.rootfs(), b.upperDir(), kind, copy)), stage.list());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
+    void removeDeletesHostileLinksNotTheirTargets(String kind) throws Exception {
+        Path sentinel = Files.writeString(tmp.resolve("sentinel.txt"), "sentinel");
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        Files.writeString(outside.resolve("keep.txt"), "keep");
+        MountStage stage = stage(kind);
+        Path rootfs = Path.of(stage.mount(ID_A, Fixture.strings(layers)).rootfs());
+        Files.createSymbolicLink(rootfs.resolve("to-file"), sentinel);
+        Files.createSymbolicLink(rootfs.resolve("to-dir"), outside);
+        Files.createSymbolicLink(rootfs.resolve("d/to-root"), Path.of("/"));
+        Files.createSymbolicLink(rootfs.resolve("dotdot"), Path.of("../../../../.."));
+
+        stage.remove(ID_A);
+
+        assertFalse(Files.exists(mounts().resolve(ID_A), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("sentinel", Files.readString(sentinel));
+        assertEquals("keep", Files.readString(outside.resolve("keep.txt")));
+        assertEquals(layersBefore, Fixture.describe(tmp.resolve("layers")));
+        assertEquals(List.of(), Fixture.mountsUnder(root));
+    }
+}
