@@ -12,16 +12,11 @@ import java.util.List;
  * as one pretty-printed JSON array. Containers the daemon does not know are reported on standard error
  * and the command exits {@link ExitCodes#ERROR}, after printing the others.
  */
-final class ContainerInspectCommand extends CliCommand {
+final class ContainerInspectCommand extends ContainerCommand {
     ContainerInspectCommand() {
         super("inspect", "CONTAINER...", "show containers' full records as JSON",
                 "Print the full record of each container (options, state, rootfs, bundle, log path) as a JSON array.",
                 List.of());
-    }
-
-    @Override
-    boolean dockerStyle() {
-        return true;
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.io.IOException;
  * {@code berth create [OPTIONS] IMAGE [CMD...]}: creates a container without starting it (pulling the
  * image when it is not stored) and prints its id. Takes run's options except {@code -d}.
  */
-final class CreateCommand extends CliCommand {
+final class CreateCommand extends CommandLineCommand {
     CreateCommand() {
         super("create", "[OPTIONS] IMAGE [COMMAND [ARG...]]", "create a container without starting it",
                 "Create a container from IMAGE and print its id; start it with 'berth start'. Options end at IMAGE.",
@@ -17,24 +17,9 @@ final class CreateCommand extends CliCommand {
     }
 
     @Override
-    boolean dockerStyle() {
-        return true;
-    }
-
-    @Override
-    boolean optionsEndAtFirstArgument() {
-        return true;
-    }
-
-    @Override
     int run(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
-        ObjectNode body;
-        try {
-            body = RunArguments.body(args, context.env(), context.json());
-        } catch (IllegalArgumentException e) {
-            throw usageError(e.getMessage());
-        }
+        ObjectNode body = createBody(args, context);
         try {
             context.out().println(ContainerCreator.create(context, body).path("id").asText());
             return 0;

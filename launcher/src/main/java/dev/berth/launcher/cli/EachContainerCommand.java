@@ -12,14 +12,9 @@ import java.util.List;
  * per success; a daemon error is reported and the others are still done, and the command then exits
  * {@link ExitCodes#ERROR}, as {@code docker stop a b} does. Immutable and thread-safe.
  */
-abstract class EachContainerCommand extends CliCommand {
+abstract class EachContainerCommand extends ContainerCommand {
     EachContainerCommand(String name, String synopsis, String summary, String description, List<Option> options) {
         super(name, synopsis, summary, description, options);
-    }
-
-    @Override
-    final boolean dockerStyle() {
-        return true;
     }
 
     @Override

@@ -16,7 +16,7 @@ import java.util.List;
  * sends the start frame the process waits for, copies its output and exits with its exit code. Options
  * end at CONTAINER.
  */
-final class ExecCommand extends CliCommand {
+final class ExecCommand extends CommandLineCommand {
     private static final Option DETACH = Option.flag("detach", "d", "run in the background; print nothing");
     private static final Option ENV = Option.repeated("env", "e", "K[=V]",
             "set an environment variable; K alone takes K's value from this shell (left out if unset)");
@@ -28,16 +28,6 @@ final class ExecCommand extends CliCommand {
                 "run a command in a running container",
                 "Run COMMAND in a running CONTAINER and exit with its exit code. Options end at CONTAINER.",
                 List.of(DETACH, RunArguments.INTERACTIVE, RunArguments.TTY, USER, ENV, WORKDIR));
-    }
-
-    @Override
-    boolean dockerStyle() {
-        return true;
-    }
-
-    @Override
-    boolean optionsEndAtFirstArgument() {
-        return true;
     }
 
     @Override

@@ -16,7 +16,7 @@ import java.util.List;
  * standard output or standard error as it was written, optionally after its time. With {@code -f} it
  * goes on until the container stops.
  */
-final class LogsCommand extends CliCommand {
+final class LogsCommand extends ContainerCommand {
     private static final Option FOLLOW = Option.flag("follow", "f", "keep printing new output until the container stops");
     private static final Option SINCE = Option.value("since", null, "T",
             "output at or after T: RFC 3339 time, Unix seconds, or a duration ago (10m, 2h)");
@@ -27,11 +27,6 @@ final class LogsCommand extends CliCommand {
         super("logs", "[-f] [--since T] [--tail N] [-t] CONTAINER", "show a container's output",
                 "Show what CONTAINER wrote to standard output and standard error, on the same streams.",
                 List.of(FOLLOW, SINCE, TAIL, TIMESTAMPS));
-    }
-
-    @Override
-    boolean dockerStyle() {
-        return true;
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.List;
  * {@code -a}), their ids only ({@code -q}), one JSON object per line ({@code --format json}), or with
  * {@code --ns} the process id and namespace inodes as {@code podman ps --ns} shows them.
  */
-final class PsCommand extends CliCommand {
+final class PsCommand extends ContainerCommand {
     private static final Option ALL = Option.flag("all", "a", "show every container (default: running ones)");
     private static final Option QUIET = Option.flag("quiet", "q", "print container ids only");
     private static final Option NS = Option.flag("ns", null, "show the pid and namespace inodes");
@@ -27,11 +27,6 @@ final class PsCommand extends CliCommand {
     PsCommand() {
         super("ps", "[-a] [-q] [--ns] [--no-trunc] [--format json]", "list containers",
                 "List the running containers (all of them with -a).", List.of(ALL, QUIET, NS, NO_TRUNC, FORMAT));
-    }
-
-    @Override
-    boolean dockerStyle() {
-        return true;
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.List;
  * until it ends, exiting with its exit code. Options end at IMAGE; everything after it is the command.
  * Like Docker, a failure of the engine exits 125, and 127 when the command is not in the image.
  */
-final class RunCommand extends CliCommand {
+final class RunCommand extends CommandLineCommand {
     static final Option DETACH = Option.flag("detach", "d", "start in the background and print the container id");
     /** Docker's exit code when the command is not found in the image. */
     static final int COMMAND_NOT_FOUND = 127;
@@ -35,24 +35,9 @@ final class RunCommand extends CliCommand {
     }
 
     @Override
-    boolean dockerStyle() {
-        return true;
-    }
-
-    @Override
-    boolean optionsEndAtFirstArgument() {
-        return true;
-    }
-
-    @Override
     int run(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
-        ObjectNode body;
-        try {
-            body = RunArguments.body(args, context.env(), context.json());
-        } catch (IllegalArgumentException e) {
-            throw usageError(e.getMessage());
-        }
+        ObjectNode body = createBody(args, context);
         boolean detach = args.has("detach");
         String id;
         try {

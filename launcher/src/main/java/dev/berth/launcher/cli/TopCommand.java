@@ -8,15 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code berth top CONTAINER}: the processes running in a container, as a table ({@code GET .../top}). */
-final class TopCommand extends CliCommand {
+final class TopCommand extends ContainerCommand {
     TopCommand() {
         super("top", "CONTAINER", "show the processes of a container",
                 "Show the processes running in CONTAINER, with the columns the daemon reports.", List.of());
-    }
-
-    @Override
-    boolean dockerStyle() {
-        return true;
     }
 
     @Override

@@ -87,6 +87,13 @@ final class ContainerService {
     private final Set<String> reservedNames = ConcurrentHashMap.newKeySet();
     /** Containers whose creation is under way: their mounts are not orphans. */
     private final Set<String> creating = ConcurrentHashMap.newKeySet();
+    /**
+     * What this engine knows of each container's runtime state without asking the runtime (each question
+     * is a runtime process, tens of milliseconds): absent after creation and after a delete; created,
+     * with its init pid, after a runtime create. Unknown ids are asked.
+     */
+    private final Map<String, Integer> createdInRuntime = new ConcurrentHashMap<>();
+    private final Set<String> absentInRuntime = ConcurrentHashMap.newKeySet();
     /** Containers whose exit is being handled (logged, released, maybe removed) right now. */
     private final Set<String> exiting = ConcurrentHashMap.newKeySet();
     /** Exits seen since the engine started, by container id, for waiters that come late. */
@@ -237,6 +244,7 @@ final class ContainerService {
                     spec.decisions()));
             calls.append(id, new ContainerCreated(name, imageRef, image.manifestDigest(), runtime, spec.digest(),
                     options, autoRemove));
+            absentInRuntime.add(id);
         } catch (BerthException | IOException | RuntimeException e) {
             undoCreate(id, rootfs, describe(e));
             if (e instanceof BerthException b) {
@@ -294,6 +302,7 @@ final class ContainerService {
             try {
                 int pid = prepare(c);
                 stages.start(c.runtime(), c.id());
+                createdInRuntime.remove(c.id());
                 synchronized (waiters) {
                     exits.remove(c.id());
                 }
@@ -327,12 +336,19 @@ final class ContainerService {
      * Returns the pid of its init process.
      */
     private int prepare(Container c) throws BerthException {
-        RuntimeState state = stages.state(c.runtime(), c.id());
-        if (state.status().equals("created")) {
-            return state.pid();
+        Integer known = createdInRuntime.get(c.id());
+        if (known != null) {
+            return known;
         }
-        if (!state.status().equals("absent")) {
-            stages.delete(c.runtime(), c.id(), true);
+        if (!absentInRuntime.contains(c.id())) {
+            RuntimeState state = stages.state(c.runtime(), c.id());
+            if (state.status().equals("created")) {
+                createdInRuntime.put(c.id(), state.pid());
+                return state.pid();
+            }
+            if (!state.status().equals("absent")) {
+                stages.delete(c.runtime(), c.id(), true);
+            }
         }
         if (!c.mounted()) {
             MountedRootfs rootfs = stages.mount(c.id(), layersOf(c));
@@ -349,8 +365,11 @@ final class ContainerService {
             throw new BerthException(ErrorKind.INTERNAL, "start " + c.name() + ": clear the last exit: "
                     + e.getMessage(), e);
         }
-        return stages.create(c.runtime(), new CreateRequest(c.id(), dir.toString(), dir.resolve("shim").toString(),
+        int pid = stages.create(c.runtime(), new CreateRequest(c.id(), dir.toString(), dir.resolve("shim").toString(),
                 dir.resolve("container.log").toString(), c.options().tty(), c.options().stdin()));
+        absentInRuntime.remove(c.id());
+        createdInRuntime.put(c.id(), pid);
+        return pid;
     }
 
     private List<String> layersOf(Container c) throws BerthException {
@@ -362,8 +381,10 @@ final class ContainerService {
     }
 
     private void discardRuntime(Container c) {
+        createdInRuntime.remove(c.id());
         try {
             stages.delete(c.runtime(), c.id(), true);
+            absentInRuntime.add(c.id());
         } catch (BerthException e) {
             LOG.log(Level.WARNING, "discard runtime state of " + c.id() + ": " + e.getMessage());
         }
@@ -615,7 +636,11 @@ final class ContainerService {
     }
 
     private void removeLocked(Container c, String reason) throws BerthException {
-        stages.delete(c.runtime(), c.id(), true);
+        if (!absentInRuntime.contains(c.id())) {
+            stages.delete(c.runtime(), c.id(), true);
+        }
+        absentInRuntime.remove(c.id());
+        createdInRuntime.remove(c.id());
         stages.removeRootfs(c.id());
         deleteTree(containerDir(c.id()));
         unlinkAll(c.id().substring(0, 12));
@@ -872,6 +897,31 @@ final class ContainerService {
             }
         } catch (BerthException | RuntimeException e) {
             LOG.log(Level.WARNING, "reconcile mounts: " + describe(e));
+        }
+        sweepFolders();
+    }
+
+    /** Deletes container folders the log knows nothing of (a creation cut short before its mount). */
+    private void sweepFolders() {
+        Path dir = root.resolve("containers");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var folders = Files.newDirectoryStream(dir)) {
+            for (Path folder : folders) {
+                String id = folder.getFileName().toString();
+                if (!ID.matcher(id).matches() || creating.contains(id)) {
+                    continue;
+                }
+                synchronized (lock(id)) {
+                    Container c = projections.query(() -> containers.get(id)).orElse(null);
+                    if ((c == null || c.status().equals("removed")) && !creating.contains(id)) {
+                        deleteTree(folder);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "sweep container folders: " + e.getMessage());
         }
     }
 

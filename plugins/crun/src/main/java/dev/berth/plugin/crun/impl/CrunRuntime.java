@@ -48,13 +48,8 @@ public final class CrunRuntime extends OciRuntime {
     }
 
     CrunRuntime(Path stateRoot, Vertx vertx, String binary) throws IOException {
-        super(settings(stateRoot, binary), json -> vertx.eventBus().publish(BusAddresses.RUNTIME_EXITED, json));
-    }
-
-    static RuntimeSettings settings(Path stateRoot, String binary) {
-        RuntimeSettings defaults = RuntimeSettings.crun(stateRoot);
-        return binary == null || binary.isBlank() ? defaults
-                : new RuntimeSettings(defaults.name(), Path.of(binary), stateRoot, defaults.refusesHybridCgroups());
+        super(RuntimeSettings.crun(stateRoot).withBinary(binary),
+                json -> vertx.eventBus().publish(BusAddresses.RUNTIME_EXITED, json));
     }
 
     @Deactivate

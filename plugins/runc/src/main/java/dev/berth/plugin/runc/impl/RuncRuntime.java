@@ -47,13 +47,8 @@ public final class RuncRuntime extends OciRuntime {
     }
 
     RuncRuntime(Path stateRoot, Vertx vertx, String binary) throws IOException {
-        super(settings(stateRoot, binary), json -> vertx.eventBus().publish(BusAddresses.RUNTIME_EXITED, json));
-    }
-
-    static RuntimeSettings settings(Path stateRoot, String binary) {
-        RuntimeSettings defaults = RuntimeSettings.runc(stateRoot);
-        return binary == null || binary.isBlank() ? defaults
-                : new RuntimeSettings(defaults.name(), Path.of(binary), stateRoot, defaults.refusesHybridCgroups());
+        super(RuntimeSettings.runc(stateRoot).withBinary(binary),
+                json -> vertx.eventBus().publish(BusAddresses.RUNTIME_EXITED, json));
     }
 
     @Deactivate

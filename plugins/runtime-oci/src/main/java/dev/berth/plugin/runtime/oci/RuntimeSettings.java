@@ -30,6 +30,12 @@ public record RuntimeSettings(String name, Path binary, Path stateRoot, boolean 
     }
 
     /** The runtime's own {@code --root}: {@code <stateRoot>/runtimes/<name>}. */
+    /** These settings with the binary at {@code binary}, or unchanged when it is null or blank. */
+    public RuntimeSettings withBinary(String binary) {
+        return binary == null || binary.isBlank() ? this
+                : new RuntimeSettings(name, Path.of(binary), stateRoot, refusesHybridCgroups);
+    }
+
     public Path runtimeRoot() {
         return stateRoot.resolve("runtimes").resolve(name);
     }
