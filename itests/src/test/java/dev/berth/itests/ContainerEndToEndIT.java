@@ -176,6 +176,25 @@ class ContainerEndToEndIT {
         assertEquals(0, berth("rm", name).exit());
     }
 
+    /** logs -f follows a running container's output and ends once it exited and everything was shown. */
+    @Test
+    void logsFollowEndsWhenTheContainerExits() throws Exception {
+        assumeUsable("runc");
+        Cli.Result started = berth("run", "-d", "--name", "follow", image(), "sh", "-c",
+                "for i in 1 2 3 4; do echo line$i; sleep 0.4; done; echo done >&2");
+        assertEquals(0, started.exit(), started.toString());
+        try {
+            Cli.Result follow = berth("logs", "-f", "follow");
+            assertEquals(0, follow.exit(), follow.toString());
+            assertEquals("line1\nline2\nline3\nline4\n", follow.stdout());
+            assertEquals("done\n", follow.stderr());
+            Cli.Result since = berth("logs", "--since", "2099-01-01T00:00:00Z", "follow");
+            assertEquals("", since.stdout(), since.toString());
+        } finally {
+            berth("rm", "-f", "follow");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})
     void killSignalsAndWait(String runtime) throws Exception {
