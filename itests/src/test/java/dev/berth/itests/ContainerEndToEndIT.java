@@ -212,6 +212,14 @@ class ContainerEndToEndIT {
         Cli.Result term = berth("stop", "-t", "1", name);
         assertEquals(0, term.exit(), term.toString());
         assertEquals(0, berth("rm", name).exit());
+        // restart keeps a --rm container, as Docker does; its final stop removes it
+        String rm = "restart-rm-" + runtime;
+        assertEquals(0, berth(run(runtime, "-d", "--rm", "--name", rm, image(), "sleep", "300")).exit());
+        Cli.Result restart = berth("restart", "-t", "0", rm);
+        assertEquals(0, restart.exit(), restart.toString());
+        assertEquals("running", JSON.readTree(berth("inspect", rm).stdout()).get(0).path("status").asText());
+        assertEquals(0, berth("stop", "-t", "0", rm).exit());
+        assertEquals(1, berth("inspect", rm).exit(), "--rm removed it at its last exit");
     }
 
     @ParameterizedTest

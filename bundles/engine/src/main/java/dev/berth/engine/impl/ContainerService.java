@@ -80,7 +80,7 @@ final class ContainerService {
     /** Short symbolic links to attach sockets, whose real paths can exceed the 107-byte socket limit. */
     private final Path attachLinks;
     private final String configuredDefault;
-    private final ProcessFacts processes = new ProcessFacts(Path.of("/proc"));
+    private final ContainerQueries queries;
     private final ObjectMapper json = new ObjectMapper();
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -94,6 +94,10 @@ final class ContainerService {
      */
     private final Map<String, Integer> createdInRuntime = new ConcurrentHashMap<>();
     private final Set<String> absentInRuntime = ConcurrentHashMap.newKeySet();
+    /** When this engine last asked the runtime to start each container: exits older than that are stale. */
+    private final Map<String, Instant> startRequested = new ConcurrentHashMap<>();
+    /** Containers being restarted: their exit does not remove them even with --rm, as with Docker. */
+    private final Set<String> restarting = ConcurrentHashMap.newKeySet();
     /** Containers whose exit is being handled (logged, released, maybe removed) right now. */
     private final Set<String> exiting = ConcurrentHashMap.newKeySet();
     /** Exits seen since the engine started, by container id, for waiters that come late. */
@@ -110,6 +114,7 @@ final class ContainerService {
         this.images = images;
         this.root = root;
         this.attachLinks = runDir.resolve("attach");
+        this.queries = new ContainerQueries(projections, containers, stages, root);
         this.configuredDefault = configuredDefault == null || configuredDefault.isBlank() ? DEFAULT_RUNTIME
                 : configuredDefault;
     }
@@ -155,11 +160,11 @@ final class ContainerService {
             case "kill" -> kill(r);
             case "restart" -> restart(r);
             case "remove" -> remove(r);
-            case "list" -> list(r);
-            case "inspect" -> inspect(r);
-            case "logs" -> logs(r);
+            case "list" -> queries.list(r);
+            case "inspect" -> queries.inspect(r);
+            case "logs" -> queries.logs(r);
             case "exec" -> exec(r);
-            case "top" -> top(r);
+            case "top" -> queries.top(r);
             case "runtimes" -> runtimes();
             case "runtime.default" -> setDefaultRuntime(r);
             default -> throw new BerthException(ErrorKind.INVALID, "containers: unknown op \"" + op + "\"");
@@ -301,6 +306,7 @@ final class ContainerService {
             boolean wasMounted = c.mounted();
             try {
                 int pid = prepare(c);
+                startRequested.put(c.id(), Instant.now());
                 stages.start(c.runtime(), c.id());
                 createdInRuntime.remove(c.id());
                 synchronized (waiters) {
@@ -392,15 +398,21 @@ final class ContainerService {
 
     // ---- exits -----------------------------------------------------------------------------------------
 
+    /**
+     * A runtime says a container's process ended. The message may be late: the exit may have been
+     * handled already and the container started again since, so the runtime is asked for the exit of
+     * the current run (none while it runs) instead of trusting the message.
+     */
     private void onExited(JsonObject message) {
         if (message.getString("execId") != null) {
             return; // exec exits reach their client through the attach socket
         }
         String id = message.getString("id", "");
-        ExitStatus status = new ExitStatus(message.getInteger("exitCode", -1), message.getInteger("signal", 0),
-                message.getBoolean("oomKilled", false), message.getString("finishedAt"), null);
         try {
-            handleExit(id, status);
+            Container c = projections.query(() -> containers.get(id)).orElse(null);
+            if (c != null && c.running()) {
+                checkExit(c);
+            }
         } catch (BerthException | RuntimeException e) {
             LOG.log(Level.ERROR, "record the exit of container " + id + ": " + describe(e));
         }
@@ -424,20 +436,21 @@ final class ContainerService {
         Container c;
         synchronized (lock(id)) {
             c = projections.query(() -> containers.get(id)).orElse(null);
-            if (c == null || !c.running()) {
-                return;
+            if (c == null || !c.running() || endedBefore(status, startRequested.get(id))) {
+                return; // handled already, or an exit of an earlier run of a restarted container
             }
             calls.append(id, new ContainerExited(status.exitCode(), status.signal(), status.oomKilled(),
                     status.finishedAt(), status.reason()));
             JsonObject answer = new JsonObject().put("id", id).put("exitCode", status.exitCode())
                     .put("signal", status.signal()).put("oomKilled", status.oomKilled())
                     .put("finishedAt", status.finishedAt()).put("reason", status.reason());
-            if (!c.autoRemove()) {
+            boolean remove = c.autoRemove() && !restarting.contains(id);
+            if (!remove) {
                 complete(id, answer);
             }
             discardRuntime(c);
             release(c, "container exited");
-            if (c.autoRemove()) {
+            if (remove) {
                 // As docker run --rm: waiters learn the exit once the container is gone.
                 try {
                     removeLocked(current(id), "--rm after exit");
@@ -456,6 +469,18 @@ final class ContainerService {
         }
         if (waiting != null) {
             waiting.forEach(p -> p.tryComplete(answer));
+        }
+    }
+
+    /** Whether {@code status} says the process ended before {@code started} (so it was an earlier run). */
+    private static boolean endedBefore(ExitStatus status, Instant started) {
+        if (status.finishedAt() == null || started == null) {
+            return false;
+        }
+        try {
+            return Instant.parse(status.finishedAt()).isBefore(started);
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
         }
     }
 
@@ -604,8 +629,13 @@ final class ContainerService {
 
     private JsonObject restart(JsonObject request) throws BerthException {
         Container c = resolve(request.getString("id", ""));
-        stopContainer(c, Math.max(0, request.getInteger("timeout", 10)), "berth restart");
-        return start(new JsonObject().put("id", c.id()));
+        restarting.add(c.id());
+        try {
+            stopContainer(c, Math.max(0, request.getInteger("timeout", 10)), "berth restart");
+            return start(new JsonObject().put("id", c.id()));
+        } finally {
+            restarting.remove(c.id());
+        }
     }
 
     private JsonObject remove(JsonObject request) throws BerthException {
@@ -641,6 +671,7 @@ final class ContainerService {
         }
         absentInRuntime.remove(c.id());
         createdInRuntime.remove(c.id());
+        startRequested.remove(c.id());
         stages.removeRootfs(c.id());
         deleteTree(containerDir(c.id()));
         unlinkAll(c.id().substring(0, 12));
@@ -705,65 +736,6 @@ final class ContainerService {
         if (eq > 0) {
             env.put(entry.substring(0, eq), entry.substring(eq + 1));
         }
-    }
-
-    private JsonObject list(JsonObject request) {
-        boolean all = request.getBoolean("all", false);
-        boolean ns = request.getBoolean("ns", false);
-        JsonArray array = new JsonArray();
-        for (Container c : projections.query(containers::all)) {
-            if (c.status().equals("removed") || (!all && !c.running())) {
-                continue;
-            }
-            JsonObject summary = summary(c);
-            if (ns) {
-                summary.put("namespaces", c.running() ? processes.namespaces(c.pid()) : null);
-            }
-            array.add(summary);
-        }
-        return new JsonObject().put("containers", array);
-    }
-
-    private JsonObject summary(Container c) {
-        return new JsonObject().put("id", c.id()).put("name", c.name()).put("image", c.image())
-                .put("imageDigest", c.imageDigest()).put("command", new JsonArray(c.args()))
-                .put("created", instant(c.createdTimeNanos())).put("status", c.status())
-                .put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
-                .put("startedAt", c.startedTimeNanos() == 0 ? null : instant(c.startedTimeNanos()))
-                .put("finishedAt", c.finishedTimeNanos() == 0 ? null : instant(c.finishedTimeNanos()))
-                .put("pid", c.pid()).put("runtime", c.runtime());
-    }
-
-    private JsonObject inspect(JsonObject request) throws BerthException {
-        Container c = resolve(request.getString("id", ""));
-        Path dir = containerDir(c.id());
-        JsonObject answer = summary(c);
-        answer.put("options", ContainerJson.toJson(c.options())).put("autoRemove", c.autoRemove())
-                .put("specDigest", c.specDigest()).put("rootfs", c.rootfs()).put("snapshotter", c.snapshotter())
-                .put("mounted", c.mounted()).put("logPath", dir.resolve("container.log").toString())
-                .put("bundle", dir.toString()).put("signal", c.signal()).put("exitReason", c.exitReason())
-                .put("namespaces", c.running() ? processes.namespaces(c.pid()) : null);
-        JsonObject state = new JsonObject().put("status", c.status()).put("running", c.running())
-                .put("pid", c.pid()).put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
-                .put("startedAt", answer.getString("startedAt")).put("finishedAt", answer.getString("finishedAt"));
-        if (c.running()) {
-            state.put("runtimeState", ContainerJson.toJson(stages.state(c.runtime(), c.id())));
-        }
-        return answer.put("state", state);
-    }
-
-    private JsonObject logs(JsonObject request) throws BerthException {
-        Container c = resolve(request.getString("id", ""));
-        return new JsonObject().put("id", c.id()).put("logPath", containerDir(c.id()).resolve("container.log")
-                .toString()).put("running", current(c.id()).running()).put("tty", c.options().tty());
-    }
-
-    private JsonObject top(JsonObject request) throws BerthException, IOException {
-        Container c = resolve(request.getString("id", ""));
-        if (!current(c.id()).running()) {
-            throw new BerthException(ErrorKind.CONFLICT, "top: container " + c.name() + " is not running");
-        }
-        return processes.top(current(c.id()).pid());
     }
 
     private JsonObject runtimes() throws BerthException {
@@ -856,7 +828,7 @@ final class ContainerService {
         }
         for (Container c : projections.query(containers::all)) {
             if (c.runtime().equals(runtime) && c.autoRemove() && c.status().equals("exited")
-                    && !exiting.contains(c.id())) {
+                    && !exiting.contains(c.id()) && !restarting.contains(c.id())) {
                 try {
                     synchronized (lock(c.id())) {
                         Container now = current(c.id());
@@ -891,7 +863,10 @@ final class ContainerService {
                     }
                 } else if (c != null && c.status().equals("exited") && rootfs.mounted()) {
                     synchronized (lock(c.id())) {
-                        release(current(c.id()), "reconciled: the container is not running");
+                        Container now = current(c.id());
+                        if (now.status().equals("exited") && !restarting.contains(now.id())) {
+                            release(now, "reconciled: the container is not running");
+                        }
                     }
                 }
             }
@@ -929,27 +904,11 @@ final class ContainerService {
 
     /** The container an id, a unique id prefix or a name names (removed ones excluded). */
     Container resolve(String wanted) throws BerthException {
-        if (wanted == null || wanted.isBlank()) {
-            throw new BerthException(ErrorKind.INVALID, "no container given");
-        }
-        List<Container> live = projections.query(() -> containers.all().stream()
-                .filter(c -> !c.status().equals("removed")).toList());
-        for (Container c : live) {
-            if (c.id().equals(wanted) || c.name().equals(wanted)) {
-                return c;
-            }
-        }
-        List<Container> prefixed = live.stream().filter(c -> c.id().startsWith(wanted)).toList();
-        if (prefixed.size() == 1) {
-            return prefixed.get(0);
-        }
-        if (prefixed.size() > 1) {
-            throw new BerthException(ErrorKind.CONFLICT, "container id prefix \"" + wanted + "\" matches "
-                    + prefixed.size() + " containers: " + String.join(", ", prefixed.stream()
-                            .map(c -> c.id().substring(0, 12) + " (" + c.name() + ")").toList())
-                    + ": give more characters");
-        }
-        throw new BerthException(ErrorKind.NOT_FOUND, "no such container: " + wanted);
+        return queries.resolve(wanted);
+    }
+
+    private Container current(String id) throws BerthException {
+        return queries.current(id);
     }
 
     /** The container as the log has it now, refusing a removed one. */
@@ -959,11 +918,6 @@ final class ContainerService {
             throw new BerthException(ErrorKind.NOT_FOUND, "no such container: " + id + " (removed)");
         }
         return c;
-    }
-
-    private Container current(String id) throws BerthException {
-        return projections.query(() -> containers.get(id)).orElseThrow(() -> new BerthException(ErrorKind.NOT_FOUND,
-                "no such container: " + id));
     }
 
     private ImageProjection.Image findImage(String wanted) throws BerthException {
@@ -989,10 +943,7 @@ final class ContainerService {
     }
 
     private Path containerDir(String id) {
-        if (!ID.matcher(id).matches()) {
-            throw new IllegalArgumentException("not a container id: " + id);
-        }
-        return root.resolve("containers").resolve(id);
+        return ContainerQueries.containerDir(root, id);
     }
 
     /**
@@ -1026,7 +977,7 @@ final class ContainerService {
     }
 
     private static String instant(long nanos) {
-        return Instant.ofEpochSecond(0, nanos).toString();
+        return ContainerQueries.instant(nanos);
     }
 
     private static List<String> strings(JsonArray array) {
