@@ -1,7 +1,6 @@
 package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -130,7 +129,7 @@ final class AttachSession implements Closeable {
      * Copies output frames to {@code stdout} and {@code stderr}, flushing after each, until the exit frame
      * (returned as JSON) or the end of the socket (null). Frame types it does not know are skipped.
      */
-    JsonNode pump(PrintStream stdout, PrintStream stderr, ObjectMapper json) throws DaemonErrorException, IOException {
+    JsonNode pump(PrintStream stdout, PrintStream stderr) throws DaemonErrorException, IOException {
         while (true) {
             AttachFrame frame;
             try {
@@ -151,8 +150,8 @@ final class AttachSession implements Closeable {
                     stderr.flush();
                 }
                 case AttachFrame.EXIT -> {
-                    JsonNode exit = frame.payload().length == 0 ? json.createObjectNode() : json.readTree(frame.payload());
-                    return exit == null ? json.createObjectNode() : exit;
+                    JsonNode exit = frame.payload().length == 0 ? Json.object() : Json.parse(frame.payload());
+                    return exit == null ? Json.object() : exit;
                 }
                 default -> {
                     // newer frame types: not for this client

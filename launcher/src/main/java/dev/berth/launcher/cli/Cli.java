@@ -1,7 +1,6 @@
 package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.launcher.ExitCodes;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
@@ -155,8 +154,7 @@ public final class Cli {
             return usageError(err, "berth: " + source + ": " + e.getMessage(), usage());
         }
 
-        ObjectMapper json = new ObjectMapper();
-        CliContext context = new CliContext(new DaemonClient(address, json), json, out, err, in, env);
+        CliContext context = new CliContext(new DaemonClient(address), out, err, in, env);
         String prefix = "berth " + name + ": ";
         try {
             return command.run(parsed, context);

@@ -1,30 +1,28 @@
 package dev.berth.launcher.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Map;
 
 /**
- * What a client command works with: the daemon client, the JSON mapper, the output streams, standard
+ * What a client command works with: the daemon client, the output streams, standard
  * input and the environment. Immutable.
  *
  * @param client the client for the daemon chosen by {@code --host}/{@code BERTH_HOST}
- * @param json   the JSON mapper
  * @param out    standard output
  * @param err    standard error
  * @param in     standard input, forwarded by {@code run -i} and {@code exec -i}
  * @param env    the CLI's environment, for {@code -e NAME} without a value
  */
-record CliContext(DaemonClient client, ObjectMapper json, PrintStream out, PrintStream err, InputStream in,
+record CliContext(DaemonClient client, PrintStream out, PrintStream err, InputStream in,
         Map<String, String> env) {
     /** A context without standard input and with an empty environment. */
-    CliContext(DaemonClient client, ObjectMapper json, PrintStream out, PrintStream err) {
-        this(client, json, out, err, InputStream.nullInputStream(), Map.of());
+    CliContext(DaemonClient client, PrintStream out, PrintStream err) {
+        this(client, out, err, InputStream.nullInputStream(), Map.of());
     }
 
     /** The same context printing everything to standard error (progress that must not mix with output). */
     CliContext toStderr() {
-        return new CliContext(client, json, err, err, in, env);
+        return new CliContext(client, err, err, in, env);
     }
 }

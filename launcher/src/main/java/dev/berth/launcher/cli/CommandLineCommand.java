@@ -25,7 +25,7 @@ abstract class CommandLineCommand extends ContainerCommand {
     /** The create body of {@code run}/{@code create}; a bad option value is this command's usage error. */
     final ObjectNode createBody(ParsedArguments args, CliContext context) throws UsageException, IOException {
         try {
-            return RunArguments.body(args, context.env(), context.json());
+            return RunArguments.body(args, context.env());
         } catch (IllegalArgumentException e) {
             throw usageError(e.getMessage());
         }

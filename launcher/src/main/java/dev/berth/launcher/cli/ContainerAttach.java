@@ -29,7 +29,7 @@ final class ContainerAttach {
     static int run(CliContext context, String id, boolean start, boolean interactive, String command)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
         JsonNode attach = context.client().postJson(ContainerPaths.of(id, "attach"),
-                context.json().createObjectNode());
+                Json.object());
         if (!attach.path("socket").isTextual()) {
             throw new UnreadableAnswerException("no attach socket in the answer " + attach);
         }
@@ -46,12 +46,12 @@ final class ContainerAttach {
                     proxySignals(context, id, signals);
                 }
                 if (start) {
-                    context.client().postJson(ContainerPaths.of(id, "start"), context.json().createObjectNode());
+                    context.client().postJson(ContainerPaths.of(id, "start"), Json.object());
                 }
                 if (interactive) {
                     session.forwardInput(context.in());
                 }
-                session.pump(context.out(), context.err(), context.json());
+                session.pump(context.out(), context.err());
             } finally {
                 if (raw != null) {
                     raw.close();
@@ -76,7 +76,7 @@ final class ContainerAttach {
                     System.exit(INTERRUPTED);
                 }
                 background(() -> context.client().postJson(ContainerPaths.of(id, "kill") + "?signal=" + signal,
-                        context.json().createObjectNode()));
+                        Json.object()));
             });
         }
     }
@@ -101,7 +101,7 @@ final class ContainerAttach {
     /** Asks {@code POST .../wait} and turns the answer into an exit code. */
     static int waitFor(CliContext context, String id, String command)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        JsonNode exit = context.client().postJson(ContainerPaths.of(id, "wait"), context.json().createObjectNode());
+        JsonNode exit = context.client().postJson(ContainerPaths.of(id, "wait"), Json.object());
         int code = exit.path("exitCode").asInt(-1);
         if (code < 0) {
             context.out().flush();

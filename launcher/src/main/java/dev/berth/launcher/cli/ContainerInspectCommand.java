@@ -25,7 +25,7 @@ final class ContainerInspectCommand extends ContainerCommand {
         if (args.positionals().isEmpty()) {
             throw usageError("missing CONTAINER");
         }
-        ArrayNode all = context.json().createArrayNode();
+        ArrayNode all = Json.array();
         int code = ExitCodes.OK;
         for (String container : args.positionals()) {
             try {
@@ -35,7 +35,7 @@ final class ContainerInspectCommand extends ContainerCommand {
                 code = ExitCodes.ERROR;
             }
         }
-        context.out().println(context.json().writerWithDefaultPrettyPrinter().writeValueAsString(all));
+        context.out().println(Json.pretty(all));
         return code;
     }
 }

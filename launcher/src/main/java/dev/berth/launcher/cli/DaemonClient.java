@@ -1,7 +1,6 @@
 package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -13,12 +12,10 @@ import java.nio.charset.StandardCharsets;
 public final class DaemonClient {
 
     private final DaemonAddress address;
-    private final ObjectMapper json;
 
     /** Creates a client for the daemon at {@code address}. */
-    public DaemonClient(DaemonAddress address, ObjectMapper json) {
+    public DaemonClient(DaemonAddress address) {
         this.address = address;
-        this.json = json;
     }
 
     /** The endpoint this client talks to. */
@@ -34,29 +31,29 @@ public final class DaemonClient {
     /** Sends {@code GET target} and parses the successful answer as JSON. */
     public JsonNode getJson(String target) throws IOException, DaemonUnreachableException, DaemonErrorException {
         try (HttpResponse response = get(target)) {
-            return json.readTree(response.readBody());
+            return Json.parse(response.readBody());
         }
     }
 
     /** Sends {@code POST target} with a JSON body and parses the successful answer as JSON. */
     public JsonNode postJson(String target, JsonNode body)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        try (HttpResponse response = send("POST", target, "application/json", json.writeValueAsBytes(body))) {
-            return json.readTree(response.readBody());
+        try (HttpResponse response = send("POST", target, "application/json", Json.bytes(body))) {
+            return Json.parse(response.readBody());
         }
     }
 
     /** Sends {@code DELETE target} and parses the successful answer as JSON. */
     public JsonNode delete(String target) throws IOException, DaemonUnreachableException, DaemonErrorException {
         try (HttpResponse response = send("DELETE", target, null, null)) {
-            return json.readTree(response.readBody());
+            return Json.parse(response.readBody());
         }
     }
 
     /** Sends {@code POST target} with a JSON body and returns the successful answer unread, for streams. */
     public HttpResponse post(String target, JsonNode body)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        return send("POST", target, "application/json", json.writeValueAsBytes(body));
+        return send("POST", target, "application/json", Json.bytes(body));
     }
 
     private HttpResponse send(String method, String target, String contentType, byte[] body)
@@ -82,7 +79,7 @@ public final class DaemonClient {
         byte[] body = response.readBody();
         String fallback = "HTTP " + response.status() + (response.reason().isEmpty() ? "" : " " + response.reason());
         try {
-            JsonNode error = json.readTree(body);
+            JsonNode error = Json.parse(body);
             if (error != null && error.path("message").isTextual() && !error.path("message").asText().isBlank()) {
                 String kind = error.path("kind").isTextual() ? error.path("kind").asText() : null;
                 return new DaemonErrorException(response.status(), error.path("message").asText(), kind);

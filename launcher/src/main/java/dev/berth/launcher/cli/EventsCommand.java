@@ -99,7 +99,7 @@ final class EventsCommand extends CliCommand {
             return null;
         }
         try {
-            JsonNode node = context.json().readTree(line);
+            JsonNode node = Json.parse(line);
             return node.path("sequence").isMissingNode() ? node.path("error").asText() : null;
         } catch (JsonProcessingException e) {
             return null;
@@ -110,7 +110,7 @@ final class EventsCommand extends CliCommand {
     static String format(String line, CliContext context) {
         JsonNode event;
         try {
-            event = context.json().readTree(line);
+            event = Json.parse(line);
         } catch (JsonProcessingException e) {
             return line;
         }
@@ -131,7 +131,7 @@ final class EventsCommand extends CliCommand {
         text.append(' ').append(event.path("subject").asText("-"));
         JsonNode payload = event.path("payload");
         if (!payload.isMissingNode() && !payload.isNull()) {
-            text.append(' ').append(payload.toString());
+            text.append(' ').append(Json.text(payload));
         }
         return text.toString();
     }

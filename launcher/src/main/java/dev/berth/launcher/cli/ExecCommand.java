@@ -57,7 +57,7 @@ final class ExecCommand extends CommandLineCommand {
                 if (args.has("interactive")) {
                     session.forwardInput(context.in());
                 }
-                exit = session.pump(context.out(), context.err(), context.json());
+                exit = session.pump(context.out(), context.err());
             } finally {
                 if (raw != null) {
                     raw.close();
@@ -76,7 +76,7 @@ final class ExecCommand extends CommandLineCommand {
 
     /** The body of {@code POST .../exec} for the parsed arguments. */
     ObjectNode body(ParsedArguments args, CliContext context) throws UsageException {
-        ObjectNode body = context.json().createObjectNode();
+        ObjectNode body = Json.object();
         List<String> words = args.positionals();
         ArrayNode command = body.putArray("args");
         words.subList(1, words.size()).forEach(command::add);

@@ -37,8 +37,8 @@ final class ImageCommand extends CliCommand {
                 if (rest.size() != 1) {
                     throw usageError("inspect takes one image reference or digest");
                 }
-                context.out().println(context.json().writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(context.client().getJson("/v1/images/inspect?reference=" + encode(rest.get(0)))));
+                context.out().println(Json.pretty(
+                        context.client().getJson("/v1/images/inspect?reference=" + encode(rest.get(0)))));
             }
             case "rm" -> {
                 if (rest.isEmpty()) {
@@ -59,7 +59,7 @@ final class ImageCommand extends CliCommand {
                 }
                 String grace = args.value("grace").orElse("600");
                 JsonNode answer = context.client().postJson("/v1/images/prune?grace=" + encode(grace),
-                        context.json().createObjectNode());
+                        Json.object());
                 answer.path("blobs").forEach(b -> context.out().println("Deleted blob: " + b.asText()));
                 answer.path("snapshots").forEach(b -> context.out().println("Deleted snapshot: " + b.asText()));
                 context.out().println("Reclaimed " + Sizes.human(answer.path("bytes").asLong()));

@@ -13,6 +13,6 @@ final class JsonText {
         if (value.isMissingNode() || value.isNull()) {
             return "unknown";
         }
-        return value.isValueNode() ? value.asText() : value.toString();
+        return value.isValueNode() ? value.asText() : Json.text(value);
     }
 }

@@ -31,7 +31,7 @@ final class KillCommand extends EachContainerCommand {
     @Override
     String apply(String container, String query, CliContext context)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        context.client().postJson(ContainerPaths.of(container, "kill") + query, context.json().createObjectNode());
+        context.client().postJson(ContainerPaths.of(container, "kill") + query, Json.object());
         return container;
     }
 }

@@ -34,7 +34,7 @@ final class LoadCommand extends CliCommand {
         if (!Files.isRegularFile(archive)) {
             throw usageError("no such file: " + archive);
         }
-        ObjectNode body = context.json().createObjectNode().put("archive", archive.toString());
+        ObjectNode body = Json.object().put("archive", archive.toString());
         try (HttpResponse response = context.client().post("/v1/images/load", body)) {
             return OperationStream.follow("load", response, context, json, (done, out) -> {
                 for (JsonNode image : done.path("images")) {

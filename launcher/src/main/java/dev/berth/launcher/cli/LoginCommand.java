@@ -60,7 +60,7 @@ final class LoginCommand extends CliCommand {
         if (username == null || username.isBlank() || password.isEmpty()) {
             throw usageError("user name and password must not be empty");
         }
-        ObjectNode body = context.json().createObjectNode().put("registry", args.positionals().get(0))
+        ObjectNode body = Json.object().put("registry", args.positionals().get(0))
                 .put("username", username).put("password", password);
         JsonNode answer = context.client().postJson("/v1/auth", body);
         context.out().println(answer.path("status").asText("Login Succeeded"));

@@ -45,7 +45,7 @@ final class LogsCommand extends ContainerCommand {
                 }
                 JsonNode entry;
                 try {
-                    entry = context.json().readTree(line);
+                    entry = Json.parse(line);
                 } catch (JsonProcessingException e) {
                     continue;   // a damaged line in the log file: skip it, as docker does
                 }

@@ -36,7 +36,7 @@ final class NoteCommand extends CliCommand {
         if (message.isBlank()) {
             throw usageError("MESSAGE must not be empty");
         }
-        ObjectNode body = context.json().createObjectNode();
+        ObjectNode body = Json.object();
         body.put("message", message);
         if (args.value("subject").isPresent()) {
             String subject = args.value("subject").get();

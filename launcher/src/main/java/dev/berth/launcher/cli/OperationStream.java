@@ -31,7 +31,7 @@ final class OperationStream {
             if (line.isBlank()) {
                 continue;
             }
-            JsonNode update = context.json().readTree(line);
+            JsonNode update = Json.parse(line);
             if (update.has("error")) {
                 out.flush();
                 context.err().println("berth " + command + ": " + update.path("error").asText());

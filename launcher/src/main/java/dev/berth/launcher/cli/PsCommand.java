@@ -41,7 +41,7 @@ final class PsCommand extends ContainerCommand {
         boolean trunc = !args.has("no-trunc");
         if (json) {
             for (JsonNode container : answer.path("containers")) {
-                out.println(container.toString());
+                out.println(Json.text(container));
             }
         } else if (args.has("quiet")) {
             for (JsonNode container : answer.path("containers")) {

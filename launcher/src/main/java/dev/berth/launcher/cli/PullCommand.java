@@ -44,7 +44,7 @@ final class PullCommand extends CliCommand {
      */
     static int pull(CliContext context, String reference, String platform, List<String> insecureRegistries,
             boolean json) throws IOException, DaemonUnreachableException, DaemonErrorException {
-        ObjectNode body = context.json().createObjectNode();
+        ObjectNode body = Json.object();
         body.put("reference", reference);
         if (platform != null) {
             body.put("platform", platform);

@@ -21,7 +21,7 @@ final class RestartCommand extends EachContainerCommand {
     @Override
     String apply(String container, String query, CliContext context)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        context.client().postJson(ContainerPaths.of(container, "restart") + query, context.json().createObjectNode());
+        context.client().postJson(ContainerPaths.of(container, "restart") + query, Json.object());
         return container;
     }
 }

@@ -1,6 +1,5 @@
 package dev.berth.launcher.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.launcher.Option;
@@ -49,13 +48,13 @@ final class RunArguments {
     }
 
     /** The create body for {@code IMAGE [CMD...]} and the parsed options. */
-    static ObjectNode body(ParsedArguments args, Map<String, String> environment, ObjectMapper json)
+    static ObjectNode body(ParsedArguments args, Map<String, String> environment)
             throws IOException {
         List<String> words = args.positionals();
         if (words.isEmpty()) {
             throw new IllegalArgumentException("missing IMAGE");
         }
-        ObjectNode body = json.createObjectNode();
+        ObjectNode body = Json.object();
         body.put("image", words.get(0));
         String name = args.value("name").orElse(null);
         if (name != null) {
@@ -80,7 +79,7 @@ final class RunArguments {
         options.put("readOnly", args.has("read-only"));
         ArrayNode volumes = options.putArray("volumes");
         for (String spec : args.values("volume")) {
-            volumes.add(volume(spec, json));
+            volumes.add(volume(spec));
         }
         options.put("tty", args.has("tty"));
         options.put("stdin", args.has("interactive"));
@@ -187,7 +186,7 @@ final class RunArguments {
     }
 
     /** One {@code -v HOST:CTR[:ro|rw]} as {@code {source, target, readOnly}}. */
-    static ObjectNode volume(String spec, ObjectMapper json) {
+    static ObjectNode volume(String spec) {
         String[] parts = spec.split(":", -1);
         if (parts.length < 2 || parts.length > 3) {
             throw new IllegalArgumentException("-v " + spec + ": expected HOST:CONTAINER or HOST:CONTAINER:ro");
@@ -208,7 +207,7 @@ final class RunArguments {
                         + "\" is neither ro nor rw");
             };
         }
-        ObjectNode volume = json.createObjectNode();
+        ObjectNode volume = Json.object();
         volume.put("source", parts[0]);
         volume.put("target", parts[1]);
         volume.put("readOnly", readOnly);

@@ -50,7 +50,7 @@ final class RunCommand extends CommandLineCommand {
         }
         try {
             if (detach) {
-                context.client().postJson(ContainerPaths.of(id, "start"), context.json().createObjectNode());
+                context.client().postJson(ContainerPaths.of(id, "start"), Json.object());
                 context.out().println(id);
                 return 0;
             }

@@ -37,11 +37,11 @@ final class RuntimeCommand extends CliCommand {
                 if (words.size() != 2) {
                     throw usageError("default takes one runtime NAME");
                 }
-                ObjectNode body = context.json().createObjectNode();
+                ObjectNode body = Json.object();
                 body.put("name", words.get(1));
                 JsonNode answer = context.client().postJson("/v1/runtimes/default", body);
                 if (json) {
-                    context.out().println(answer.toString());
+                    context.out().println(Json.text(answer));
                 } else {
                     context.out().println("Default runtime: " + answer.path("default").asText(words.get(1)));
                 }
@@ -55,7 +55,7 @@ final class RuntimeCommand extends CliCommand {
     private static void print(JsonNode answer, boolean json, CliContext context) {
         PrintStream out = context.out();
         if (json) {
-            out.println(answer.toString());
+            out.println(Json.text(answer));
             return;
         }
         String standard = answer.path("default").asText("");

@@ -32,7 +32,7 @@ final class SaveCommand extends CliCommand {
         }
         Path target = Path.of(args.value("output").orElseThrow(() -> usageError("missing -o FILE")))
                 .toAbsolutePath().normalize();
-        ObjectNode body = context.json().createObjectNode().put("target", target.toString())
+        ObjectNode body = Json.object().put("target", target.toString())
                 .put("format", args.value("format").orElse("docker"));
         ArrayNode references = body.putArray("references");
         args.positionals().forEach(references::add);

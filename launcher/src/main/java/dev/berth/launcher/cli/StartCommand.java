@@ -36,7 +36,7 @@ final class StartCommand extends EachContainerCommand {
     @Override
     String apply(String container, String query, CliContext context)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        context.client().postJson(ContainerPaths.of(container, "start"), context.json().createObjectNode());
+        context.client().postJson(ContainerPaths.of(container, "start"), Json.object());
         return container;
     }
 }

@@ -27,7 +27,7 @@ final class StopCommand extends EachContainerCommand {
     @Override
     String apply(String container, String query, CliContext context)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        context.client().postJson(ContainerPaths.of(container, "stop") + query, context.json().createObjectNode());
+        context.client().postJson(ContainerPaths.of(container, "stop") + query, Json.object());
         return container;
     }
 }

@@ -22,7 +22,7 @@ final class TagCommand extends CliCommand {
         if (args.positionals().size() != 2) {
             throw usageError("expected SOURCE and TARGET, got " + args.positionals().size() + " arguments");
         }
-        ObjectNode body = context.json().createObjectNode().put("source", args.positionals().get(0))
+        ObjectNode body = Json.object().put("source", args.positionals().get(0))
                 .put("target", args.positionals().get(1));
         JsonNode answer = context.client().postJson("/v1/images/tag", body);
         context.out().println(answer.path("reference").asText());

@@ -17,7 +17,7 @@ final class WaitCommand extends EachContainerCommand {
     @Override
     String apply(String container, String query, CliContext context)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        JsonNode exit = context.client().postJson(ContainerPaths.of(container, "wait"), context.json().createObjectNode());
+        JsonNode exit = context.client().postJson(ContainerPaths.of(container, "wait"), Json.object());
         int code = exit.path("exitCode").asInt(-1);
         if (code < 0 && exit.path("reason").isTextual()) {
             context.err().println("berth wait: " + container + ": " + exit.path("reason").asText());

@@ -97,7 +97,7 @@ class AttachFrameTest {
         AttachSession session = new AttachSession(() -> { }, new ByteArrayInputStream(monitor),
                 new ByteArrayOutputStream());
 
-        JsonNode exit = session.pump(out.stream(), err.stream(), new ObjectMapper());
+        JsonNode exit = session.pump(out.stream(), err.stream());
 
         assertEquals(3, exit.path("exitCode").asInt());
         assertEquals("hello world\n", out.text());
@@ -108,7 +108,7 @@ class AttachFrameTest {
     void sessionWithoutExitFrameReturnsNull() throws Exception {
         AttachSession session = new AttachSession(() -> { },
                 new ByteArrayInputStream(frame(AttachFrame.STDOUT, "x")), new ByteArrayOutputStream());
-        assertNull(session.pump(new CapturedOutput().stream(), new CapturedOutput().stream(), new ObjectMapper()));
+        assertNull(session.pump(new CapturedOutput().stream(), new CapturedOutput().stream()));
     }
 
     @Test

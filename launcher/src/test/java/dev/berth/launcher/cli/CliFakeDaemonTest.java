@@ -302,7 +302,7 @@ class CliFakeDaemonTest {
     void responseLineReaderKeepsUtf8AndDropsCarriageReturns() throws Exception {
         try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> FakeDaemon.respond(stream, 200, "OK",
                 "application/x-ndjson", "ä€\r\nlast-without-newline"))) {
-            DaemonClient client = new DaemonClient(DaemonAddress.parse(daemon.uri()), new ObjectMapper());
+            DaemonClient client = new DaemonClient(DaemonAddress.parse(daemon.uri()));
             try (HttpResponse response = client.get("/v1/events")) {
                 assertEquals("ä€", response.readLine());
                 assertEquals("last-without-newline", response.readLine());

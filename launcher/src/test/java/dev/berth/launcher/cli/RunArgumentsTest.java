@@ -110,7 +110,7 @@ class RunArgumentsTest {
                  "env":["A=1","HOME=/home/me"],"workingDir":"/w","user":"7","hostname":"h","readOnly":true,
                  "volumes":[{"source":"/srv","target":"/data","readOnly":true},{"source":"/a","target":"/b","readOnly":false}],
                  "tty":true,"stdin":true,"runtime":"crun","memory":67108864},"autoRemove":true}"""),
-                reparsed(RunArguments.body(args, ENV, JSON)));
+                reparsed(RunArguments.body(args, ENV)));
     }
 
     @ParameterizedTest
@@ -133,14 +133,14 @@ class RunArgumentsTest {
                 {"image":"busybox","options":{"command":null,"entrypoint":null,"env":[],"workingDir":null,"user":null,
                  "hostname":null,"readOnly":false,"volumes":[],"tty":false,"stdin":false,"runtime":null,"memory":0},
                  "autoRemove":false}"""),
-                reparsed(RunArguments.body(new CreateCommand().parse(List.of("busybox")), ENV, JSON)));
+                reparsed(RunArguments.body(new CreateCommand().parse(List.of("busybox")), ENV)));
     }
 
     @ParameterizedTest(name = "--entrypoint \"{0}\"")
     @CsvSource(delimiter = '|', value = {"'' | []", "/bin/sh | [\"/bin/sh\"]", "'sh -c' | [\"sh -c\"]"})
     void entrypointIsOneWordOrEmpty(String value, String expected) throws Exception {
         ParsedArguments args = new RunCommand().parse(List.of("--entrypoint", value, "busybox"));
-        assertEquals(JSON.readTree(expected), RunArguments.body(args, ENV, JSON).path("options").path("entrypoint"));
+        assertEquals(JSON.readTree(expected), RunArguments.body(args, ENV).path("options").path("entrypoint"));
     }
 
     @ParameterizedTest(name = "-e {0}")
@@ -197,7 +197,7 @@ class RunArgumentsTest {
         "/:/host:ro | / | /host | true"})
     void volumeForms(String spec, String source, String target, boolean readOnly) {
         assertEquals(JSON.createObjectNode().put("source", source).put("target", target).put("readOnly", readOnly),
-                RunArguments.volume(spec, JSON));
+                RunArguments.volume(spec));
     }
 
     @ParameterizedTest(name = "-v {0}")
@@ -209,7 +209,7 @@ class RunArgumentsTest {
         "/a:/b:ro:z | expected HOST:CONTAINER",
         "/a:/b:rx | mode \"rx\" is neither ro nor rw"})
     void badVolumesAreRefusedNamingTheValue(String spec, String message) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunArguments.volume(spec, JSON));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunArguments.volume(spec));
         assertTrue(e.getMessage().startsWith("-v " + spec + ": ") && e.getMessage().contains(message), e.getMessage());
     }
 
@@ -226,7 +226,7 @@ class RunArgumentsTest {
     @Test
     void runWithoutImageIsAUsageError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RunArguments.body(new RunCommand().parse(List.of("-d")), ENV, JSON));
+                () -> RunArguments.body(new RunCommand().parse(List.of("-d")), ENV));
         assertEquals("missing IMAGE", e.getMessage());
     }
 }
