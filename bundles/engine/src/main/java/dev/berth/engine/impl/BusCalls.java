@@ -4,6 +4,7 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.event.EventLog;
 import dev.berth.api.event.EventRecord;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -81,16 +82,29 @@ final class BusCalls {
             message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
             return;
         }
-        vertx.executeBlocking(() -> operation.run(request), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                message.reply(ar.result().encode());
-            } else if (ar.cause() instanceof BerthException b) {
-                message.fail(b.kind().httpStatus(), b.getMessage());
-            } else if (ar.cause() instanceof IllegalArgumentException e) {
-                message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
-            } else {
-                message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + ar.cause());
-            }
-        });
+        vertx.executeBlocking(() -> operation.run(request), false).onComplete(ar -> answer(message, action, ar));
+    }
+
+    /** Replies with the result, or fails the message with the status its failure's kind calls for. */
+    static void answer(Message<String> message, String action, AsyncResult<JsonObject> result) {
+        if (result.succeeded()) {
+            message.reply(result.result().encode());
+        } else {
+            fail(message, action, result.cause());
+        }
+    }
+
+    /**
+     * Fails {@code message}: a {@link BerthException} with its kind and message, an IllegalArgumentException
+     * as INVALID, anything else as INTERNAL, both named by {@code action}.
+     */
+    static void fail(Message<String> message, String action, Throwable cause) {
+        if (cause instanceof BerthException b) {
+            message.fail(b.kind().httpStatus(), b.getMessage());
+        } else if (cause instanceof IllegalArgumentException e) {
+            message.fail(ErrorKind.INVALID.httpStatus(), action + ": " + e.getMessage());
+        } else {
+            message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + cause);
+        }
     }
 }

@@ -34,11 +34,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -77,6 +74,7 @@ final class ContainerService {
     private final ContainerProjection containers;
     private final ImageProjection images;
     private final Path root;
+    private final StoreLayout store;
     /** Short symbolic links to attach sockets, whose real paths can exceed the 107-byte socket limit. */
     private final Path attachLinks;
     private final String configuredDefault;
@@ -113,6 +111,7 @@ final class ContainerService {
         this.containers = containers;
         this.images = images;
         this.root = root;
+        this.store = new StoreLayout(root);
         this.attachLinks = runDir.resolve("attach");
         this.queries = new ContainerQueries(projections, containers, stages, root);
         this.configuredDefault = configuredDefault == null || configuredDefault.isBlank() ? DEFAULT_RUNTIME
@@ -238,11 +237,10 @@ final class ContainerService {
         try {
             Files.createDirectories(dir.getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-            List<String> layers = image.chainIds().stream()
-                    .map(chain -> root.resolve("snapshots").resolve(hex(chain)).resolve("fs").toString()).toList();
+            List<String> layers = store.layerTrees(image.chainIds());
             rootfs = stages.mount(id, layers);
             calls.append(id, new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
-            String config = Files.readString(root.resolve("content/blobs/sha256").resolve(hex(image.configDigest())));
+            String config = Files.readString(store.blob(image.configDigest()));
             GeneratedSpec spec = stages.spec(new SpecRequest(id, name, rootfs.rootfs(), dir.toString(), config,
                     options));
             calls.append(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
@@ -357,8 +355,9 @@ final class ContainerService {
             }
         }
         if (!c.mounted()) {
-            MountedRootfs rootfs = stages.mount(c.id(), layersOf(c));
-            calls.append(c.id(), new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layersOf(c).size()));
+            List<String> layers = layersOf(c);
+            MountedRootfs rootfs = stages.mount(c.id(), layers);
+            calls.append(c.id(), new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
         }
         Path dir = containerDir(c.id());
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
@@ -382,8 +381,7 @@ final class ContainerService {
         ImageProjection.Image image = projections.query(() -> images.resolve(c.imageDigest())).orElseThrow(
                 () -> new BerthException(ErrorKind.NOT_FOUND, "start " + c.name() + ": its image " + c.image()
                         + " (" + c.imageDigest() + ") was removed"));
-        return image.chainIds().stream()
-                .map(chain -> root.resolve("snapshots").resolve(hex(chain)).resolve("fs").toString()).toList();
+        return store.layerTrees(image.chainIds());
     }
 
     private void discardRuntime(Container c) {
@@ -524,7 +522,7 @@ final class ContainerService {
             return c;
         }, false).onComplete(found -> {
             if (found.failed()) {
-                fail(message, found.cause(), "wait");
+                BusCalls.fail(message, "wait", found.cause());
                 return;
             }
             Container c = found.result();
@@ -972,10 +970,6 @@ final class ContainerService {
         }
     }
 
-    private static String hex(String digest) {
-        return digest.substring(digest.indexOf(':') + 1);
-    }
-
     private static String instant(long nanos) {
         return ContainerQueries.instant(nanos);
     }
@@ -1002,29 +996,9 @@ final class ContainerService {
             return;
         }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException failure) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            StoreLayout.deleteTree(dir);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "delete " + dir + ": " + e.getMessage());
-        }
-    }
-
-    private static void fail(Message<String> message, Throwable cause, String action) {
-        if (cause instanceof BerthException b) {
-            message.fail(b.kind().httpStatus(), b.getMessage());
-        } else {
-            message.fail(ErrorKind.INTERNAL.httpStatus(), action + ": " + cause);
         }
     }
 

@@ -329,7 +329,7 @@ final class ImageService {
             }
             String chainId = "sha256:" + name;
             if (!referenced.snapshots().contains(chainId) && Files.getLastModifiedTime(snapshot).toMillis() < cutoff) {
-                bytes += deleteTree(snapshot);
+                bytes += StoreLayout.deleteTree(snapshot);
                 snapshots.add(chainId);
             }
         }
@@ -347,32 +347,6 @@ final class ImageService {
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             return entries.toList();
         }
-    }
-
-    /** Deletes a tree without following symbolic links; returns the bytes of regular files removed. */
-    static long deleteTree(Path top) throws IOException {
-        long[] bytes = {0};
-        Files.walkFileTree(top, new java.nio.file.SimpleFileVisitor<>() {
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs)
-                    throws IOException {
-                if (attrs.isRegularFile()) {
-                    bytes[0] += attrs.size();
-                }
-                Files.delete(file);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                Files.delete(dir);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-        });
-        return bytes[0];
     }
 
     private JsonObject login(JsonObject request) throws BerthException {
@@ -450,7 +424,6 @@ final class ImageService {
     }
 
     private JsonObject blobJson(String digest) throws IOException {
-        Digest d = Digest.parse(digest);
-        return new JsonObject(Files.readString(content.resolve(d.algorithm()).resolve(d.hex())));
+        return new JsonObject(Files.readString(new StoreLayout(root).blob(digest)));
     }
 }

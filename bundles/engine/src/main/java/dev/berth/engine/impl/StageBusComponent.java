@@ -267,17 +267,8 @@ public final class StageBusComponent {
                     + stage + " plugin (berth plugins)");
             return;
         }
-        stageWorkers.executeBlocking(() -> call.run(new JsonObject(message.body())), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                message.reply(ar.result().encode());
-            } else if (ar.cause() instanceof BerthException b) {
-                message.fail(b.kind().httpStatus(), b.getMessage());
-            } else if (ar.cause() instanceof IllegalArgumentException e) {
-                message.fail(ErrorKind.INVALID.httpStatus(), stage + ": " + e.getMessage());
-            } else {
-                message.fail(ErrorKind.INTERNAL.httpStatus(), stage + " stage failed: " + ar.cause());
-            }
-        });
+        stageWorkers.executeBlocking(() -> call.run(new JsonObject(message.body())), false)
+                .onComplete(ar -> BusCalls.answer(message, stage + " stage", ar));
     }
 
     @Deactivate
