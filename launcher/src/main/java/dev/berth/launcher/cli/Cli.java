@@ -32,7 +32,7 @@ public final class Cli {
         for (CliCommand command : List.of(new EventsCommand(), new ImageCommand(), new ImagesCommand(),
                 new InfoCommand(), new LoadCommand(), new LoginCommand(), new NoteCommand(), new PluginsCommand(), new PullCommand(),
                 new SaveCommand(), new TagCommand(), new VersionCommand(),
-                new RunCommand(), new CreateCommand(), new StartCommand(), new StopCommand(), new RestartCommand(),
+                new RunCommand(), new CreateCommand(), new StartCommand(), StopCommand.stop(), StopCommand.restart(),
                 new KillCommand(), new RmCommand(), new PsCommand(), new ContainerInspectCommand(), new LogsCommand(),
                 new WaitCommand(), new ExecCommand(), new TopCommand(), new RuntimeCommand())) {
             commands.put(command.name(), command);
