@@ -53,6 +53,11 @@ public final class Builtins {
             "dev.berth.plugin.spec",
             "dev.berth.plugin.runc",
             "dev.berth.plugin.crun",
+            // The isolation modules, in the order they contribute to a spec.
+            "dev.berth.plugin.namespaces",
+            "dev.berth.plugin.cgroups",
+            "dev.berth.plugin.capabilities",
+            "dev.berth.plugin.selinux",
             // Hot deploy of plugins/, started once the engine is up.
             "org.apache.felix.fileinstall");
 

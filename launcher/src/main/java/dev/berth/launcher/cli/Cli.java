@@ -34,7 +34,8 @@ public final class Cli {
                 new SaveCommand(), new TagCommand(), new VersionCommand(),
                 new RunCommand(), new CreateCommand(), new StartCommand(), StopCommand.stop(), StopCommand.restart(),
                 new KillCommand(), new RmCommand(), new PsCommand(), new ContainerInspectCommand(), new LogsCommand(),
-                new WaitCommand(), new ExecCommand(), new TopCommand(), new RuntimeCommand())) {
+                new WaitCommand(), new ExecCommand(), new TopCommand(), new StatsCommand(), new CapsCommand(),
+                new RuntimeCommand())) {
             commands.put(command.name(), command);
         }
         return Map.copyOf(commands);
@@ -61,7 +62,7 @@ public final class Cli {
         text.append(String.format("  %-9s %s%n", "help", "show help for a command"));
         text.append("\nContainers:\n");
         for (String name : List.of("run", "create", "start", "stop", "restart", "kill", "rm", "ps", "inspect", "logs",
-                "wait", "exec", "top", "runtime")) {
+                "wait", "exec", "top", "stats", "caps", "runtime")) {
             text.append(String.format("  %-9s %s%n", name, COMMANDS.get(name).summary()));
         }
         text.append("\nImages:\n");

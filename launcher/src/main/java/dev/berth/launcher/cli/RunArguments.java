@@ -33,16 +33,48 @@ final class RunArguments {
     static final Option ENTRYPOINT = Option.value("entrypoint", null, "CMD",
             "override the image's entrypoint (one word; \"\" clears it)");
     static final Option READ_ONLY = Option.flag("read-only", null, "mount the root filesystem read-only");
-    static final Option VOLUME = Option.repeated("volume", "v", "HOST:CTR[:ro]",
-            "bind-mount the absolute host path HOST at CTR, read-only with :ro");
+    static final Option VOLUME = Option.repeated("volume", "v", "HOST:CTR[:OPTS]",
+            "bind-mount the absolute host path HOST at CTR; OPTS: ro or rw, and z (shared) or Z (private) "
+                    + "to relabel it for SELinux, comma-separated");
     static final Option RUNTIME = Option.value("runtime", null, "NAME", "the OCI runtime (default: the daemon's)");
-    static final Option MEMORY = Option.value("memory", "m", "SIZE",
-            "memory limit, like 64m or 1g (units b, k, m, g; at least 6m)");
     static final Option INTERACTIVE = Option.flag("interactive", "i", "keep standard input open and forward it");
     static final Option TTY = Option.flag("tty", "t", "give the process a pseudo-terminal");
+    /**
+     * The options the isolation modules read, sent as {@code options.isolation} by long name; the daemon
+     * refuses any that no module which is on reads.
+     */
+    static final List<Option> ISOLATION = List.of(
+            Option.repeated("isolation-module", null, "ID", "also run isolation module ID (see berth plugins)"),
+            Option.repeated("no-isolation-module", null, "ID", "do not run isolation module ID for this container"),
+            Option.value("pid", null, "MODE", "pid namespace: private (default), host or container:NAME"),
+            Option.value("ipc", null, "MODE", "ipc namespace: private (default), host or container:NAME"),
+            Option.value("uts", null, "MODE", "uts namespace: private (default) or host"),
+            Option.value("network", null, "MODE", "network: private or none (loopback only), host or container:NAME"),
+            Option.value("cgroupns", null, "MODE", "cgroup namespace: private (default) or host"),
+            Option.value("userns", null, "MODE", "user namespace: host (none, default) or auto (a free uid range)"),
+            Option.repeated("uidmap", null, "C:H:N", "map container uids C.. to host uids H.. (N of them)"),
+            Option.repeated("gidmap", null, "C:H:N", "map container gids C.. to host gids H.. (N of them)"),
+            Option.value("memory", "m", "SIZE", "memory limit, like 64m or 1g (units b, k, m, g; at least 6m)"),
+            Option.value("memory-swap", null, "SIZE", "memory plus swap limit; -1 for unlimited swap"),
+            Option.value("memory-reservation", null, "SIZE", "memory soft limit"),
+            Option.value("cpus", null, "N", "CPUs the container may use, like 0.5"),
+            Option.value("cpu-shares", "c", "N", "relative CPU weight (default 1024)"),
+            Option.value("cpuset-cpus", null, "LIST", "CPUs the container may run on, like 0-1 or 0,2"),
+            Option.value("pids-limit", null, "N", "most tasks the container may have (-1: unlimited)"),
+            Option.repeated("cap-add", null, "CAP", "add a capability (NET_ADMIN, or ALL)"),
+            Option.repeated("cap-drop", null, "CAP", "drop a capability (NET_RAW, or ALL)"),
+            Option.flag("privileged", null, "every capability the engine holds, all devices, nothing masked"),
+            Option.repeated("security-opt", null, "OPT", "label=disable|type:T|level:L, no-new-privileges[=false], "
+                    + "seccomp=unconfined|PROFILE.json"));
     /** Every create option, in usage order. */
-    static final List<Option> OPTIONS = List.of(NAME, RM, ENV, ENV_FILE, WORKDIR, USER, HOSTNAME, ENTRYPOINT,
-            READ_ONLY, VOLUME, RUNTIME, MEMORY, INTERACTIVE, TTY);
+    static final List<Option> OPTIONS = concat(List.of(NAME, RM, ENV, ENV_FILE, WORKDIR, USER, HOSTNAME, ENTRYPOINT,
+            READ_ONLY, VOLUME, RUNTIME, INTERACTIVE, TTY), ISOLATION);
+
+    private static List<Option> concat(List<Option> a, List<Option> b) {
+        List<Option> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
 
     private RunArguments() {
     }
@@ -84,30 +116,49 @@ final class RunArguments {
         options.put("tty", args.has("tty"));
         options.put("stdin", args.has("interactive"));
         textOrNull(options, "runtime", args.value("runtime").orElse(null));
-        long memory = args.value("memory").map(RunArguments::bytes).orElse(0L);
-        options.put("memory", memory);
+        options.set("isolation", isolation(args));
         body.put("autoRemove", args.has("rm"));
         return body;
     }
 
-    /** Docker's size notation: a number with an optional unit b, k, m or g (powers of 1024). */
-    static long bytes(String size) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,15})([bkmg]?)b?",
-                java.util.regex.Pattern.CASE_INSENSITIVE).matcher(size.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("--memory " + size + ": expected a size like 64m or 1g");
+    /**
+     * The isolation options given, by long name; a flag is {@code ["true"]}. A
+     * {@code --security-opt seccomp=FILE} is sent with the file's content, as the docker CLI does, since
+     * the daemon may not see the client's files.
+     */
+    static ObjectNode isolation(ParsedArguments args) throws IOException {
+        ObjectNode isolation = Json.object();
+        for (Option option : ISOLATION) {
+            String name = option.longName();
+            if (!args.has(name)) {
+                continue;
+            }
+            ArrayNode values = isolation.putArray(name);
+            if (option.valueName() == null) {
+                values.add("true");
+                continue;
+            }
+            for (String value : args.values(name)) {
+                values.add(name.equals("security-opt") ? securityOption(value) : value);
+            }
         }
-        long value = Long.parseLong(m.group(1));
-        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            default -> 0;
-        };
-        if (value > (Long.MAX_VALUE >> shift)) {
-            throw new IllegalArgumentException("--memory " + size + ": too large");
+        return isolation;
+    }
+
+    private static String securityOption(String value) throws IOException {
+        String key = "seccomp=";
+        if (!value.startsWith(key) || value.equals(key + "unconfined") || value.equals(key + "builtin")
+                || value.startsWith(key + "{")) {
+            return value;
         }
-        return value << shift;
+        Path profile = Path.of(value.substring(key.length()));
+        try {
+            return key + Files.readString(profile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("--security-opt " + value + ": no such file " + profile);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--security-opt " + value + ": cannot read " + profile + ": " + e.getMessage());
+        }
     }
 
     private static void textOrNull(ObjectNode node, String field, String value) {
@@ -185,11 +236,11 @@ final class RunArguments {
         return value == null ? null : key + "=" + value;
     }
 
-    /** One {@code -v HOST:CTR[:ro|rw]} as {@code {source, target, readOnly}}. */
+    /** One {@code -v HOST:CTR[:OPTS]} as {@code {source, target, readOnly, relabel}}. */
     static ObjectNode volume(String spec) {
         String[] parts = spec.split(":", -1);
         if (parts.length < 2 || parts.length > 3) {
-            throw new IllegalArgumentException("-v " + spec + ": expected HOST:CONTAINER or HOST:CONTAINER:ro");
+            throw new IllegalArgumentException("-v " + spec + ": expected HOST:CONTAINER or HOST:CONTAINER:OPTIONS");
         }
         if (!parts[0].startsWith("/")) {
             throw new IllegalArgumentException("-v " + spec + ": host path \"" + parts[0]
@@ -199,18 +250,36 @@ final class RunArguments {
             throw new IllegalArgumentException("-v " + spec + ": container path \"" + parts[1] + "\" is not absolute");
         }
         boolean readOnly = false;
+        String relabel = null;
         if (parts.length == 3) {
-            readOnly = switch (parts[2]) {
-                case "ro" -> true;
-                case "rw" -> false;
-                default -> throw new IllegalArgumentException("-v " + spec + ": mode \"" + parts[2]
-                        + "\" is neither ro nor rw");
-            };
+            boolean mode = false;
+            for (String word : parts[2].split(",", -1)) {
+                switch (word) {
+                    case "ro", "rw" -> {
+                        if (mode) {
+                            throw new IllegalArgumentException("-v " + spec + ": ro and rw given more than once");
+                        }
+                        mode = true;
+                        readOnly = word.equals("ro");
+                    }
+                    case "z", "Z" -> {
+                        if (relabel != null) {
+                            throw new IllegalArgumentException("-v " + spec + ": z and Z given more than once");
+                        }
+                        relabel = word;
+                    }
+                    default -> throw new IllegalArgumentException("-v " + spec + ": option \"" + word
+                            + "\" is none of ro, rw, z, Z");
+                }
+            }
         }
         ObjectNode volume = Json.object();
         volume.put("source", parts[0]);
         volume.put("target", parts[1]);
         volume.put("readOnly", readOnly);
+        if (relabel != null) {
+            volume.put("relabel", relabel);
+        }
         return volume;
     }
 }

@@ -8,17 +8,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 
 /**
- * Creates and checks the folders the daemon writes to: the state root (mode 0700) and the run folder (0755)
- * are created if missing, and each must accept a new file. Each failure is a {@link DaemonException} naming
+ * Creates and checks the folders the daemon writes to: the state root (mode 0711) and the run folder (0755)
+ * are created if missing, and each must accept a new file. The state root can be traversed but not listed
+ * by others, because a container in a user namespace runs as an unprivileged host uid that must reach its
+ * root filesystem and bundle files under it (Docker's root is 0710 for the same reason); the folders
+ * holding the log, blobs, layer snapshots and checkpoints stay private (0700). Each failure is a {@link DaemonException} naming
  * the folder and the cause. Stateless; thread-safe.
  */
 public final class StateFolders {
 
     /** Mode of a newly created state root. */
-    public static final Set<PosixFilePermission> ROOT_MODE = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> ROOT_MODE = PosixFilePermissions.fromString("rwx--x--x");
+    /** Folders under the state root that nobody but root needs to reach, kept at 0700. */
+    public static final List<String> PRIVATE_FOLDERS = List.of("events", "content", "snapshots", "checkpoints");
+    private static final Set<PosixFilePermission> PRIVATE_MODE = PosixFilePermissions.fromString("rwx------");
     /** Mode of a newly created run folder. */
     public static final Set<PosixFilePermission> RUN_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
 
@@ -28,7 +35,29 @@ public final class StateFolders {
     /** Prepares the state root and the run folder. */
     public static void prepare(Path root, Path run) throws DaemonException {
         prepare(root, "state root", ROOT_MODE);
+        traversable(root);
+        for (String name : PRIVATE_FOLDERS) {
+            Path folder = root.resolve(name);
+            prepare(folder, "state folder", PRIVATE_MODE);
+            try {
+                Files.setPosixFilePermissions(folder, PRIVATE_MODE);
+            } catch (IOException e) {
+                throw new DaemonException("cannot make state folder " + folder + " private: " + IoErrors.cause(e), e);
+            }
+        }
         prepare(run, "run folder", RUN_MODE);
+    }
+
+    /** A state root made by an older Berth (0700) gets the search bits containers in user namespaces need. */
+    private static void traversable(Path root) throws DaemonException {
+        try {
+            Set<PosixFilePermission> mode = new java.util.HashSet<>(Files.getPosixFilePermissions(root));
+            if (mode.add(PosixFilePermission.GROUP_EXECUTE) | mode.add(PosixFilePermission.OTHERS_EXECUTE)) {
+                Files.setPosixFilePermissions(root, mode);
+            }
+        } catch (IOException e) {
+            throw new DaemonException("cannot make state root " + root + " traversable: " + IoErrors.cause(e), e);
+        }
     }
 
     /**

@@ -88,7 +88,7 @@ class ContainerCommandsTest {
                     .toList());
             assertEquals(JSON.readTree("{\"image\":\"busybox\",\"options\":{\"command\":[\"sh\",\"-c\",\"echo hi\"],"
                     + "\"entrypoint\":null,\"env\":[\"A=1\"],\"workingDir\":null,\"user\":null,\"hostname\":null,"
-                    + "\"readOnly\":false,\"volumes\":[],\"tty\":false,\"stdin\":false,\"runtime\":null,\"memory\":0},"
+                    + "\"readOnly\":false,\"volumes\":[],\"tty\":false,\"stdin\":false,\"runtime\":null,\"isolation\":{}},"
                     + "\"autoRemove\":true}"), JSON.readTree(daemon.requests.get(0).body()));
             monitor.awaitDone();
         }

@@ -103,35 +103,40 @@ class RunArgumentsTest {
     @Test
     void theCreateBodyCarriesEveryOption() throws Exception {
         ParsedArguments args = new RunCommand().parse(words("-it --rm --name web -e A=1 -e HOME -e UNSET -w /w -u 7 "
-                + "--hostname h --entrypoint /bin/sh --read-only -v /srv:/data:ro -v /a:/b --runtime crun -m 64m busybox -c id"));
+                + "--hostname h --entrypoint /bin/sh --read-only -v /srv:/data:ro -v /a:/b:Z,rw --runtime crun -m 64m "
+                + "--cap-add NET_ADMIN --cap-add sys_time --privileged --security-opt label=disable --pids-limit 5 "
+                + "--network none --no-isolation-module seccomp busybox -c id"));
 
         assertEquals(JSON.readTree("""
                 {"image":"busybox","name":"web","options":{"command":["-c","id"],"entrypoint":["/bin/sh"],
                  "env":["A=1","HOME=/home/me"],"workingDir":"/w","user":"7","hostname":"h","readOnly":true,
-                 "volumes":[{"source":"/srv","target":"/data","readOnly":true},{"source":"/a","target":"/b","readOnly":false}],
-                 "tty":true,"stdin":true,"runtime":"crun","memory":67108864},"autoRemove":true}"""),
+                 "volumes":[{"source":"/srv","target":"/data","readOnly":true},
+                            {"source":"/a","target":"/b","readOnly":false,"relabel":"Z"}],
+                 "tty":true,"stdin":true,"runtime":"crun","isolation":{"no-isolation-module":["seccomp"],
+                 "network":["none"],"memory":["64m"],"pids-limit":["5"],"cap-add":["NET_ADMIN","sys_time"],
+                 "privileged":["true"],"security-opt":["label=disable"]}},"autoRemove":true}"""),
                 reparsed(RunArguments.body(args, ENV)));
     }
 
-    @ParameterizedTest
-    @CsvSource({"6m,6291456", "64M,67108864", "1g,1073741824", "512k,524288", "1048576,1048576", "100b,100",
-            "64mb,67108864"})
-    void memorySizesUseDockersUnits(String size, long bytes) {
-        assertEquals(bytes, RunArguments.bytes(size));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"", "m", "-1m", "1.5g", "1t", "64 m", "99999999999999999g"})
-    void badMemorySizesAreRefusedNamingTheOption(String size) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunArguments.bytes(size));
-        assertTrue(e.getMessage().startsWith("--memory"), e.getMessage());
+    @Test
+    void aSeccompProfileFileIsSentAsItsContent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path profile = dir.resolve("profile.json");
+        java.nio.file.Files.writeString(profile, "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+        ParsedArguments args = new RunCommand().parse(List.of("--security-opt", "seccomp=" + profile,
+                "--security-opt", "seccomp=unconfined", "busybox"));
+        assertEquals(JSON.readTree("[\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ALLOW\\\"}\",\"seccomp=unconfined\"]"),
+                RunArguments.body(args, ENV).path("options").path("isolation").path("security-opt"));
+        ParsedArguments missing = new RunCommand().parse(List.of("--security-opt", "seccomp=" + dir.resolve("no.json"),
+                "busybox"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunArguments.body(missing, ENV));
+        assertTrue(e.getMessage().contains("no such file " + dir.resolve("no.json")), e.getMessage());
     }
 
     @Test
     void withoutOptionsTheImageDecides() throws Exception {
         assertEquals(JSON.readTree("""
                 {"image":"busybox","options":{"command":null,"entrypoint":null,"env":[],"workingDir":null,"user":null,
-                 "hostname":null,"readOnly":false,"volumes":[],"tty":false,"stdin":false,"runtime":null,"memory":0},
+                 "hostname":null,"readOnly":false,"volumes":[],"tty":false,"stdin":false,"runtime":null,"isolation":{}},
                  "autoRemove":false}"""),
                 reparsed(RunArguments.body(new CreateCommand().parse(List.of("busybox")), ENV)));
     }
@@ -207,7 +212,10 @@ class RunArgumentsTest {
         "/srv:data | container path \"data\" is not absolute",
         "/srv | expected HOST:CONTAINER",
         "/a:/b:ro:z | expected HOST:CONTAINER",
-        "/a:/b:rx | mode \"rx\" is neither ro nor rw"})
+        "/a:/b:rx | option \"rx\" is none of ro, rw, z, Z",
+        "/a:/b:ro,rw | ro and rw given more than once",
+        "/a:/b:z,Z | z and Z given more than once",
+        "/a:/b: | option \"\" is none of ro, rw, z, Z"})
     void badVolumesAreRefusedNamingTheValue(String spec, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunArguments.volume(spec));
         assertTrue(e.getMessage().startsWith("-v " + spec + ": ") && e.getMessage().contains(message), e.getMessage());

@@ -25,11 +25,29 @@ class StateFoldersTest {
 
         StateFolders.prepare(root, run);
 
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+        assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
         try (var entries = Files.list(root)) {
-            assertEquals(0, entries.count(), "the probe file is deleted again");
+            assertEquals(StateFolders.PRIVATE_FOLDERS.stream().sorted().toList(),
+                    entries.map(p -> p.getFileName().toString()).sorted().toList(), "the probe file is deleted again");
         }
+        for (String name : StateFolders.PRIVATE_FOLDERS) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(name))),
+                    name);
+        }
+    }
+
+    @Test
+    void anOlderPrivateRootBecomesTraversableAndItsLogFolderPrivate() throws Exception {
+        Path root = Files.createDirectory(temp.resolve("old"));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        Path events = Files.createDirectory(root.resolve("events"));
+        Files.setPosixFilePermissions(events, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        StateFolders.prepare(root, temp.resolve("run"));
+
+        assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(events)));
     }
 
     @Test

@@ -1,20 +1,30 @@
 package dev.berth.api.container;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * What the spec stage needs to write one container's OCI bundle: the container id and name, the mounted
  * {@code rootfs} (read to resolve user names and the command), the {@code bundleDir} to write
  * {@code config.json} and the container's {@code hostname}, {@code hosts} and {@code resolv.conf} into,
- * the image's OCI config JSON text ({@code imageConfig}) and the run options. Immutable.
+ * the image's OCI config JSON text ({@code imageConfig}), the run options, and {@code peers}: the host pid of
+ * each running container a {@code container:NAME} isolation option names, keyed by NAME as given (the
+ * engine resolves them). Immutable.
  */
 public record SpecRequest(String containerId, String name, String rootfs, String bundleDir, String imageConfig,
-        RunOptions options) {
+        RunOptions options, Map<String, Integer> peers) {
     public SpecRequest {
+        peers = peers == null ? Map.of() : Map.copyOf(peers);
         Objects.requireNonNull(containerId, "containerId");
         Objects.requireNonNull(rootfs, "rootfs");
         Objects.requireNonNull(bundleDir, "bundleDir");
         Objects.requireNonNull(imageConfig, "imageConfig");
         Objects.requireNonNull(options, "options");
+    }
+
+    /** A request that names no other container. */
+    public SpecRequest(String containerId, String name, String rootfs, String bundleDir, String imageConfig,
+            RunOptions options) {
+        this(containerId, name, rootfs, bundleDir, imageConfig, options, Map.of());
     }
 }

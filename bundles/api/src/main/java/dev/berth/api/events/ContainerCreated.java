@@ -8,7 +8,7 @@ import dev.berth.api.event.EventType;
  * that holds it, its spec digest, the run options as given, and whether it is removed when it exits.
  * Subject: the container id.
  */
-@EventType(name = "container.created", version = 1)
+@EventType(name = "container.created", version = 2)
 public record ContainerCreated(String name, String image, String imageDigest, String runtime, String specDigest,
         RunOptions options, boolean autoRemove) {
 }

@@ -163,6 +163,7 @@ public final class ApiServer {
                                 required(request, "reference")).encode(), 200));
                 case "/v1/images/pull" -> only(request, HttpMethod.POST, () -> pull(request));
                 case "/v1/runtimes" -> only(request, HttpMethod.GET, () -> containers.runtimes(request));
+                case "/v1/stats" -> only(request, HttpMethod.GET, () -> containers.stats(request));
                 case "/v1/runtimes/default" -> only(request, HttpMethod.POST, () -> containers.defaultRuntime(request));
                 default -> {
                     if (path.equals("/v1/containers") || path.startsWith("/v1/containers/")) {

@@ -17,9 +17,14 @@ final class ContainerBodies {
     /** The fields of {@code POST /v1/containers/{id}/exec}. */
     static final Set<String> EXEC_FIELDS = Set.of("args", "env", "workingDir", "user", "tty", "stdin", "detach");
     /** The fields of the run options, the JSON of {@code dev.berth.api.container.RunOptions}. */
+    private static final java.util.regex.Pattern ISOLATION_OPTION = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,63}");
+    private static final int MAX_ISOLATION_OPTIONS = 64;
+    private static final int MAX_ISOLATION_VALUES = 256;
+    /** Enough for a seccomp profile sent inline, as the docker CLI does. */
+    private static final int MAX_ISOLATION_VALUE = 128 * 1024;
     static final Set<String> OPTION_FIELDS = Set.of("command", "entrypoint", "env", "workingDir", "user", "hostname",
-            "readOnly", "volumes", "tty", "stdin", "runtime", "memory");
-    private static final Set<String> VOLUME_FIELDS = Set.of("source", "target", "readOnly");
+            "readOnly", "volumes", "tty", "stdin", "runtime", "isolation");
+    private static final Set<String> VOLUME_FIELDS = Set.of("source", "target", "readOnly", "relabel");
     /** Docker's container name rule. */
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}");
     private static final Pattern RUNTIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -85,23 +90,46 @@ final class ContainerBodies {
                 .put("tty", bool(options, "tty", "options.tty"))
                 .put("stdin", bool(options, "stdin", "options.stdin"))
                 .put("runtime", runtime)
-                .put("memory", memory(options.getValue("memory")));
+                .put("isolation", isolation(options.getValue("isolation")));
     }
 
-    /** {@code options.memory}: a limit in bytes, 0 or absent for none; at least 6 MiB like Docker's. */
-    private static long memory(Object value) {
+    /**
+     * {@code options.isolation}: isolation option name (a long flag name) to its values as strings; the
+     * isolation modules check the values. Bounded so a request cannot grow without limit.
+     */
+    private static JsonObject isolation(Object value) {
+        JsonObject isolation = new JsonObject();
         if (value == null) {
-            return 0;
+            return isolation;
         }
-        if (!(value instanceof Integer || value instanceof Long)) {
-            throw new IllegalArgumentException("field \"options.memory\" must be a whole number of bytes");
+        if (!(value instanceof JsonObject given)) {
+            throw new IllegalArgumentException("field \"options.isolation\" must be an object of option name to a "
+                    + "list of strings");
         }
-        long bytes = ((Number) value).longValue();
-        if (bytes < 0 || bytes > 0 && bytes < 6L * 1024 * 1024) {
-            throw new IllegalArgumentException("field \"options.memory\": " + bytes
-                    + " is not a memory limit: give 0 for none or at least 6 MiB");
+        if (given.size() > MAX_ISOLATION_OPTIONS) {
+            throw new IllegalArgumentException("field \"options.isolation\" has " + given.size()
+                    + " options; at most " + MAX_ISOLATION_OPTIONS);
         }
-        return bytes;
+        for (String name : given.fieldNames()) {
+            String path = "options.isolation." + name;
+            if (!ISOLATION_OPTION.matcher(name).matches()) {
+                throw new IllegalArgumentException("field \"" + (name.length() > 64 ? name.substring(0, 64) + "..." : name)
+                        + "\" in options.isolation is not an option name like cap-add");
+            }
+            JsonArray values = strings(given.getValue(name), path, false, false);
+            if (values.size() > MAX_ISOLATION_VALUES) {
+                throw new IllegalArgumentException("field \"" + path + "\" has " + values.size() + " values; at most "
+                        + MAX_ISOLATION_VALUES);
+            }
+            for (int i = 0; i < values.size(); i++) {
+                if (values.getString(i).length() > MAX_ISOLATION_VALUE) {
+                    throw new IllegalArgumentException("field \"" + path + "[" + i + "]\" is longer than "
+                            + MAX_ISOLATION_VALUE + " characters");
+                }
+            }
+            isolation.put(name, values);
+        }
+        return isolation;
     }
 
     /** The bus order {@code {"op":"exec",...}} for an exec body. */
@@ -155,9 +183,17 @@ final class ContainerBodies {
             volumes.add(new JsonObject()
                     .put("source", absolute(text(volume, "source", path + ".source", true), path + ".source"))
                     .put("target", absolute(text(volume, "target", path + ".target", true), path + ".target"))
-                    .put("readOnly", bool(volume, "readOnly", path + ".readOnly")));
+                    .put("readOnly", bool(volume, "readOnly", path + ".readOnly"))
+                    .put("relabel", relabel(text(volume, "relabel", path + ".relabel", false), path + ".relabel")));
         }
         return volumes;
+    }
+
+    private static String relabel(String value, String path) {
+        if (value != null && !value.equals("z") && !value.equals("Z")) {
+            throw new IllegalArgumentException("field \"" + path + "\": \"" + value + "\" is neither z nor Z");
+        }
+        return value;
     }
 
     private static JsonArray env(Object value, String path) {

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -93,9 +94,23 @@ final class ContainerRoutes {
                 ask(request, order("top", id), 200);
             });
             case "logs" -> server.only(request, HttpMethod.GET, () -> logs(request, id));
+            case "caps" -> server.only(request, HttpMethod.GET, () -> {
+                parameters(request);
+                ask(request, order("caps", id), 200);
+            });
             default -> ApiServer.error(request.response(), ErrorKind.NOT_FOUND,
                     "no such endpoint: " + request.method() + " " + request.path());
         }
+    }
+
+    /** {@code GET /v1/stats?id=A&id=B}: one resource sample per container (every running one without ids). */
+    void stats(HttpServerRequest request) {
+        parameters(request, "id");
+        List<String> ids = request.params().getAll("id");
+        if (ids.size() > 256) {
+            throw new IllegalArgumentException("id: at most 256 containers per request, got " + ids.size());
+        }
+        ask(request, order("stats").put("ids", new io.vertx.core.json.JsonArray(ids)), 200);
     }
 
     /** {@code GET /v1/runtimes}. */

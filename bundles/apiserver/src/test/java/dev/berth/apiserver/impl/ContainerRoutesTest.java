@@ -42,15 +42,17 @@ class ContainerRoutesTest {
         FakeEngine.Answer answer = engine.call(HttpMethod.POST, "/v1/containers", """
                 {"image":"busybox","name":"web","autoRemove":true,"options":{"command":["sh","-c","echo hi"],
                  "entrypoint":[],"env":["A=1","B="],"workingDir":"/tmp","volumes":[{"source":"/srv","target":"/data",
-                 "readOnly":true}],"tty":true,"runtime":"crun"}}""");
+                 "readOnly":true,"relabel":"Z"}],"tty":true,"runtime":"crun",
+                 "isolation":{"cap-add":["NET_ADMIN"],"memory":["64m"]}}}""");
 
         assertEquals(201, answer.status(), answer.body());
         assertEquals(ID, answer.json().getString("id"));
         JsonObject expected = new JsonObject("""
                 {"op":"create","image":"busybox","name":"web","autoRemove":true,"options":{
                  "command":["sh","-c","echo hi"],"entrypoint":[],"env":["A=1","B="],"workingDir":"/tmp","user":null,
-                 "hostname":null,"readOnly":false,"volumes":[{"source":"/srv","target":"/data","readOnly":true}],
-                 "tty":true,"stdin":false,"runtime":"crun","memory":0}}""");
+                 "hostname":null,"readOnly":false,"volumes":[{"source":"/srv","target":"/data","readOnly":true,
+                 "relabel":"Z"}],"tty":true,"stdin":false,"runtime":"crun",
+                 "isolation":{"cap-add":["NET_ADMIN"],"memory":["64m"]}}}""");
         assertEquals(List.of(expected), engine.orders);
     }
 
@@ -61,7 +63,7 @@ class ContainerRoutesTest {
         assertEquals(new JsonObject("""
                 {"op":"create","image":"busybox","name":null,"autoRemove":false,"options":{"command":null,
                  "entrypoint":null,"env":[],"workingDir":null,"user":null,"hostname":null,"readOnly":false,
-                 "volumes":[],"tty":false,"stdin":false,"runtime":null,"memory":0}}"""), engine.orders.get(0));
+                 "volumes":[],"tty":false,"stdin":false,"runtime":null,"isolation":{}}}"""), engine.orders.get(0));
     }
 
     static Stream<Arguments> operations() {
@@ -90,6 +92,10 @@ class ContainerRoutesTest {
                 Arguments.of(HttpMethod.DELETE, "/v1/containers/web?force=1", null,
                         "{\"op\":\"remove\",\"id\":\"web\",\"force\":true}"),
                 Arguments.of(HttpMethod.GET, "/v1/containers/web/top", null, "{\"op\":\"top\",\"id\":\"web\"}"),
+                Arguments.of(HttpMethod.GET, "/v1/containers/web/caps", null, "{\"op\":\"caps\",\"id\":\"web\"}"),
+                Arguments.of(HttpMethod.GET, "/v1/stats", null, "{\"op\":\"stats\",\"ids\":[]}"),
+                Arguments.of(HttpMethod.GET, "/v1/stats?id=web&id=db", null,
+                        "{\"op\":\"stats\",\"ids\":[\"web\",\"db\"]}"),
                 Arguments.of(HttpMethod.POST, "/v1/containers/web/exec", "{\"args\":[\"ls\",\"-l\"],\"tty\":true}",
                         "{\"op\":\"exec\",\"id\":\"web\",\"args\":[\"ls\",\"-l\"],\"env\":[],\"workingDir\":null,"
                                 + "\"user\":null,\"tty\":true,\"stdin\":false,\"detach\":false}"),
@@ -167,14 +173,22 @@ class ContainerRoutesTest {
                         "{\"image\":\"a\",\"options\":{\"volumes\":[\"/s:/d\"]}}", 400, "options.volumes[0]"),
                 bad("BadRuntimeName", HttpMethod.POST, "/v1/containers",
                         "{\"image\":\"a\",\"options\":{\"runtime\":\"../runc\"}}", 400, "options.runtime"),
-                bad("MemoryAsText", HttpMethod.POST, "/v1/containers",
+                bad("MemoryOutsideIsolation", HttpMethod.POST, "/v1/containers",
                         "{\"image\":\"a\",\"options\":{\"memory\":\"64m\"}}", 400, "options.memory"),
-                bad("MemoryNegative", HttpMethod.POST, "/v1/containers",
-                        "{\"image\":\"a\",\"options\":{\"memory\":-1}}", 400, "options.memory"),
-                bad("MemoryBelowSixMiB", HttpMethod.POST, "/v1/containers",
-                        "{\"image\":\"a\",\"options\":{\"memory\":4096}}", 400, "options.memory"),
-                bad("MemoryFraction", HttpMethod.POST, "/v1/containers",
-                        "{\"image\":\"a\",\"options\":{\"memory\":1.5e7}}", 400, "options.memory"),
+                bad("IsolationNotObject", HttpMethod.POST, "/v1/containers",
+                        "{\"image\":\"a\",\"options\":{\"isolation\":[\"memory\"]}}", 400, "options.isolation"),
+                bad("IsolationValueNotList", HttpMethod.POST, "/v1/containers",
+                        "{\"image\":\"a\",\"options\":{\"isolation\":{\"memory\":\"64m\"}}}", 400,
+                        "options.isolation.memory"),
+                bad("IsolationValueNumber", HttpMethod.POST, "/v1/containers",
+                        "{\"image\":\"a\",\"options\":{\"isolation\":{\"cpus\":[0.5]}}}", 400,
+                        "options.isolation.cpus[0]"),
+                bad("IsolationOptionNameTraversal", HttpMethod.POST, "/v1/containers",
+                        "{\"image\":\"a\",\"options\":{\"isolation\":{\"../cap\":[\"x\"]}}}", 400,
+                        "is not an option name"),
+                bad("VolumeRelabelBogus", HttpMethod.POST, "/v1/containers",
+                        "{\"image\":\"a\",\"options\":{\"volumes\":[{\"source\":\"/s\",\"target\":\"/d\","
+                                + "\"relabel\":\"q\"}]}}", 400, "options.volumes[0].relabel"),
                 bad("HugeBody", HttpMethod.POST, "/v1/containers", huge, 413, "larger than"),
                 bad("CreateWithParameter", HttpMethod.POST, "/v1/containers?pull=1", "{\"image\":\"a\"}", 400,
                         "unknown parameter \\\"pull\\\""),

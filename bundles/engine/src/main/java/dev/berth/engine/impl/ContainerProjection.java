@@ -8,12 +8,14 @@ import dev.berth.api.container.RunOptions;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.events.ContainerCreated;
 import dev.berth.api.events.ContainerExited;
+import dev.berth.api.events.ContainerOom;
 import dev.berth.api.events.ContainerRemoved;
 import dev.berth.api.events.ContainerStarted;
 import dev.berth.api.events.RootfsMounted;
 import dev.berth.api.events.RootfsUnmounted;
 import dev.berth.api.events.RuntimeDefaultChanged;
 import dev.berth.api.events.SpecGenerated;
+import dev.berth.api.isolation.ModuleRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,9 +33,16 @@ public final class ContainerProjection implements Projection {
     public record Container(String id, String name, String image, String imageDigest, String runtime,
             String specDigest, RunOptions options, boolean autoRemove, long createdTimeNanos, String status,
             int pid, long startedTimeNanos, long finishedTimeNanos, Integer exitCode, int signal, boolean oomKilled,
-            String exitReason, String snapshotter, String rootfs, boolean mounted, List<String> args) {
+            String exitReason, String snapshotter, String rootfs, boolean mounted, List<String> args,
+            List<ModuleRecord> modules) {
         public Container {
             args = args == null ? List.of() : List.copyOf(args);
+            modules = modules == null ? List.of() : List.copyOf(modules);
+        }
+
+        /** What isolation module {@code id} recorded for this container, if it contributed. */
+        public Optional<ModuleRecord> module(String id) {
+            return modules.stream().filter(m -> m.id().equals(id)).findFirst();
         }
 
         /** Whether the container holds a process (created with a process, or running). */
@@ -43,7 +52,7 @@ public final class ContainerProjection implements Projection {
     }
 
     /** What a container's mount and spec events said before its creation event arrived. */
-    record Pending(String snapshotter, String rootfs, List<String> args) {
+    record Pending(String snapshotter, String rootfs, List<String> args, List<ModuleRecord> modules) {
     }
 
     private final EventCodec codec;
@@ -69,12 +78,13 @@ public final class ContainerProjection implements Projection {
                 RootfsMounted e = codec.payload(record, RootfsMounted.class);
                 if (c == null) {
                     Pending p = pending.get(id);
-                    pending.put(id, new Pending(e.snapshotter(), e.rootfs(), p == null ? List.of() : p.args()));
+                    pending.put(id, new Pending(e.snapshotter(), e.rootfs(), p == null ? List.of() : p.args(),
+                            p == null ? List.of() : p.modules()));
                 } else {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
                             c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(),
-                            c.exitReason(), e.snapshotter(), e.rootfs(), true, c.args()));
+                            c.exitReason(), e.snapshotter(), e.rootfs(), true, c.args(), c.modules()));
                 }
             }
             case "rootfs.unmounted" -> {
@@ -85,14 +95,14 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
                             c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(),
-                            c.exitReason(), c.snapshotter(), c.rootfs(), false, c.args()));
+                            c.exitReason(), c.snapshotter(), c.rootfs(), false, c.args(), c.modules()));
                 }
             }
             case "spec.generated" -> {
                 SpecGenerated e = codec.payload(record, SpecGenerated.class);
                 Pending p = pending.get(id);
                 pending.put(id, new Pending(p == null ? null : p.snapshotter(), p == null ? null : p.rootfs(),
-                        e.args()));
+                        e.args(), e.modules()));
             }
             case "container.created" -> {
                 ContainerCreated e = codec.payload(record, ContainerCreated.class);
@@ -100,7 +110,8 @@ public final class ContainerProjection implements Projection {
                 put(new Container(id, e.name(), e.image(), e.imageDigest(), e.runtime(), e.specDigest(),
                         e.options(), e.autoRemove(), record.timeNanos(), "created", 0, 0, 0, null, 0, false, null,
                         p == null ? null : p.snapshotter(), p == null ? null : p.rootfs(), p != null
-                                && p.rootfs() != null, p == null ? List.of() : p.args()));
+                                && p.rootfs() != null, p == null ? List.of() : p.args(),
+                        p == null ? List.of() : p.modules()));
             }
             case "container.started" -> {
                 ContainerStarted e = codec.payload(record, ContainerStarted.class);
@@ -108,7 +119,7 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "running", e.pid(),
                             record.timeNanos(), 0, null, 0, false, null, c.snapshotter(), c.rootfs(), c.mounted(),
-                            c.args()));
+                            c.args(), c.modules()));
                 }
             }
             case "container.exited" -> {
@@ -116,8 +127,9 @@ public final class ContainerProjection implements Projection {
                 if (c != null) {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "exited", 0, c.startedTimeNanos(),
-                            record.timeNanos(), e.exitCode(), e.signal(), e.oomKilled(), e.reason(), c.snapshotter(),
-                            c.rootfs(), c.mounted(), c.args()));
+                            record.timeNanos(), e.exitCode(), e.signal(), e.oomKilled() || c.oomKilled(), e.reason(),
+                            c.snapshotter(),
+                            c.rootfs(), c.mounted(), c.args(), c.modules()));
                 }
             }
             case "container.removed" -> {
@@ -127,7 +139,16 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "removed", 0, c.startedTimeNanos(),
                             c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(), c.exitReason(),
-                            c.snapshotter(), c.rootfs(), false, c.args()));
+                            c.snapshotter(), c.rootfs(), false, c.args(), c.modules()));
+                }
+            }
+            case "container.oom" -> {
+                codec.payload(record, ContainerOom.class);
+                if (c != null && c.running()) {
+                    put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
+                            c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
+                            c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), true,
+                            c.exitReason(), c.snapshotter(), c.rootfs(), c.mounted(), c.args(), c.modules()));
                 }
             }
             case "runtime.default.changed" -> defaultRuntime = codec.payload(record, RuntimeDefaultChanged.class)

@@ -58,6 +58,16 @@ final class ContainerQueries {
     }
 
     /** The container with this full id, removed ones included. */
+    /** The state root. */
+    Path root() {
+        return root;
+    }
+
+    /** Every running container, as the log says now. */
+    List<Container> runningContainers() {
+        return projections.query(() -> containers.all().stream().filter(Container::running).toList());
+    }
+
     Container current(String id) throws BerthException {
         return projections.query(() -> containers.get(id)).orElseThrow(() -> new BerthException(ErrorKind.NOT_FOUND,
                 "no such container: " + id));
@@ -98,7 +108,8 @@ final class ContainerQueries {
                 .put("specDigest", c.specDigest()).put("rootfs", c.rootfs()).put("snapshotter", c.snapshotter())
                 .put("mounted", c.mounted()).put("logPath", dir.resolve("container.log").toString())
                 .put("bundle", dir.toString()).put("signal", c.signal()).put("exitReason", c.exitReason())
-                .put("namespaces", c.running() ? processes.namespaces(c.pid()) : null);
+                .put("namespaces", c.running() ? processes.namespaces(c.pid()) : null)
+                .put("isolation", new JsonArray(c.modules().stream().map(ContainerJson::toJson).toList()));
         JsonObject state = new JsonObject().put("status", c.status()).put("running", c.running())
                 .put("pid", c.pid()).put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
                 .put("startedAt", answer.getString("startedAt")).put("finishedAt", answer.getString("finishedAt"));

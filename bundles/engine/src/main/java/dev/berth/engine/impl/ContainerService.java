@@ -18,6 +18,7 @@ import dev.berth.api.container.VolumeMount;
 import dev.berth.api.events.ContainerCreated;
 import dev.berth.api.events.ContainerExecd;
 import dev.berth.api.events.ContainerExited;
+import dev.berth.api.events.ContainerOom;
 import dev.berth.api.events.ContainerKilled;
 import dev.berth.api.events.ContainerRemoved;
 import dev.berth.api.events.ContainerStarted;
@@ -25,6 +26,8 @@ import dev.berth.api.events.RootfsMounted;
 import dev.berth.api.events.RootfsUnmounted;
 import dev.berth.api.events.RuntimeDefaultChanged;
 import dev.berth.api.events.SpecGenerated;
+import dev.berth.api.isolation.ModuleRecord;
+import dev.berth.api.isolation.Observation;
 import dev.berth.engine.impl.ContainerProjection.Container;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -102,6 +105,9 @@ final class ContainerService {
     private final Map<String, JsonObject> exits = new HashMap<>();
     private final Map<String, List<Promise<JsonObject>>> waiters = new HashMap<>();
 
+    private final IsolationTracker isolation;
+    private final IsolationQueries isolationQueries;
+
     ContainerService(Vertx vertx, BusCalls calls, Projections projections, ContainerProjection containers,
             ImageProjection images, Path root, Path runDir, String configuredDefault) {
         this.vertx = vertx;
@@ -114,6 +120,8 @@ final class ContainerService {
         this.store = new StoreLayout(root);
         this.attachLinks = runDir.resolve("attach");
         this.queries = new ContainerQueries(projections, containers, stages, root);
+        this.isolation = new IsolationTracker(() -> projections.query(containers::all), this::observed);
+        this.isolationQueries = new IsolationQueries(queries, isolation, Path.of("/proc"));
         this.configuredDefault = configuredDefault == null || configuredDefault.isBlank() ? DEFAULT_RUNTIME
                 : configuredDefault;
     }
@@ -164,6 +172,8 @@ final class ContainerService {
             case "logs" -> queries.logs(r);
             case "exec" -> exec(r);
             case "top" -> queries.top(r);
+            case "stats" -> isolationQueries.stats(r);
+            case "caps" -> isolationQueries.caps(r);
             case "runtimes" -> runtimes();
             case "runtime.default" -> setDefaultRuntime(r);
             default -> throw new BerthException(ErrorKind.INVALID, "containers: unknown op \"" + op + "\"");
@@ -234,6 +244,7 @@ final class ContainerService {
             RunOptions options, String runtime, boolean autoRemove) throws BerthException {
         Path dir = containerDir(id);
         MountedRootfs rootfs = null;
+        List<ModuleRecord> modules = List.of();
         try {
             Files.createDirectories(dir.getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -242,13 +253,15 @@ final class ContainerService {
             calls.append(id, new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
             String config = Files.readString(store.blob(image.configDigest()));
             GeneratedSpec spec = stages.spec(new SpecRequest(id, name, rootfs.rootfs(), dir.toString(), config,
-                    options));
+                    options, peers(options)));
+            modules = spec.modules();
             calls.append(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
-                    spec.decisions()));
+                    spec.decisions(), spec.modules()));
             calls.append(id, new ContainerCreated(name, imageRef, image.manifestDigest(), runtime, spec.digest(),
                     options, autoRemove));
             absentInRuntime.add(id);
         } catch (BerthException | IOException | RuntimeException e) {
+            isolation.released(id, modules);
             undoCreate(id, rootfs, describe(e));
             if (e instanceof BerthException b) {
                 throw b;
@@ -292,6 +305,67 @@ final class ContainerService {
         }
     }
 
+    /** The options that join another container's namespace, {@code container:NAME}: NAME to its pid. */
+    private Map<String, Integer> peers(RunOptions options) throws BerthException {
+        Map<String, Integer> peers = new HashMap<>();
+        for (Map.Entry<String, List<String>> option : options.isolation().entrySet()) {
+            for (String value : option.getValue()) {
+                if (!value.startsWith("container:")) {
+                    continue;
+                }
+                String wanted = value.substring("container:".length());
+                if (wanted.isEmpty()) {
+                    throw new BerthException(ErrorKind.INVALID, "create: --" + option.getKey() + " " + value
+                            + ": no container named");
+                }
+                Container peer;
+                try {
+                    peer = current(resolve(wanted).id());
+                } catch (BerthException e) {
+                    throw new BerthException(e.kind(), "create: --" + option.getKey() + " " + value + ": "
+                            + e.getMessage(), e);
+                }
+                if (!peer.running() || peer.pid() <= 0) {
+                    throw new BerthException(ErrorKind.CONFLICT, "create: --" + option.getKey() + " " + value
+                            + ": container " + peer.name() + " is not running, so it has no namespaces to join");
+                }
+                peers.put(wanted, peer.pid());
+            }
+        }
+        return peers;
+    }
+
+    /** An isolation module saw something in a running container: an OOM kill becomes an event. */
+    private void observed(Container c, String moduleId, Observation observation) {
+        if (!Observation.OOM.equals(observation.type())) {
+            LOG.log(Level.INFO, "isolation module " + moduleId + " observed " + observation + " in " + c.id());
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            synchronized (lock(c.id())) {
+                if (current(c.id()).running()) {
+                    calls.append(c.id(), new ContainerOom(moduleId, observation.count(), observation.detail()));
+                }
+            }
+            return null;
+        }, false).onFailure(e -> LOG.log(Level.WARNING, "log the OOM kill in " + c.id() + ": " + e.getMessage()));
+    }
+
+    /** An isolation module became available (keyed by its service reference). */
+    void moduleAdded(Object key, IsolationTracker.Module module) {
+        isolation.added(key, module);
+    }
+
+    /** An isolation module went away. */
+    void moduleRemoved(Object key) {
+        isolation.removed(key);
+    }
+
+    /** The isolation modules the engine sees, in order. */
+    List<IsolationTracker.Module> modules() {
+        return isolation.modules();
+    }
+
     // ---- start, attach ---------------------------------------------------------------------------------
 
     private JsonObject start(JsonObject request) throws BerthException {
@@ -311,6 +385,7 @@ final class ContainerService {
                     exits.remove(c.id());
                 }
                 calls.append(c.id(), new ContainerStarted(pid, c.runtime()));
+                isolation.started(current(c.id()));
                 return new JsonObject().put("id", c.id()).put("pid", pid);
             } catch (BerthException e) {
                 discardRuntime(c);
@@ -436,6 +511,12 @@ final class ContainerService {
             c = projections.query(() -> containers.get(id)).orElse(null);
             if (c == null || !c.running() || endedBefore(status, startRequested.get(id))) {
                 return; // handled already, or an exit of an earlier run of a restarted container
+            }
+            isolation.exited(id);
+            if (status.oomKilled() && !c.oomKilled()) {
+                // The watcher missed it (the kill came just before the exit): the runtime's count at exit says so.
+                calls.append(id, new ContainerOom("runtime " + c.runtime(), 1, "the OOM killer acted in the "
+                        + "container's cgroup, as read by the runtime plugin when the container exited"));
             }
             calls.append(id, new ContainerExited(status.exitCode(), status.signal(), status.oomKilled(),
                     status.finishedAt(), status.reason()));
@@ -674,6 +755,7 @@ final class ContainerService {
         deleteTree(containerDir(c.id()));
         unlinkAll(c.id().substring(0, 12));
         calls.append(c.id(), new ContainerRemoved(c.name(), reason));
+        isolation.released(c.id(), c.modules());
         synchronized (waiters) {
             if (!exits.containsKey(c.id())) {
                 complete(c.id(), exitAnswer(c));

@@ -9,7 +9,13 @@ import dev.berth.api.event.LogHead;
 import dev.berth.api.events.EngineStarted;
 import dev.berth.api.events.EngineStopped;
 import dev.berth.api.events.NoteAdded;
+import dev.berth.api.isolation.IsolationModule;
 import dev.berth.api.plugin.PluginProperties;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -109,6 +115,32 @@ public final class EngineComponent {
             writeCheckpoint();
             return null;
         }));
+    }
+
+    @Reference(service = IsolationModule.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindIsolationModule(ServiceReference<IsolationModule> reference, IsolationModule module) {
+        Object id = reference.getProperty(PluginProperties.ID);
+        Object order = reference.getProperty(IsolationModule.ORDER);
+        int place;
+        try {
+            place = order instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(order).trim());
+        } catch (NumberFormatException e) {
+            place = 1000;
+        }
+        IsolationTracker.Module entry = new IsolationTracker.Module(id == null ? module.getClass().getName()
+                : id.toString(), place, module);
+        vertx.executeBlocking(() -> {
+            containerService.moduleAdded(reference, entry);
+            return null;
+        }, false);
+    }
+
+    void unbindIsolationModule(ServiceReference<IsolationModule> reference) {
+        ContainerService service = containerService;
+        if (service != null) {
+            service.moduleRemoved(reference);
+        }
     }
 
     private EngineStarted started() {
@@ -228,9 +260,30 @@ public final class EngineComponent {
                     .filter(b -> plugin.id().equals(b.getSymbolicName())).findFirst().orElse(null);
             entry.put("bundleId", live == null ? null : live.getBundleId());
             entry.put("state", live == null ? "uninstalled" : stateName(live.getState()));
+            entry.put("isolation", live == null ? new JsonArray() : isolationModules(live));
             array.add(entry);
         }
         message.reply(new JsonObject().put("plugins", array).encode());
+    }
+
+    /** The isolation modules a bundle registers: id, order, whether on by default, the options each reads. */
+    private static JsonArray isolationModules(Bundle bundle) {
+        JsonArray modules = new JsonArray();
+        ServiceReference<?>[] services = bundle.getRegisteredServices();
+        if (services == null) {
+            return modules;
+        }
+        for (ServiceReference<?> service : services) {
+            if (!Arrays.asList((String[]) service.getProperty(Constants.OBJECTCLASS)).contains(IsolationModule.class.getName())) {
+                continue;
+            }
+            Object order = service.getProperty(IsolationModule.ORDER);
+            JsonObject module = new JsonObject().put("id", String.valueOf(service.getProperty(PluginProperties.ID)))
+                    .put("order", order instanceof Number n ? n.intValue() : null)
+                    .put("defaultOn", !"false".equalsIgnoreCase(String.valueOf(service.getProperty(IsolationModule.DEFAULT_ON))));
+            modules.add(module);
+        }
+        return modules;
     }
 
     static String stateName(int state) {

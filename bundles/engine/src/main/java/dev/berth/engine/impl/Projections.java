@@ -92,7 +92,15 @@ public final class Projections {
                     checkpointNote = "ignored: no snapshot for projection " + projection.name();
                     return 1;
                 }
-                projection.restore(snapshot);
+                try {
+                    projection.restore(snapshot);
+                } catch (RuntimeException e) {
+                    // A checkpoint is a cache: one written by an older engine may not read; the log rebuilds it.
+                    projections.forEach(Projection::clear);
+                    checkpointNote = "ignored: snapshot of " + projection.name() + " does not read: " + e.getMessage();
+                    LOG.log(Level.WARNING, "replaying the whole log: {0}", checkpointNote);
+                    return 1;
+                }
             }
             applied = checkpoint.sequence();
             appliedHash = checkpoint.hash();

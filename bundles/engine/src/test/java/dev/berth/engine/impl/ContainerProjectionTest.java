@@ -17,6 +17,9 @@ import dev.berth.api.events.SpecGenerated;
 import dev.berth.eventlog.impl.SegmentedEventLog;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import dev.berth.api.events.ContainerOom;
+import dev.berth.api.isolation.ModuleRecord;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,11 +43,14 @@ class ContainerProjectionTest {
 
     private void lifecycle(EventLog log, String id, boolean remove) {
         append(log, id, new RootfsMounted("overlay", "/r/mounts/" + id + "/merged", 1));
-        append(log, id, new SpecGenerated(DIGEST, List.of("sh", "-c", "exit 3"), 0, 0, "/", List.of("no seccomp")));
+        append(log, id, new SpecGenerated(DIGEST, List.of("sh", "-c", "exit 3"), 0, 0, "/", List.of("no seccomp"),
+                List.of(new ModuleRecord("selinux", "0.1.0", 400, List.of(), List.of("left out"),
+                        Map.of("level", "s0:c1,c" + (2 + id.charAt(63)))))));
         append(log, id, new ContainerCreated("c-" + id.substring(60), "busybox", DIGEST, "runc", DIGEST,
                 RunOptions.defaults(), false));
         append(log, id, new ContainerStarted(4242, "runc"));
-        append(log, id, new ContainerExited(3, 0, true, "2026-11-29T00:00:00Z", null));
+        append(log, id, new ContainerOom("cgroups", 1, "a child was killed"));
+        append(log, id, new ContainerExited(3, 0, false, "2026-11-29T00:00:00Z", null));
         append(log, id, new RootfsUnmounted("overlay", "container exited"));
         if (remove) {
             append(log, id, new ContainerRemoved("c-" + id.substring(60), "berth rm"));
@@ -63,7 +69,8 @@ class ContainerProjectionTest {
             ContainerProjection.Container c = projections.query(() -> containers.get(id(1))).orElseThrow();
             assertEquals("exited", c.status());
             assertEquals(3, c.exitCode());
-            assertTrue(c.oomKilled());
+            assertTrue(c.oomKilled(), "an OOM kill seen while running counts even when the exit does not say so");
+            assertEquals("s0:c1,c51", c.module("selinux").orElseThrow().facts().get("level"));
             assertFalse(c.mounted());
             assertEquals(List.of("sh", "-c", "exit 3"), c.args());
             assertEquals("crun", projections.query(containers::defaultRuntime));

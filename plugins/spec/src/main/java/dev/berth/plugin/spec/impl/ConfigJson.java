@@ -22,12 +22,6 @@ final class ConfigJson {
     /** The spec version runc 1.1.5 and crun 1.8.1 both accept. */
     static final String OCI_VERSION = "1.0.2";
 
-    /** Docker's default capabilities (Docker 20.10+), sorted. */
-    static final List<String> CAPABILITIES = List.of("CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE",
-            "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",
-            "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT");
-    /** Namespaces every container gets, new (no path), sorted. */
-    static final List<String> NAMESPACES = List.of("ipc", "mount", "network", "pid", "uts");
     /** Docker's default masked paths, sorted. */
     static final List<String> MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
             "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats",
@@ -45,9 +39,12 @@ final class ConfigJson {
     private ConfigJson() {
     }
 
-    /** The {@code config.json} bytes, ending with a newline. */
-    static byte[] render(String rootfs, boolean readOnly, String hostname, ProcessSpec process,
-            List<MountEntry> mounts, String cgroupsPath, long memory) {
+    /**
+     * The base spec, before isolation modules add to it: no namespaces and no capabilities of its own
+     * (modules give those), Docker's mounts, masked and read-only paths, and a deny-all device rule.
+     */
+    static ObjectNode base(String rootfs, boolean readOnly, String hostname, ProcessSpec process,
+            List<MountEntry> mounts, String cgroupsPath) {
         ObjectNode config = MAPPER.createObjectNode();
         config.put("ociVersion", OCI_VERSION);
         config.set("process", process(process));
@@ -63,7 +60,12 @@ final class ConfigJson {
             node.put("source", mount.source());
             strings(node.putArray("options"), mount.options());
         }
-        config.set("linux", linux(cgroupsPath, memory));
+        config.set("linux", linux(cgroupsPath));
+        return config;
+    }
+
+    /** The {@code config.json} bytes of {@code config}, ending with a newline. */
+    static byte[] render(ObjectNode config) {
         try {
             return (WRITER.writeValueAsString(config) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
@@ -86,7 +88,7 @@ final class ConfigJson {
         node.put("cwd", process.cwd());
         ObjectNode capabilities = node.putObject("capabilities");
         for (String set : List.of("bounding", "effective", "permitted")) {
-            strings(capabilities.putArray(set), CAPABILITIES);
+            capabilities.putArray(set);
         }
         ObjectNode nofile = node.putArray("rlimits").addObject();
         nofile.put("type", "RLIMIT_NOFILE");
@@ -96,19 +98,14 @@ final class ConfigJson {
         return node;
     }
 
-    private static ObjectNode linux(String cgroupsPath, long memory) {
+    private static ObjectNode linux(String cgroupsPath) {
         ObjectNode linux = MAPPER.createObjectNode();
         ObjectNode resources = linux.putObject("resources");
         ObjectNode deny = resources.putArray("devices").addObject();
         deny.put("allow", false);
         deny.put("access", "rwm");
-        if (memory > 0) {
-            // -m: memory and memory+swap both at the limit, so the OOM killer acts at the limit.
-            resources.putObject("memory").put("limit", memory).put("swap", memory);
-        }
         linux.put("cgroupsPath", cgroupsPath);
-        ArrayNode namespaces = linux.putArray("namespaces");
-        NAMESPACES.forEach(type -> namespaces.addObject().put("type", type));
+        linux.putArray("namespaces");
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
         return linux;

@@ -1,5 +1,6 @@
 package dev.berth.plugin.spec.impl;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.container.GeneratedSpec;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -36,23 +38,31 @@ public final class SpecGenerator {
 
     private final Supplier<HostFacts> hostFacts;
     private final long nofileWanted;
+    private final Supplier<IsolationChain> isolation;
 
-    /** A generator for fixed host facts, asking for {@code nofileWanted} open files per container. */
+    /** A generator for fixed host facts, asking for {@code nofileWanted} open files per container, without modules. */
     SpecGenerator(HostFacts host, long nofileWanted) {
-        this(() -> host, nofileWanted);
+        this(() -> host, nofileWanted, () -> new IsolationChain(List.of(), Set.of(), Set.of()));
     }
 
-    private SpecGenerator(Supplier<HostFacts> hostFacts, long nofileWanted) {
+    /** A generator for fixed host facts whose containers get the isolation {@code modules}. */
+    SpecGenerator(HostFacts host, long nofileWanted, List<ActiveModule> modules) {
+        this(() -> host, nofileWanted, () -> new IsolationChain(modules, Set.of(), Set.of()));
+    }
+
+    private SpecGenerator(Supplier<HostFacts> hostFacts, long nofileWanted, Supplier<IsolationChain> isolation) {
         this.hostFacts = hostFacts;
         this.nofileWanted = nofileWanted;
+        this.isolation = isolation;
     }
 
     /**
      * A generator that probes this host on every call (so a changed {@code resolvConf} or limit is seen
-     * by the next container, as Docker does), asking for {@code nofileWanted} open files per container.
+     * by the next container, as Docker does), asking for {@code nofileWanted} open files per container,
+     * and runs the isolation modules {@code isolation} gives at that moment.
      */
-    public static SpecGenerator forHost(Path resolvConf, long nofileWanted) {
-        return new SpecGenerator(() -> HostFacts.probe(resolvConf), nofileWanted);
+    public static SpecGenerator forHost(Path resolvConf, long nofileWanted, Supplier<IsolationChain> isolation) {
+        return new SpecGenerator(() -> HostFacts.probe(resolvConf), nofileWanted, isolation);
     }
 
     /** Writes the bundle for {@code request}; see {@link dev.berth.api.container.SpecStage#generate}. */
@@ -84,9 +94,11 @@ public final class SpecGenerator {
         long nofile = nofile(host, decisions);
         securityDecisions(host, decisions);
 
-        byte[] config = ConfigJson.render(rootfs.toString(), options.readOnly(), hostname,
-                new ProcessSpec(options.tty(), user, args, env, cwd, nofile), mounts, "/berth/" + id,
-                options.memory());
+        ObjectNode spec = ConfigJson.base(rootfs.toString(), options.readOnly(), hostname,
+                new ProcessSpec(options.tty(), user, args, env, cwd, nofile), mounts, "/berth/" + id);
+        IsolationChain.Outcome isolated = isolation.get().apply(id, request.name(), options, request.peers(), spec);
+        decisions.addAll(isolated.decisions());
+        byte[] config = ConfigJson.render(spec);
         LinkedHashMap<String, byte[]> files = new LinkedHashMap<>();
         files.put("hostname", utf8(EtcFiles.hostname(hostname)));
         files.put("hosts", utf8(EtcFiles.hosts(hostname)));
@@ -100,7 +112,7 @@ public final class SpecGenerator {
                     + bundleDir + ": " + e, e);
         }
         return new GeneratedSpec(bundleDir.resolve("config.json").toString(), "sha256:" + sha256(config), args,
-                user.uid(), user.gid(), cwd, decisions);
+                user.uid(), user.gid(), cwd, decisions, isolated.records());
     }
 
     private static String hostname(String requested, String id, List<String> decisions) throws BerthException {
@@ -184,15 +196,7 @@ public final class SpecGenerator {
     }
 
     private static void securityDecisions(HostFacts host, List<String> decisions) {
-        decisions.add("capabilities: Docker's default 14; none inheritable or ambient");
-        decisions.add("namespaces: new pid, network (loopback only), ipc, uts and mount");
         decisions.add("devices: all denied but the runtime's defaults (null, zero, full, random, urandom, tty, ...)");
-        decisions.add("no seccomp profile: not provided yet");
-        if (host.selinux()) {
-            decisions.add("no SELinux labels: not provided yet");
-        } else {
-            decisions.add("left out SELinux labels: SELinux is off on this host");
-        }
         if (host.apparmor()) {
             decisions.add("no AppArmor profile: not provided yet");
         }

@@ -91,7 +91,8 @@ class RuncRunTest {
     private Result run(RunOptions options) throws Exception {
         String id = "berthspec" + HexFormat.of().formatHex(randomBytes());
         Path bundle = dir.resolve("bundle");
-        GeneratedSpec spec = SpecGenerator.forHost(HostFacts.RESOLV_CONF, SpecGenerator.DEFAULT_NOFILE)
+        GeneratedSpec spec = new SpecGenerator(HostFacts.probe(HostFacts.RESOLV_CONF), SpecGenerator.DEFAULT_NOFILE,
+                TestModules.dockerLike())
                 .generate(new SpecRequest(id, "runc-test", rootfs.toString(), bundle.toString(), "{}", options));
         assertEquals(List.of(), Bundle.SCHEMAS.validateConfig(Bundle.read(Path.of(spec.path()))));
         Path state = dir.resolve("runc");

@@ -47,8 +47,8 @@ class SchemaOracleTest {
                 Arguments.of("MountWithoutDestination (defs.json Mount)",
                         (Consumer<ObjectNode>) c -> ((ObjectNode) c.get("mounts").get(0)).remove("destination")),
                 Arguments.of("UnknownNamespace (defs-linux.json NamespaceType)",
-                        (Consumer<ObjectNode>) c -> ((ObjectNode) c.get("linux").get("namespaces").get(0))
-                                .put("type", "galaxy")),
+                        (Consumer<ObjectNode>) c -> ((com.fasterxml.jackson.databind.node.ArrayNode) c.get("linux")
+                                .get("namespaces")).addObject().put("type", "galaxy")),
                 Arguments.of("MaskedPathsNotAnArray (config-linux.json)",
                         (Consumer<ObjectNode>) c -> ((ObjectNode) c.get("linux")).put("maskedPaths", 7)),
                 Arguments.of("NoOciVersion (config-schema.json)",

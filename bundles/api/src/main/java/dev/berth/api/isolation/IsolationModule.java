@@ -1,0 +1,38 @@
+package dev.berth.api.isolation;
+
+import dev.berth.api.BerthException;
+import java.util.Set;
+
+/**
+ * One isolation mechanism (namespaces, cgroups, capabilities, an SELinux labeller, a seccomp filter):
+ * given a container's run request and the spec built so far, it says which OCI runtime spec fields it
+ * sets and why. It does not write the spec itself: the spec stage applies every module's fields in
+ * order, refuses two modules setting the same field differently, and records who set what in the
+ * {@code spec.generated} event.
+ *
+ * <p>Registered as an OSGi service with {@code berth.plugin.id} (the module id, e.g. {@code cgroups}),
+ * {@link #ORDER} (an integer; lower runs first, ties by id) and optionally {@link #DEFAULT_ON}
+ * ({@code false} for a module that runs only when asked for with {@code --isolation-module ID}).
+ * Implementations are thread-safe: contributions for different containers may be asked for at once.
+ */
+public interface IsolationModule {
+    /** Service property: the module's place in the order, an integer; lower runs first. */
+    String ORDER = "berth.isolation.order";
+    /** Service property: whether the module runs for containers that do not name it (default true). */
+    String DEFAULT_ON = "berth.isolation.default";
+
+    /**
+     * The run options this module reads, by their long flag names ({@code memory}, {@code cap-add}), and
+     * the {@code --security-opt} keys it understands as {@code security-opt=KEY} ({@code security-opt=label}).
+     * An option no active module reads is refused before anything is created.
+     */
+    Set<String> options();
+
+    /**
+     * This module's part of the container's spec. Throws {@link BerthException} with
+     * {@link dev.berth.api.ErrorKind#INVALID} naming the option and value when the request is wrong (an
+     * unknown capability, a swap limit below the memory limit) and with another kind when the host cannot
+     * do what is asked. Must not change anything outside the container's own rootfs before it returns.
+     */
+    Contribution contribute(IsolationRequest request) throws BerthException;
+}

@@ -1,0 +1,297 @@
+package dev.berth.plugin.namespaces.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.isolation.Contribution;
+import dev.berth.api.isolation.IsolationRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+
+/**
+ * The namespaces module's work, without OSGi: turns the namespace options of a run request into
+ * {@code /linux/namespaces} (the whole list, sorted by type), {@code /hostname} removal for
+ * {@code --uts host}, and for a user namespace {@code /linux/uidMappings} and {@code /linux/gidMappings},
+ * allocating a range for {@code --userns auto} and shifting the container's own rootfs to fit the map.
+ * Thread-safe.
+ *
+ * <p>Facts are returned only for {@code --userns auto}: {@code userns=auto}, {@code uidmap} and
+ * {@code gidmap} (both {@code 0:HOST:SIZE}), which {@link #restore} and {@link #release} read back.
+ * Explicit maps need no bookkeeping (they are in the fields) and other choices are in notes.
+ */
+public final class NamespaceIsolation {
+    static final String FACT_USERNS = "userns";
+    static final String FACT_UIDMAP = "uidmap";
+    static final String FACT_GIDMAP = "gidmap";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final IdRangePool pool;
+    private final OwnershipShifter shifter = new OwnershipShifter();
+    private final IntPredicate running;
+
+    /**
+     * A module handing out {@code slots} ranges of {@code size} host ids from {@code base}; {@code running}
+     * says whether a peer pid named by {@code container:NAME} is alive.
+     */
+    public NamespaceIsolation(long base, long size, int slots, IntPredicate running) {
+        this.pool = new IdRangePool(base, size, slots);
+        this.running = running;
+    }
+
+    /** A module whose peers are checked in /proc. */
+    public NamespaceIsolation(long base, long size, int slots) {
+        this(base, size, slots, pid -> Files.isDirectory(Path.of("/proc", Integer.toString(pid), "ns")));
+    }
+
+    IdRangePool pool() {
+        return pool;
+    }
+
+    /** See {@link dev.berth.api.isolation.IsolationModule#contribute}. */
+    public Contribution contribute(IsolationRequest request) throws BerthException {
+        NamespaceOptions options = NamespaceOptions.parse(request);
+        Contribution.Builder out = Contribution.builder();
+
+        // type -> path (null: a new namespace); a TreeMap keeps the list sorted by type.
+        TreeMap<String, String> namespaces = new TreeMap<>();
+        List<String> fresh = new ArrayList<>();
+        List<String> other = new ArrayList<>();
+        namespaces.put("mount", null);
+        fresh.add("mount");
+        joinable(request, "pid", "pid", options.pid(), namespaces, fresh, other, out);
+        joinable(request, "ipc", "ipc", options.ipc(), namespaces, fresh, other, out);
+        joinable(request, "network", "net", options.network(), namespaces, fresh, other, out);
+        if (options.uts().isPrivate()) {
+            namespaces.put("uts", null);
+            fresh.add("uts");
+        } else {
+            other.add("the host's uts namespace (--uts host)");
+            out.remove("/hostname", "--uts host: the host's name is kept; a runtime refuses a hostname"
+                    + " without a uts namespace of its own");
+            out.note("shares the host's uts namespace (--uts host)");
+        }
+        if (options.cgroup().isPrivate()) {
+            namespaces.put("cgroup", null);
+            fresh.add("cgroup");
+        } else {
+            other.add("the host's cgroup namespace (--cgroupns host)");
+            out.note("sees the host's cgroup tree (--cgroupns host)");
+        }
+        if (options.network().isPrivate()) {
+            out.note(options.network().asked() != null && options.network().asked().equals("none")
+                    ? "new network namespace: loopback only (--network none)"
+                    : "new network namespace: loopback only (the default)");
+        }
+        if (options.userNamespace()) {
+            namespaces.put("user", null);
+            fresh.add("user");
+        }
+
+        StringBuilder reason = new StringBuilder("new ").append(String.join(", ", fresh)).append(" namespaces");
+        if (!other.isEmpty()) {
+            reason.append("; ").append(String.join("; ", other));
+        }
+        out.set("/linux/namespaces", namespacesJson(namespaces), reason.toString());
+
+        if (options.userNamespace()) {
+            userNamespace(request, options, out);
+        } else {
+            out.note("no user namespace: container ids are host ids (--userns host, the default)");
+        }
+        return out.build();
+    }
+
+    /** See {@link dev.berth.api.isolation.ModuleLifecycle#restore}. */
+    public void restore(String containerId, Map<String, String> facts) {
+        hostBase(facts).ifPresent(base -> pool.restore(containerId, base));
+    }
+
+    /** See {@link dev.berth.api.isolation.ModuleLifecycle#release}. */
+    public void release(String containerId, Map<String, String> facts) {
+        pool.release(containerId);
+    }
+
+    private static Optional<Long> hostBase(Map<String, String> facts) {
+        if (facts == null || !"auto".equals(facts.get(FACT_USERNS)) || facts.get(FACT_UIDMAP) == null) {
+            return Optional.empty();
+        }
+        try {
+            IdMap map = IdMap.parse(facts.get(FACT_UIDMAP));
+            return Optional.of(map.mappings().get(0).hostId());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void joinable(IsolationRequest request, String option, String nsFile, Sharing sharing,
+            TreeMap<String, String> namespaces, List<String> fresh, List<String> other, Contribution.Builder out)
+            throws BerthException {
+        String type = option; // the option names are the OCI namespace types
+        switch (sharing.kind()) {
+            case PRIVATE -> {
+                namespaces.put(type, null);
+                fresh.add(type);
+            }
+            case HOST -> {
+                other.add("the host's " + type + " namespace (--" + option + " host)");
+                out.note("shares the host's " + type + " namespace (--" + option + " host)");
+            }
+            case CONTAINER -> {
+                Integer pid = request.peers().get(sharing.peer());
+                if (pid == null || pid <= 0) {
+                    throw NamespaceOptions.invalid("--" + option + " " + sharing.asked() + ": no running container "
+                            + sharing.peer() + " to join");
+                }
+                if (!running.test(pid)) {
+                    throw new BerthException(ErrorKind.UNAVAILABLE, "--" + option + " " + sharing.asked()
+                            + ": container " + sharing.peer() + " (pid " + pid + ") is no longer running");
+                }
+                String path = "/proc/" + pid + "/ns/" + nsFile;
+                namespaces.put(type, path);
+                other.add("the " + type + " namespace of container " + sharing.peer() + " (--" + option + " "
+                        + sharing.asked() + ")");
+                out.note("joins the " + type + " namespace of container " + sharing.peer() + " at " + path);
+            }
+            default -> throw new IllegalStateException(sharing.kind().toString());
+        }
+    }
+
+    private static String namespacesJson(TreeMap<String, String> namespaces) {
+        StringBuilder json = new StringBuilder("[");
+        namespaces.forEach((type, path) -> {
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            json.append("{\"type\":\"").append(type).append('"');
+            if (path != null) {
+                json.append(",\"path\":\"").append(path).append('"');
+            }
+            json.append('}');
+        });
+        return json.append(']').toString();
+    }
+
+    private void userNamespace(IsolationRequest request, NamespaceOptions options, Contribution.Builder out)
+            throws BerthException {
+        JsonNode spec;
+        try {
+            spec = JSON.readTree(request.spec());
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "namespaces: the base config.json is not JSON", e);
+        }
+        IdMap uids;
+        IdMap gids;
+        String how;
+        boolean allocated = false;
+        if (options.userns() == NamespaceOptions.Userns.AUTO) {
+            allocated = pool.held(request.containerId()).isEmpty();
+            IdMapping range = pool.allocate(request.containerId());
+            uids = IdMap.of(range);
+            gids = uids;
+            how = "--userns auto: range " + range.hostId() + "-" + range.hostEnd() + " of the pool";
+        } else {
+            uids = options.uidMap().orElseThrow();
+            gids = options.gidMap().orElseThrow();
+            how = "--uidmap " + uids + (gids.equals(uids) ? " (gids the same)" : " --gidmap " + gids);
+        }
+        try {
+            checkExplicit(options, uids, gids);
+            checkUserMapped(spec, uids, gids);
+            Path rootfs = rootfs(spec);
+            OwnershipShifter.Result result;
+            try {
+                result = shifter.shift(rootfs, uids, gids);
+            } catch (IOException e) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, how + ": shift the ownership of rootfs " + rootfs
+                        + ": " + e.getMessage(), e);
+            }
+            out.set("/linux/uidMappings", uids.json(), "user namespace uid map " + uids + " (" + how + ")");
+            out.set("/linux/gidMappings", gids.json(), "user namespace gid map " + gids + " (" + how + ")");
+            out.note("new user namespace: container root is host uid " + uids.toHost(0).stream().boxed()
+                    .findFirst().map(String::valueOf).orElse("(unmapped)") + " (" + how + ")");
+            out.note(describe(rootfs, result));
+            if (options.userns() == NamespaceOptions.Userns.AUTO) {
+                out.fact(FACT_USERNS, "auto").fact(FACT_UIDMAP, uids.toString()).fact(FACT_GIDMAP, gids.toString());
+            }
+        } catch (BerthException | RuntimeException e) {
+            if (allocated) {
+                pool.release(request.containerId());
+            }
+            throw e;
+        }
+    }
+
+    /** Explicit maps must stay out of the auto pool, or an auto container could share host ids with them. */
+    private void checkExplicit(NamespaceOptions options, IdMap uids, IdMap gids) throws BerthException {
+        if (options.userns() != NamespaceOptions.Userns.EXPLICIT) {
+            return;
+        }
+        for (IdMap map : List.of(uids, gids)) {
+            for (IdMapping m : map.mappings()) {
+                if (m.hostOverlaps(pool.base(), pool.end())) {
+                    String option = map == uids ? "--uidmap" : "--gidmap";
+                    throw NamespaceOptions.invalid(option + " " + m + ": host ids " + m.hostId() + "-" + m.hostEnd()
+                            + " meet the range kept for --userns auto (" + pool.base() + "-" + pool.end() + ")");
+                }
+            }
+        }
+    }
+
+    /** The process's uid, gid and extra gids must exist in the container, or the runtime fails to start it. */
+    private static void checkUserMapped(JsonNode spec, IdMap uids, IdMap gids) throws BerthException {
+        JsonNode user = spec.path("process").path("user");
+        long uid = user.path("uid").asLong(0);
+        if (uids.toHost(uid).isEmpty()) {
+            throw NamespaceOptions.invalid("--uidmap " + uids + ": the container's user " + uid
+                    + " (process.user.uid) is not mapped");
+        }
+        List<Long> groups = new ArrayList<>();
+        groups.add(user.path("gid").asLong(0));
+        user.path("additionalGids").forEach(g -> groups.add(g.asLong()));
+        for (long gid : groups) {
+            if (gids.toHost(gid).isEmpty()) {
+                throw NamespaceOptions.invalid("--gidmap " + gids + ": the container's group " + gid
+                        + " (process.user) is not mapped");
+            }
+        }
+    }
+
+    private static Path rootfs(JsonNode spec) throws BerthException {
+        String text = spec.path("root").path("path").asText("");
+        if (text.isEmpty() || !text.startsWith("/")) {
+            throw new BerthException(ErrorKind.INTERNAL, "namespaces: config.json root.path \"" + text
+                    + "\" is not absolute; the rootfs cannot be shifted to the user namespace");
+        }
+        Path rootfs = Path.of(text);
+        if (!Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "namespaces: rootfs " + rootfs
+                    + " is not a directory; cannot shift its ownership to the user namespace");
+        }
+        return rootfs;
+    }
+
+    private static String describe(Path rootfs, OwnershipShifter.Result result) {
+        if (result.alreadyApplied()) {
+            return "rootfs " + rootfs + " already owned to fit this map";
+        }
+        StringBuilder note = new StringBuilder("rootfs ownership shifted: ").append(result.changed()).append(" of ")
+                .append(result.entries()).append(" entries re-owned");
+        if (result.unmapped() > 0) {
+            note.append("; ").append(result.unmapped()).append(" left as they were, owned by ids outside the map")
+                    .append(" (nobody in the container), e.g. ").append(String.join(", ", result.examples()));
+        }
+        if (!result.recorded()) {
+            note.append("; the map could not be recorded on the rootfs (no user xattrs)");
+        }
+        return note.toString();
+    }
+}

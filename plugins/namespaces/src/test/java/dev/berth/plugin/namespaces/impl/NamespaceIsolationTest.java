@@ -1,0 +1,227 @@
+package dev.berth.plugin.namespaces.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.isolation.Contribution;
+import dev.berth.api.isolation.IsolationModuleContract;
+import dev.berth.api.isolation.IsolationRequest;
+import dev.berth.api.isolation.SpecField;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** What the module's fields, notes and facts say for each kind of request. */
+class NamespaceIsolationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final NamespaceIsolation module = new NamespaceIsolation(1_000_000L, 65_536L, 4, pid -> pid == 4242);
+
+    static Stream<Arguments> namespaceLists() {
+        return Stream.of(
+                Arguments.of("default", Map.of(), "cgroup ipc mount network pid uts"),
+                Arguments.of("networkNone", Map.of("network", List.of("none")), "cgroup ipc mount network pid uts"),
+                Arguments.of("networkPrivate", Map.of("network", List.of("private")), "cgroup ipc mount network pid uts"),
+                Arguments.of("pidHost", Map.of("pid", List.of("host")), "cgroup ipc mount network uts"),
+                Arguments.of("ipcHost", Map.of("ipc", List.of("host")), "cgroup mount network pid uts"),
+                Arguments.of("utsHost", Map.of("uts", List.of("host")), "cgroup ipc mount network pid"),
+                Arguments.of("networkHost", Map.of("network", List.of("host")), "cgroup ipc mount pid uts"),
+                Arguments.of("cgroupnsHost", Map.of("cgroupns", List.of("host")), "ipc mount network pid uts"),
+                Arguments.of("cgroupnsPrivate", Map.of("cgroupns", List.of("private")),
+                        "cgroup ipc mount network pid uts"),
+                Arguments.of("networkJoin", Map.of("network", List.of("container:web")),
+                        "cgroup ipc mount network=/proc/4242/ns/net pid uts"),
+                Arguments.of("pidJoin", Map.of("pid", List.of("container:web")),
+                        "cgroup ipc mount network pid=/proc/4242/ns/pid uts"),
+                Arguments.of("ipcJoin", Map.of("ipc", List.of("container:web")),
+                        "cgroup ipc=/proc/4242/ns/ipc mount network pid uts"),
+                Arguments.of("allHost", Map.of("pid", List.of("host"), "ipc", List.of("host"), "uts", List.of("host"),
+                        "network", List.of("host"), "cgroupns", List.of("host")), "mount"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("namespaceLists")
+    void namespaceListIsSortedAndComplete(String name, Map<String, List<String>> options, String expected)
+            throws Exception {
+        Contribution c = module.contribute(request("c1", options, Map.of("web", 4242)));
+        JsonNode list = JSON.readTree(field(c, "/linux/namespaces").orElseThrow().value());
+        StringBuilder got = new StringBuilder();
+        for (JsonNode ns : list) {
+            got.append(got.length() == 0 ? "" : " ").append(ns.get("type").asText());
+            if (ns.has("path")) {
+                got.append('=').append(ns.get("path").asText());
+            }
+            assertTrue(ns.size() <= 2, ns.toString());
+        }
+        assertEquals(expected, got.toString());
+        assertTrue(c.facts().isEmpty(), "no facts without --userns auto: " + c.facts());
+        assertTrue(field(c, "/linux/uidMappings").isEmpty());
+    }
+
+    @Test
+    void utsHostRemovesTheHostname() throws Exception {
+        Contribution c = module.contribute(request("c1", Map.of("uts", List.of("host")), Map.of()));
+        SpecField hostname = field(c, "/hostname").orElseThrow();
+        assertTrue(hostname.removes());
+        assertNull(hostname.value());
+        assertTrue(field(module.contribute(request("c2", Map.of(), Map.of())), "/hostname").isEmpty());
+    }
+
+    @Test
+    void notesSayWhatWasAskedFor() throws Exception {
+        assertTrue(module.contribute(request("c1", Map.of("network", List.of("none")), Map.of())).notes()
+                .contains("new network namespace: loopback only (--network none)"));
+        Contribution pidHost = module.contribute(request("c2", Map.of("pid", List.of("host")), Map.of()));
+        assertTrue(pidHost.notes().contains("shares the host's pid namespace (--pid host)"), pidHost.notes().toString());
+        assertTrue(field(pidHost, "/linux/namespaces").orElseThrow().reason().contains("--pid host"));
+        Contribution join = module.contribute(request("c3", Map.of("network", List.of("container:web")),
+                Map.of("web", 4242)));
+        assertTrue(join.notes().stream().anyMatch(n -> n.contains("container web") && n.contains("/proc/4242/ns/net")),
+                join.notes().toString());
+    }
+
+    @Test
+    void joiningAContainerThatStoppedIsUnavailable() {
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(request("c1",
+                Map.of("pid", List.of("container:old")), Map.of("old", 777))));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains("--pid container:old") && e.getMessage().contains("777"), e.getMessage());
+    }
+
+    @Test
+    void joiningWithoutAPeerPidIsInvalidAndNamesIt() {
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(request("c1",
+                Map.of("network", List.of("container:db")), Map.of("web", 4242))));
+        assertEquals(ErrorKind.INVALID, e.kind());
+        assertTrue(e.getMessage().contains("--network container:db") && e.getMessage().contains("db"), e.getMessage());
+    }
+
+    @Test
+    void usernsAutoAllocatesRecordsAndShifts() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "shifting a rootfs needs root (chown)");
+        Path rootfs = rootfs("r1");
+        Contribution c = module.contribute(new IsolationRequest("auto1", "a", Map.of("userns", List.of("auto")),
+                TestTrees.spec(rootfs), Map.of()));
+        assertEquals(Map.of("userns", "auto", "uidmap", "0:1000000:65536", "gidmap", "0:1000000:65536"), c.facts());
+        assertEquals("[{\"containerID\":0,\"hostID\":1000000,\"size\":65536}]",
+                field(c, "/linux/uidMappings").orElseThrow().value());
+        assertEquals(field(c, "/linux/uidMappings").orElseThrow().value(),
+                field(c, "/linux/gidMappings").orElseThrow().value());
+        assertTrue(field(c, "/linux/namespaces").orElseThrow().value().contains("{\"type\":\"user\"}"));
+        assertEquals("1000000:1000000", TestTrees.owner(rootfs));
+        assertEquals("1001000:1001000", TestTrees.owner(rootfs.resolve("home")));
+        assertTrue(c.notes().stream().anyMatch(n -> n.startsWith("rootfs ownership shifted: 3 of 3")), c.notes().toString());
+
+        Contribution second = module.contribute(new IsolationRequest("auto2", "b", Map.of("userns", List.of("auto")),
+                TestTrees.spec(rootfs("r2")), Map.of()));
+        assertEquals("0:1065536:65536", second.facts().get("uidmap"));
+    }
+
+    @Test
+    void exhaustedPoolIsAClearErrorAndNothingLeaks() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "shifting a rootfs needs root (chown)");
+        NamespaceIsolation small = new NamespaceIsolation(2_000_000L, 65_536L, 1);
+        Map<String, List<String>> auto = Map.of("userns", List.of("auto"));
+        Contribution first = small.contribute(new IsolationRequest("one", "one", auto, TestTrees.spec(rootfs("a")),
+                Map.of()));
+        BerthException e = assertThrows(BerthException.class, () -> small.contribute(new IsolationRequest("two",
+                "two", auto, TestTrees.spec(rootfs("b")), Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().startsWith("--userns auto: all 1 uid range of the pool (host ids 2000000-2065535)"),
+                e.getMessage());
+        assertEquals("0:0", TestTrees.owner(rootfs("b")), "the refused container's rootfs is untouched");
+        small.release("one", first.facts());
+        assertEquals("0:2000000:65536", small.contribute(new IsolationRequest("two", "two", auto,
+                TestTrees.spec(rootfs("b")), Map.of())).facts().get("uidmap"));
+    }
+
+    @Test
+    void aFailedShiftGivesTheRangeBack() {
+        NamespaceIsolation small = new NamespaceIsolation(2_000_000L, 65_536L, 1);
+        BerthException e = assertThrows(BerthException.class, () -> small.contribute(new IsolationRequest("x", "x",
+                Map.of("userns", List.of("auto")), TestTrees.spec(dir.resolve("missing")), Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains(dir.resolve("missing").toString()), e.getMessage());
+        assertEquals(0, small.pool().inUse());
+    }
+
+    @Test
+    void restoreKeepsARangeFromBeingHandedOutAgain() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "shifting a rootfs needs root (chown)");
+        NamespaceIsolation restarted = new NamespaceIsolation(1_000_000L, 65_536L, 2);
+        restarted.restore("old", Map.of("userns", "auto", "uidmap", "0:1000000:65536", "gidmap", "0:1000000:65536"));
+        restarted.restore("ignored", Map.of("network", "none"));
+        Contribution c = restarted.contribute(new IsolationRequest("new", "n", Map.of("userns", List.of("auto")),
+                TestTrees.spec(rootfs("n")), Map.of()));
+        assertEquals("0:1065536:65536", c.facts().get("uidmap"));
+        assertEquals(2, restarted.pool().inUse());
+        restarted.release("old", Map.of());
+        assertEquals(1, restarted.pool().inUse());
+    }
+
+    @Test
+    void explicitMapsGoToTheSpecWithoutFacts() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "shifting a rootfs needs root (chown)");
+        Path rootfs = rootfs("e");
+        Contribution c = module.contribute(new IsolationRequest("e", "e",
+                Map.of("uidmap", List.of("0:100000:1000", "1000:300000:1000"), "gidmap", List.of("0:500000:2000")),
+                TestTrees.spec(rootfs), Map.of()));
+        assertTrue(c.facts().isEmpty());
+        assertEquals("[{\"containerID\":0,\"hostID\":100000,\"size\":1000},"
+                + "{\"containerID\":1000,\"hostID\":300000,\"size\":1000}]",
+                field(c, "/linux/uidMappings").orElseThrow().value());
+        assertEquals("[{\"containerID\":0,\"hostID\":500000,\"size\":2000}]",
+                field(c, "/linux/gidMappings").orElseThrow().value());
+        assertEquals("100000:500000", TestTrees.owner(rootfs));
+        assertEquals("300000:501000", TestTrees.owner(rootfs.resolve("home")));
+    }
+
+    @Test
+    void aUserTheMapLeavesOutIsRefused() throws Exception {
+        String spec = TestTrees.spec(rootfs("u")).replace("\"uid\":0,\"gid\":0", "\"uid\":0,\"gid\":5000");
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("u", "u",
+                Map.of("uidmap", List.of("0:100000:1000")), spec, Map.of())));
+        assertEquals(ErrorKind.INVALID, e.kind());
+        assertTrue(e.getMessage().contains("group 5000"), e.getMessage());
+    }
+
+    /** A rootfs with a root-owned root, home (1000:1000) and a file in it. */
+    private Path rootfs(String name) throws Exception {
+        Path root = dir.resolve(name);
+        if (Files.exists(root)) {
+            return root;
+        }
+        Files.createDirectories(root.resolve("home"));
+        Files.writeString(root.resolve("home/file"), "x");
+        if (TestTrees.isRoot()) {
+            TestTrees.chown(root.resolve("home"), 1000, 1000);
+        }
+        return root;
+    }
+
+    private static IsolationRequest request(String id, Map<String, List<String>> options, Map<String, Integer> peers) {
+        return new IsolationRequest(id, id, options, IsolationModuleContract.BASE_SPEC, peers);
+    }
+
+    private static Optional<SpecField> field(Contribution c, String pointer) {
+        return c.fields().stream().filter(f -> f.pointer().equals(pointer)).findFirst();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.berth.plugin.seccomp.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.isolation.Contribution;
+import dev.berth.api.isolation.IsolationRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides a container's seccomp filter ({@code /linux/seccomp}): Berth's default allow-list profile; none
+ * for {@code --security-opt seccomp=unconfined} or {@code --privileged} (as Docker); or the profile the
+ * user gave as {@code --security-opt seccomp=JSON} (the CLI reads PROFILE.json and sends its content).
+ * Records the profile's kind and SHA-256 as facts. Thread-safe (immutable).
+ */
+final class SeccompPolicy {
+    static final String KEY = "seccomp";
+    static final String OPTION = "security-opt=" + KEY;
+    static final String PRIVILEGED = "privileged";
+    static final String POINTER = "/linux/seccomp";
+    static final String UNCONFINED = "unconfined";
+
+    private final Optional<HostArch> arch;
+    private final Optional<DefaultProfile> defaultProfile;
+    private final ProfileParser parser;
+    private final boolean unconfinedAllowed;
+
+    /**
+     * A policy for a host of architecture {@code arch} (empty: one without a default profile) running kernel
+     * {@code kernelRelease}; {@code unconfinedAllowed} false refuses {@code seccomp=unconfined} and lets
+     * {@code --privileged} keep the default profile.
+     */
+    SeccompPolicy(SyscallTable table, Optional<HostArch> arch, String kernelRelease, boolean unconfinedAllowed) {
+        this.arch = arch;
+        this.defaultProfile = arch.map(a -> new DefaultProfile(table, a));
+        this.parser = new ProfileParser(arch, kernelRelease, table.known());
+        this.unconfinedAllowed = unconfinedAllowed;
+    }
+
+    /** The policy for this machine. */
+    static SeccompPolicy forHost(boolean unconfinedAllowed) {
+        return new SeccompPolicy(SyscallTable.shipped(), HostArch.current(), System.getProperty("os.version", ""),
+                unconfinedAllowed);
+    }
+
+    /** The run options read: the {@code seccomp} security option, and {@code --privileged}. */
+    Set<String> options() {
+        return Set.of(OPTION, PRIVILEGED);
+    }
+
+    Contribution contribute(IsolationRequest request) throws BerthException {
+        List<String> given = request.securityOptions(KEY);
+        Optional<String> value = given.isEmpty() ? Optional.empty() : Optional.of(given.get(given.size() - 1));
+        if (value.isPresent() && value.get().strip().equals(UNCONFINED)) {
+            if (!unconfinedAllowed) {
+                throw new BerthException(ErrorKind.INVALID, "--security-opt seccomp=unconfined: refused by this"
+                        + " engine's configuration (seccomp module: unconfinedAllowed=false)");
+            }
+            return Contribution.builder().note("no seccomp filter: --security-opt seccomp=unconfined")
+                    .fact("profile", UNCONFINED).build();
+        }
+        if (value.isPresent()) {
+            return custom(value.get());
+        }
+        if (request.flag(PRIVILEGED) && unconfinedAllowed) {
+            return Contribution.builder().note("no seccomp filter: --privileged (as Docker); give --security-opt"
+                    + " seccomp=PROFILE.json to filter a privileged container").fact("profile", UNCONFINED).build();
+        }
+        DefaultProfile profile = defaultProfile.orElseThrow(() -> new BerthException(ErrorKind.UNAVAILABLE,
+                "seccomp: no default profile for this host's architecture " + System.getProperty("os.arch")
+                        + " (known: x86_64, aarch64); give --security-opt seccomp=PROFILE.json or seccomp=unconfined,"
+                        + " or remove the seccomp module"));
+        return Contribution.builder().set(POINTER, profile.json(), profile.summary())
+                .fact("profile", "default").fact("sha256", sha256(profile.json())).build();
+    }
+
+    private Contribution custom(String text) throws BerthException {
+        String trimmed = text.strip();
+        if (!trimmed.startsWith("{")) {
+            throw new BerthException(ErrorKind.INVALID, "--security-opt seccomp=" + ProfileParser.abbreviate(trimmed)
+                    + ": neither \"unconfined\" nor a JSON profile (the berth CLI reads PROFILE.json and sends its"
+                    + " content; through the API, send the profile's JSON text)");
+        }
+        ProfileParser.Parsed parsed;
+        try {
+            parsed = parser.parse(trimmed);
+        } catch (ProfileException e) {
+            throw new BerthException(ErrorKind.INVALID, "--security-opt seccomp: " + e.getMessage(), e);
+        }
+        Contribution.Builder builder = Contribution.builder().set(POINTER, parsed.json(),
+                "the profile given with --security-opt seccomp: default " + parsed.defaultAction() + ", "
+                        + parsed.rules() + " rules" + (parsed.rulesLeftOut() == 0 ? ""
+                        : ", " + parsed.rulesLeftOut() + " left out by their includes/excludes conditions"));
+        if (!parsed.unknownNames().isEmpty()) {
+            List<String> names = parsed.unknownNames();
+            builder.note("the profile names " + names.size() + " system calls not in this module's table (kernel 6.1"
+                    + " headers), e.g. " + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                    + "; the runtime skips names its libseccomp does not know");
+        }
+        if (arch.isEmpty()) {
+            builder.note("host architecture " + System.getProperty("os.arch") + " unknown to this module: archMap"
+                    + " and includes/excludes arches were not matched");
+        }
+        return builder.fact("profile", "custom").fact("sha256", sha256(parsed.json())).build();
+    }
+
+    static String sha256(String json) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(json.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}
