@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,6 +69,27 @@ public abstract class IsolationModuleContract {
 
     /** A refused option set and the option name the error must mention. */
     public record Refusal(Map<String, List<String>> options, String mentions) {
+    }
+
+    /**
+     * An option set from name, value pairs in order; a name given again adds a value to its list:
+     * {@code options("cap-drop", "ALL", "cap-add", "CHOWN", "cap-add", "KILL")}. Unmodifiable.
+     */
+    public static Map<String, List<String>> options(String... nameValuePairs) {
+        if (nameValuePairs.length % 2 != 0) {
+            throw new IllegalArgumentException("options takes name, value pairs: " + List.of(nameValuePairs));
+        }
+        Map<String, List<String>> options = new LinkedHashMap<>();
+        for (int i = 0; i < nameValuePairs.length; i += 2) {
+            options.computeIfAbsent(nameValuePairs[i], name -> new ArrayList<>()).add(nameValuePairs[i + 1]);
+        }
+        options.replaceAll((name, values) -> List.copyOf(values));
+        return Collections.unmodifiableMap(options);
+    }
+
+    /** The refusal of {@link #options options(nameValuePairs)}, whose message must mention {@code mentions}. */
+    public static Refusal refusal(String mentions, String... nameValuePairs) {
+        return new Refusal(options(nameValuePairs), mentions);
     }
 
     /** The spec given to the module; override when the module needs a real rootfs. */

@@ -34,33 +34,33 @@ class CapabilityIsolationContractTest extends IsolationModuleContract {
     @Override
     protected Map<String, Map<String, List<String>>> validOptions() {
         Map<String, Map<String, List<String>>> sets = new LinkedHashMap<>();
-        sets.put("none", Map.of());
-        sets.put("AddNetAdmin", Map.of("cap-add", List.of("NET_ADMIN")));
-        sets.put("DropAll", Map.of("cap-drop", List.of("ALL")));
-        sets.put("DropAllAddChown", Map.of("cap-drop", List.of("ALL"), "cap-add", List.of("CHOWN")));
-        sets.put("Privileged", Map.of("privileged", List.of("true")));
-        sets.put("NoNewPrivilegesFalse", Map.of("security-opt", List.of("no-new-privileges=false")));
-        sets.put("DockerColonForm", Map.of("security-opt", List.of("no-new-privileges:true")));
-        sets.put("AddAllDropNetRaw", Map.of("cap-add", List.of("all"), "cap-drop", List.of("cap_net_raw")));
+        sets.put("none", options());
+        sets.put("AddNetAdmin", options("cap-add", "NET_ADMIN"));
+        sets.put("DropAll", options("cap-drop", "ALL"));
+        sets.put("DropAllAddChown", options("cap-drop", "ALL", "cap-add", "CHOWN"));
+        sets.put("Privileged", options("privileged", "true"));
+        sets.put("NoNewPrivilegesFalse", options("security-opt", "no-new-privileges=false"));
+        sets.put("DockerColonForm", options("security-opt", "no-new-privileges:true"));
+        sets.put("AddAllDropNetRaw", options("cap-add", "all", "cap-drop", "cap_net_raw"));
         return sets;
     }
 
     @Override
     protected Map<String, Refusal> invalidOptions() {
         Map<String, Refusal> refusals = new LinkedHashMap<>();
-        refusals.put("UnknownCapability", new Refusal(Map.of("cap-add", List.of("FOO")), "\"FOO\" in --cap-add"));
-        refusals.put("UnknownCapabilityInDrop", new Refusal(Map.of("cap-drop", List.of("CAP_NOPE")), "--cap-drop"));
-        refusals.put("EmptyName", new Refusal(Map.of("cap-add", List.of("")), "--cap-add"));
-        refusals.put("EmptyNameInList", new Refusal(Map.of("cap-drop", List.of("CHOWN,")), "--cap-drop"));
-        refusals.put("CapabilityTheEngineLacks", new Refusal(Map.of("cap-add", List.of("sys_resource")),
-                "--cap-add sys_resource: the engine does not hold CAP_SYS_RESOURCE"));
-        refusals.put("EngineLacksItEvenUnderPrivileged", new Refusal(Map.of("privileged", List.of("true"),
-                "cap-add", List.of("SYS_RESOURCE")), "CAP_SYS_RESOURCE"));
-        refusals.put("BadNoNewPrivilegesValue", new Refusal(Map.of("security-opt", List.of("no-new-privileges=maybe")),
-                "no-new-privileges=maybe"));
-        refusals.put("BadNoNewPrivilegesColonValue", new Refusal(Map.of("security-opt",
-                List.of("no-new-privileges:1")), "no-new-privileges:1"));
-        refusals.put("BadPrivilegedValue", new Refusal(Map.of("privileged", List.of("yes")), "--privileged=yes"));
+        refusals.put("UnknownCapability", refusal("\"FOO\" in --cap-add", "cap-add", "FOO"));
+        refusals.put("UnknownCapabilityInDrop", refusal("--cap-drop", "cap-drop", "CAP_NOPE"));
+        refusals.put("EmptyName", refusal("--cap-add", "cap-add", ""));
+        refusals.put("EmptyNameInList", refusal("--cap-drop", "cap-drop", "CHOWN,"));
+        refusals.put("CapabilityTheEngineLacks", refusal(
+                "--cap-add sys_resource: the engine does not hold CAP_SYS_RESOURCE", "cap-add", "sys_resource"));
+        refusals.put("EngineLacksItEvenUnderPrivileged", refusal("CAP_SYS_RESOURCE",
+                "privileged", "true", "cap-add", "SYS_RESOURCE"));
+        refusals.put("BadNoNewPrivilegesValue", refusal("no-new-privileges=maybe",
+                "security-opt", "no-new-privileges=maybe"));
+        refusals.put("BadNoNewPrivilegesColonValue", refusal("no-new-privileges:1",
+                "security-opt", "no-new-privileges:1"));
+        refusals.put("BadPrivilegedValue", refusal("--privileged=yes", "privileged", "yes"));
         return refusals;
     }
 }

@@ -55,21 +55,21 @@ class NamespacesContractTest extends IsolationModuleContract {
     @Override
     protected Map<String, Map<String, List<String>>> validOptions() {
         Map<String, Map<String, List<String>>> sets = new LinkedHashMap<>();
-        sets.put("none", Map.of());
-        sets.put("pidHost", Map.of("pid", List.of("host")));
-        sets.put("ipcHost", Map.of("ipc", List.of("host")));
-        sets.put("utsHost", Map.of("uts", List.of("host")));
-        sets.put("networkNone", Map.of("network", List.of("none")));
-        sets.put("networkHost", Map.of("network", List.of("host")));
-        sets.put("cgroupnsHost", Map.of("cgroupns", List.of("host")));
-        sets.put("everythingHost", Map.of("pid", List.of("host"), "ipc", List.of("host"), "uts", List.of("host"),
-                "network", List.of("host"), "cgroupns", List.of("host"), "userns", List.of("host")));
-        sets.put("lastValueWins", Map.of("network", List.of("host", "none")));
+        sets.put("none", options());
+        sets.put("pidHost", options("pid", "host"));
+        sets.put("ipcHost", options("ipc", "host"));
+        sets.put("utsHost", options("uts", "host"));
+        sets.put("networkNone", options("network", "none"));
+        sets.put("networkHost", options("network", "host"));
+        sets.put("cgroupnsHost", options("cgroupns", "host"));
+        sets.put("everythingHost", options("pid", "host", "ipc", "host", "uts", "host", "network", "host",
+                "cgroupns", "host", "userns", "host"));
+        sets.put("lastValueWins", options("network", "host", "network", "none"));
         if (TestTrees.isRoot()) {
-            sets.put("usernsAuto", Map.of("userns", List.of("auto")));
-            sets.put("uidmap", Map.of("uidmap", List.of("0:200000:65536")));
-            sets.put("uidmapAndGidmap", Map.of("uidmap", List.of("0:300000:1000", "1000:400000:64536"),
-                    "gidmap", List.of("0:300000:65536")));
+            sets.put("usernsAuto", options("userns", "auto"));
+            sets.put("uidmap", options("uidmap", "0:200000:65536"));
+            sets.put("uidmapAndGidmap", options("uidmap", "0:300000:1000", "uidmap", "1000:400000:64536",
+                    "gidmap", "0:300000:65536"));
         } else {
             System.out.println("NamespacesContractTest: user namespace sets left out: chown needs root");
         }
@@ -79,42 +79,32 @@ class NamespacesContractTest extends IsolationModuleContract {
     @Override
     protected Map<String, Refusal> invalidOptions() {
         Map<String, Refusal> refusals = new LinkedHashMap<>();
-        refusals.put("pidBogus", new Refusal(Map.of("pid", List.of("bogus")), "--pid bogus"));
-        refusals.put("ipcEmpty", new Refusal(Map.of("ipc", List.of("")), "--ipc"));
-        refusals.put("utsContainer", new Refusal(Map.of("uts", List.of("container:x")), "--uts container:x"));
-        refusals.put("networkBridge", new Refusal(Map.of("network", List.of("bridge")), "--network bridge"));
-        refusals.put("networkContainerEmpty", new Refusal(Map.of("network", List.of("container:")),
-                "--network container:"));
-        refusals.put("networkContainerUnknownPeer", new Refusal(Map.of("network", List.of("container:ghost")),
-                "ghost"));
-        refusals.put("pidContainerUnknownPeer", new Refusal(Map.of("pid", List.of("container:ghost")), "--pid"));
-        refusals.put("cgroupnsBogus", new Refusal(Map.of("cgroupns", List.of("shared")), "--cgroupns shared"));
-        refusals.put("usernsBogus", new Refusal(Map.of("userns", List.of("keep-id")), "--userns keep-id"));
-        refusals.put("uidmapZeroSize", new Refusal(Map.of("uidmap", List.of("0:1000:0")), "--uidmap 0:1000:0"));
-        refusals.put("uidmapNotNumbers", new Refusal(Map.of("uidmap", List.of("a:b:c")), "--uidmap a:b:c"));
-        refusals.put("uidmapTwoParts", new Refusal(Map.of("uidmap", List.of("0:1000")), "--uidmap 0:1000"));
-        refusals.put("uidmapNegative", new Refusal(Map.of("uidmap", List.of("-1:1000:10")), "--uidmap -1:1000:10"));
-        refusals.put("uidmapBeyondMaxId", new Refusal(Map.of("uidmap", List.of("0:4294967290:100")),
-                "--uidmap 0:4294967290:100"));
-        refusals.put("uidmapOverlappingContainerIds", new Refusal(Map.of("uidmap",
-                List.of("0:100000:1000", "500:200000:10")), "overlapping uid maps"));
-        refusals.put("gidmapOverlappingHostIds", new Refusal(Map.of("uidmap", List.of("0:100000:10"), "gidmap",
-                List.of("0:100000:10", "10:100005:10")), "overlapping gid maps"));
-        refusals.put("gidmapAlone", new Refusal(Map.of("gidmap", List.of("0:100000:65536")), "--gidmap"));
-        refusals.put("usernsHostWithUidmap", new Refusal(Map.of("userns", List.of("host"), "uidmap",
-                List.of("0:100000:65536")), "--userns host"));
-        refusals.put("usernsAutoWithUidmap", new Refusal(Map.of("userns", List.of("auto"), "uidmap",
-                List.of("0:100000:65536")), "--userns auto"));
-        refusals.put("usernsWithNetworkHost", new Refusal(Map.of("userns", List.of("auto"), "network",
-                List.of("host")), "--network host"));
-        refusals.put("uidmapWithPidHost", new Refusal(Map.of("uidmap", List.of("0:100000:65536"), "pid",
-                List.of("host")), "--pid host"));
-        refusals.put("usernsWithIpcHost", new Refusal(Map.of("userns", List.of("auto"), "ipc", List.of("host")),
-                "--ipc host"));
-        refusals.put("uidmapIntoAutoPool", new Refusal(Map.of("uidmap", List.of("0:1000000:65536")),
-                "--uidmap 0:1000000:65536"));
-        refusals.put("uidmapLeavesRootUnmapped", new Refusal(Map.of("uidmap", List.of("1:100000:65535")),
-                "--uidmap 1:100000:65535"));
+        refusals.put("pidBogus", refusal("--pid bogus", "pid", "bogus"));
+        refusals.put("ipcEmpty", refusal("--ipc", "ipc", ""));
+        refusals.put("utsContainer", refusal("--uts container:x", "uts", "container:x"));
+        refusals.put("networkBridge", refusal("--network bridge", "network", "bridge"));
+        refusals.put("networkContainerEmpty", refusal("--network container:", "network", "container:"));
+        refusals.put("networkContainerUnknownPeer", refusal("ghost", "network", "container:ghost"));
+        refusals.put("pidContainerUnknownPeer", refusal("--pid", "pid", "container:ghost"));
+        refusals.put("cgroupnsBogus", refusal("--cgroupns shared", "cgroupns", "shared"));
+        refusals.put("usernsBogus", refusal("--userns keep-id", "userns", "keep-id"));
+        refusals.put("uidmapZeroSize", refusal("--uidmap 0:1000:0", "uidmap", "0:1000:0"));
+        refusals.put("uidmapNotNumbers", refusal("--uidmap a:b:c", "uidmap", "a:b:c"));
+        refusals.put("uidmapTwoParts", refusal("--uidmap 0:1000", "uidmap", "0:1000"));
+        refusals.put("uidmapNegative", refusal("--uidmap -1:1000:10", "uidmap", "-1:1000:10"));
+        refusals.put("uidmapBeyondMaxId", refusal("--uidmap 0:4294967290:100", "uidmap", "0:4294967290:100"));
+        refusals.put("uidmapOverlappingContainerIds", refusal("overlapping uid maps",
+                "uidmap", "0:100000:1000", "uidmap", "500:200000:10"));
+        refusals.put("gidmapOverlappingHostIds", refusal("overlapping gid maps",
+                "uidmap", "0:100000:10", "gidmap", "0:100000:10", "gidmap", "10:100005:10"));
+        refusals.put("gidmapAlone", refusal("--gidmap", "gidmap", "0:100000:65536"));
+        refusals.put("usernsHostWithUidmap", refusal("--userns host", "userns", "host", "uidmap", "0:100000:65536"));
+        refusals.put("usernsAutoWithUidmap", refusal("--userns auto", "userns", "auto", "uidmap", "0:100000:65536"));
+        refusals.put("usernsWithNetworkHost", refusal("--network host", "userns", "auto", "network", "host"));
+        refusals.put("uidmapWithPidHost", refusal("--pid host", "uidmap", "0:100000:65536", "pid", "host"));
+        refusals.put("usernsWithIpcHost", refusal("--ipc host", "userns", "auto", "ipc", "host"));
+        refusals.put("uidmapIntoAutoPool", refusal("--uidmap 0:1000000:65536", "uidmap", "0:1000000:65536"));
+        refusals.put("uidmapLeavesRootUnmapped", refusal("--uidmap 1:100000:65535", "uidmap", "1:100000:65535"));
         return refusals;
     }
 

@@ -35,14 +35,14 @@ class SeccompModuleContractTest extends IsolationModuleContract {
     @Override
     protected Map<String, Map<String, List<String>>> validOptions() {
         Map<String, Map<String, List<String>>> sets = new LinkedHashMap<>();
-        sets.put("none", Map.of());
-        sets.put("unconfined", Map.of("security-opt", List.of("seccomp=unconfined")));
-        sets.put("unconfined with Docker's colon", Map.of("security-opt", List.of("seccomp:unconfined")));
-        sets.put("privileged", Map.of("privileged", List.of("true")));
-        sets.put("profile", Map.of("security-opt", List.of("seccomp=" + SMALL)));
-        sets.put("other security options pass", Map.of("security-opt", List.of("label=disable", "no-new-privileges")));
-        sets.put("privileged with a profile", Map.of("privileged", List.of("true"),
-                "security-opt", List.of("seccomp=" + SMALL)));
+        sets.put("none", options());
+        sets.put("unconfined", options("security-opt", "seccomp=unconfined"));
+        sets.put("unconfined with Docker's colon", options("security-opt", "seccomp:unconfined"));
+        sets.put("privileged", options("privileged", "true"));
+        sets.put("profile", options("security-opt", "seccomp=" + SMALL));
+        sets.put("other security options pass", options("security-opt", "label=disable", "security-opt",
+                "no-new-privileges"));
+        sets.put("privileged with a profile", options("privileged", "true", "security-opt", "seccomp=" + SMALL));
         return sets;
     }
 
@@ -58,6 +58,6 @@ class SeccompModuleContractTest extends IsolationModuleContract {
     }
 
     private static Refusal refuse(String option) {
-        return new Refusal(Map.of("security-opt", List.of(option)), "seccomp");
+        return refusal("seccomp", "security-opt", option);
     }
 }

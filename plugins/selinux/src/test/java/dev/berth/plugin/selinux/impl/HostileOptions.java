@@ -1,8 +1,9 @@
 package dev.berth.plugin.selinux.impl;
 
+import static dev.berth.api.isolation.IsolationModuleContract.refusal;
+
 import dev.berth.api.isolation.IsolationModuleContract.Refusal;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Named hostile option sets every SELinux contract run refuses as INVALID, on and off SELinux hosts. */
@@ -23,7 +24,8 @@ final class HostileOptions {
         label(table, "EmptyUser", "label=user:", "user");
         label(table, "RoleStartsWithDigit", "label=role:1r", "1r");
         label(table, "DisableWithValue", "label=disable:yes", "disable");
-        label(table, "DisableWithType", List.of("label=disable", "label=type:spc_t"), "label=disable");
+        table.put("DisableWithType", refusal("label=disable", "security-opt", "label=disable", "security-opt",
+                "label=type:spc_t"));
         label(table, "EmptyLevel", "label=level:", "level");
         label(table, "LevelGarbage", "label=level:high", "high");
         label(table, "LevelCategoryTooBig", "label=level:s0:c1,c1024", "c1024");
@@ -53,14 +55,10 @@ final class HostileOptions {
     }
 
     private static void label(Map<String, Refusal> table, String name, String option, String mentions) {
-        label(table, name, List.of(option), mentions);
-    }
-
-    private static void label(Map<String, Refusal> table, String name, List<String> options, String mentions) {
-        table.put(name, new Refusal(Map.of("security-opt", options), mentions));
+        table.put(name, refusal(mentions, "security-opt", option));
     }
 
     private static void volume(Map<String, Refusal> table, String name, String volume, String mentions) {
-        table.put(name, new Refusal(Map.of("volume", List.of(volume)), mentions));
+        table.put(name, refusal(mentions, "volume", volume));
     }
 }

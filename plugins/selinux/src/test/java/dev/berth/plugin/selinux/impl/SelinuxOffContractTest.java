@@ -23,12 +23,12 @@ class SelinuxOffContractTest extends IsolationModuleContract {
     @Override
     protected Map<String, Map<String, List<String>>> validOptions() {
         Map<String, Map<String, List<String>>> valid = new LinkedHashMap<>();
-        valid.put("none", Map.of());
-        valid.put("labelDisable", Map.of("security-opt", List.of("label=disable")));
-        valid.put("labelDisableDockerColonForm", Map.of("security-opt", List.of("label:disable")));
-        valid.put("volumeWithoutRelabel", Map.of("volume", List.of("/srv/data:/data:rw")));
-        valid.put("sharedVolumeSkipped", Map.of("volume", List.of("/srv/data:/data:rw,z")));
-        valid.put("privateVolumeSkipped", Map.of("volume", List.of("/srv/data:/data:ro,Z")));
+        valid.put("none", options());
+        valid.put("labelDisable", options("security-opt", "label=disable"));
+        valid.put("labelDisableDockerColonForm", options("security-opt", "label:disable"));
+        valid.put("volumeWithoutRelabel", options("volume", "/srv/data:/data:rw"));
+        valid.put("sharedVolumeSkipped", options("volume", "/srv/data:/data:rw,z"));
+        valid.put("privateVolumeSkipped", options("volume", "/srv/data:/data:ro,Z"));
         return valid;
     }
 

@@ -32,13 +32,13 @@ class SelinuxOnContractTest extends IsolationModuleContract {
     protected Map<String, Map<String, List<String>>> validOptions() {
         String data = volumeDir("data");
         Map<String, Map<String, List<String>>> valid = new LinkedHashMap<>();
-        valid.put("none", Map.of());
-        valid.put("labelDisable", Map.of("security-opt", List.of("label=disable")));
-        valid.put("processType", Map.of("security-opt", List.of("label=type:spc_t")));
-        valid.put("userRoleFiletype", Map.of("security-opt",
-                List.of("label=user:staff_u", "label=role:staff_r", "label=filetype:svirt_sandbox_file_t")));
-        valid.put("sharedVolume", Map.of("volume", List.of(data + ":/data:rw,z")));
-        valid.put("privateVolume", Map.of("volume", List.of(data + ":/data:ro,Z")));
+        valid.put("none", options());
+        valid.put("labelDisable", options("security-opt", "label=disable"));
+        valid.put("processType", options("security-opt", "label=type:spc_t"));
+        valid.put("userRoleFiletype", options("security-opt", "label=user:staff_u", "security-opt", "label=role:staff_r",
+                "security-opt", "label=filetype:svirt_sandbox_file_t"));
+        valid.put("sharedVolume", options("volume", data + ":/data:rw,z"));
+        valid.put("privateVolume", options("volume", data + ":/data:ro,Z"));
         return valid;
     }
 
