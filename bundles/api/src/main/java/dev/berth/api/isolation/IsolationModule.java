@@ -35,4 +35,15 @@ public interface IsolationModule {
      * do what is asked. Must not change anything outside the container's own rootfs before it returns.
      */
     Contribution contribute(IsolationRequest request) throws BerthException;
+
+    /**
+     * Checks the request's options as {@link #contribute} would refuse them, with no side effect at all:
+     * nothing allocated, no file read that belongs to the container, no file changed. The engine calls it
+     * for every module that will run, before it mounts or writes anything, so bad input is refused before
+     * anything is created. The request's {@code spec} is {@code {}} here (nothing is built yet). The default
+     * checks nothing: such a module's errors come from {@link #contribute}, after the root filesystem was
+     * mounted (and is removed again).
+     */
+    default void check(IsolationRequest request) throws BerthException {
+    }
 }

@@ -39,7 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * declares the options it reads, its fields are well-formed JSON with a reason each and never overlap one
  * another, bad option values are refused as {@link ErrorKind#INVALID} naming the option, the request is
  * left as it was, concurrent contributions work, and a module that allocates per container never hands
- * the same facts to two containers. What a module's fields mean belongs to its own tests.
+ * the same facts to two containers. {@link IsolationModule#check} refuses every bad option set exactly as
+ * contribute does (same kind, same message), accepts every good one, and allocates nothing. What a
+ * module's fields mean belongs to its own tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -92,6 +94,24 @@ public abstract class IsolationModuleContract {
         return new Refusal(options(nameValuePairs), mentions);
     }
 
+    /**
+     * Whether the module's {@link IsolationModule#check} refuses bad options ahead of contribute; true unless
+     * overridden. A module that keeps the default no-op check overrides this to false, and the contract
+     * then skips the comparison of check with contribute, with a printed note.
+     */
+    protected boolean checksOptions() {
+        return true;
+    }
+
+    /**
+     * Names of {@link #invalidOptions} entries that only contribute can refuse, because telling needs the
+     * spec that check does not have (the process user, the rootfs): check may let them pass, but if it
+     * refuses one it must be as contribute does. None unless overridden.
+     */
+    protected Set<String> refusedOnlyWithTheSpec() {
+        return Set.of();
+    }
+
     /** The spec given to the module; override when the module needs a real rootfs. */
     protected String baseSpec() {
         return BASE_SPEC;
@@ -100,6 +120,12 @@ public abstract class IsolationModuleContract {
     /** The request for container {@code id} with {@code options}. */
     protected IsolationRequest request(String id, Map<String, List<String>> options) {
         return new IsolationRequest(id, "name-" + id, options, baseSpec(), Map.of());
+    }
+
+    /** The request {@link IsolationModule#check} is given for the request of {@link #request}: no spec yet. */
+    protected IsolationRequest checkRequest(String id, Map<String, List<String>> options) {
+        IsolationRequest request = request(id, options);
+        return new IsolationRequest(request.containerId(), request.name(), request.options(), "{}", request.peers());
     }
 
     Stream<Arguments> valid() {
@@ -160,6 +186,70 @@ public abstract class IsolationModuleContract {
         assertEquals(ErrorKind.INVALID, e.kind(), name + ": " + e.getMessage());
         assertTrue(e.getMessage().contains(refusal.mentions()), name + ": \"" + e.getMessage()
                 + "\" does not name " + refusal.mentions());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalid")
+    void checkRefusesWhatContributeRefuses(String name, Refusal refusal) throws Exception {
+        IsolationModule module = module();
+        if (!checksOptions()) {
+            System.out.println(getClass().getSimpleName() + ": " + name + ": check not compared with contribute:"
+                    + " the module leaves its checks to contribute (checksOptions() is false)");
+            return;
+        }
+        assertFalse(module.getClass().getMethod("check", IsolationRequest.class).isDefault(),
+                module.getClass().getName() + " keeps the default no-op check; implement it, or override"
+                        + " checksOptions() to return false");
+        String id = "bad" + Math.abs(name.hashCode());
+        BerthException contributed = assertThrows(BerthException.class,
+                () -> module().contribute(request(id, refusal.options())), name);
+        BerthException checked;
+        try {
+            module.check(checkRequest(id, refusal.options()));
+            assertTrue(refusedOnlyWithTheSpec().contains(name), name + ": check let through what contribute refuses: "
+                    + contributed.kind() + " " + contributed.getMessage());
+            return;
+        } catch (BerthException e) {
+            checked = e;
+        }
+        assertEquals(contributed.kind(), checked.kind(), name + ": check and contribute disagree on the kind: "
+                + checked.getMessage());
+        assertEquals(contributed.getMessage(), checked.getMessage(), name);
+    }
+
+    /**
+     * Check accepts every good option set, and allocates nothing: where two fresh modules give the same facts
+     * for the same request (the allocation is deterministic, as a first free slot is), a module that checked
+     * 64 other containers first must give those facts too; an allocation made by check would have moved them.
+     * Where allocation is random the facts cannot tell, and the module's own tests must show it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valid")
+    void checkAcceptsGoodOptionsAndAllocatesNothing(String name, Map<String, List<String>> options) throws Exception {
+        IsolationModule checker = module();
+        for (int i = 0; i < 64; i++) {
+            String id = "checked" + i;
+            assertDoesNotThrow(() -> checker.check(checkRequest(id, options)), name);
+        }
+        if (!(checker instanceof ModuleLifecycle)) {
+            return; // nothing allocated per container: nothing for check to leak
+        }
+        String id = "probe" + Math.abs(name.hashCode());
+        IsolationModule first = module();
+        IsolationModule second = module();
+        Contribution a = first.contribute(request(id, options));
+        release(first, id, a);
+        Contribution b = second.contribute(request(id, options));
+        release(second, id, b);
+        if (!a.facts().equals(b.facts())) {
+            System.out.println(getClass().getSimpleName() + ": " + name + ": allocation is not deterministic, so"
+                    + " the contract cannot see whether check allocated; the module's own tests must");
+            return;
+        }
+        Contribution afterChecks = checker.contribute(request(id, options));
+        release(checker, id, afterChecks);
+        assertEquals(a.facts(), afterChecks.facts(), name + ": after 64 checks contribute handed out other facts,"
+                + " so check allocated something");
     }
 
     @Test

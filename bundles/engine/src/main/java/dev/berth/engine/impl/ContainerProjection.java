@@ -58,6 +58,8 @@ public final class ContainerProjection implements Projection {
     private final EventCodec codec;
     private final Map<String, Container> containers = new LinkedHashMap<>();
     private final Map<String, Pending> pending = new LinkedHashMap<>();
+    /** The OOM kill count last logged for each running container (reset when it starts). */
+    private final Map<String, Long> oomKills = new LinkedHashMap<>();
     private String defaultRuntime;
 
     public ContainerProjection(EventCodec codec) {
@@ -115,6 +117,7 @@ public final class ContainerProjection implements Projection {
             }
             case "container.started" -> {
                 ContainerStarted e = codec.payload(record, ContainerStarted.class);
+                oomKills.remove(id);
                 if (c != null) {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "running", e.pid(),
@@ -143,7 +146,8 @@ public final class ContainerProjection implements Projection {
                 }
             }
             case "container.oom" -> {
-                codec.payload(record, ContainerOom.class);
+                ContainerOom e = codec.payload(record, ContainerOom.class);
+                oomKills.merge(id, e.count(), Math::max);
                 if (c != null && c.running()) {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
@@ -178,6 +182,11 @@ public final class ContainerProjection implements Projection {
         return defaultRuntime;
     }
 
+    /** The OOM kill count last logged for container {@code id} since it started, 0 when none. */
+    public long oomKills(String id) {
+        return oomKills.getOrDefault(id, 0L);
+    }
+
     /** Ids that have mount or spec events but no creation (yet): creations under way or abandoned. */
     public List<String> pendingIds() {
         return new ArrayList<>(pending.keySet());
@@ -191,6 +200,8 @@ public final class ContainerProjection implements Projection {
         ObjectNode waiting = node.putObject("pending");
         pending.forEach((id, p) -> waiting.set(id, codec.mapper().valueToTree(p)));
         node.put("defaultRuntime", defaultRuntime);
+        ObjectNode kills = node.putObject("oomKills");
+        oomKills.forEach(kills::put);
         return node;
     }
 
@@ -204,12 +215,14 @@ public final class ContainerProjection implements Projection {
         snapshot.path("pending").fields().forEachRemaining(e -> pending.put(e.getKey(),
                 codec.mapper().convertValue(e.getValue(), Pending.class)));
         defaultRuntime = snapshot.path("defaultRuntime").isTextual() ? snapshot.path("defaultRuntime").asText() : null;
+        snapshot.path("oomKills").fields().forEachRemaining(e -> oomKills.put(e.getKey(), e.getValue().asLong()));
     }
 
     @Override
     public void clear() {
         containers.clear();
         pending.clear();
+        oomKills.clear();
         defaultRuntime = null;
     }
 }

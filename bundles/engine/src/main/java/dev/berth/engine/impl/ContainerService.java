@@ -14,6 +14,7 @@ import dev.berth.api.container.RunOptions;
 import dev.berth.api.container.RuntimeInfo;
 import dev.berth.api.container.RuntimeState;
 import dev.berth.api.container.SpecRequest;
+import dev.berth.api.container.SpecStage;
 import dev.berth.api.container.VolumeMount;
 import dev.berth.api.events.ContainerCreated;
 import dev.berth.api.events.ContainerExecd;
@@ -242,6 +243,8 @@ final class ContainerService {
 
     private void createLocked(String id, String name, String imageRef, ImageProjection.Image image,
             RunOptions options, String runtime, boolean autoRemove) throws BerthException {
+        Map<String, Integer> peers = peers(options);
+        stages.checkSpec(SpecStage.checkRequest(id, name, options, peers));
         Path dir = containerDir(id);
         MountedRootfs rootfs = null;
         List<ModuleRecord> modules = List.of();
@@ -253,7 +256,7 @@ final class ContainerService {
             calls.append(id, new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
             String config = Files.readString(store.blob(image.configDigest()));
             GeneratedSpec spec = stages.spec(new SpecRequest(id, name, rootfs.rootfs(), dir.toString(), config,
-                    options, peers(options)));
+                    options, peers));
             modules = spec.modules();
             calls.append(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
                     spec.decisions(), spec.modules()));
@@ -341,14 +344,29 @@ final class ContainerService {
             LOG.log(Level.INFO, "isolation module " + moduleId + " observed " + observation + " in " + c.id());
             return;
         }
+        Object lock = lock(c.id());
+        if (Thread.holdsLock(lock)) {
+            // The watcher's last look while the exit is being handled (on this thread): log it before the exit.
+            try {
+                appendOom(c.id(), moduleId, observation);
+            } catch (BerthException e) {
+                LOG.log(Level.WARNING, "log the OOM kill in " + c.id() + ": " + e.getMessage());
+            }
+            return;
+        }
         vertx.executeBlocking(() -> {
-            synchronized (lock(c.id())) {
-                if (current(c.id()).running()) {
-                    calls.append(c.id(), new ContainerOom(moduleId, observation.count(), observation.detail()));
-                }
+            synchronized (lock) {
+                appendOom(c.id(), moduleId, observation);
             }
             return null;
         }, false).onFailure(e -> LOG.log(Level.WARNING, "log the OOM kill in " + c.id() + ": " + e.getMessage()));
+    }
+
+    /** Logs an OOM kill count once: a watcher may report a total again (after a daemon restart, say). */
+    private void appendOom(String id, String moduleId, Observation observation) throws BerthException {
+        if (current(id).running() && observation.count() > projections.query(() -> containers.oomKills(id))) {
+            calls.append(id, new ContainerOom(moduleId, observation.count(), observation.detail()));
+        }
     }
 
     /** An isolation module became available (keyed by its service reference). */
@@ -512,8 +530,8 @@ final class ContainerService {
             if (c == null || !c.running() || endedBefore(status, startRequested.get(id))) {
                 return; // handled already, or an exit of an earlier run of a restarted container
             }
-            isolation.exited(id);
-            if (status.oomKilled() && !c.oomKilled()) {
+            isolation.exited(id); // a watcher's last look may log container.oom now, on this thread
+            if (status.oomKilled() && !current(id).oomKilled()) {
                 // The watcher missed it (the kill came just before the exit): the runtime's count at exit says so.
                 calls.append(id, new ContainerOom("runtime " + c.runtime(), 1, "the OOM killer acted in the "
                         + "container's cgroup, as read by the runtime plugin when the container exited"));

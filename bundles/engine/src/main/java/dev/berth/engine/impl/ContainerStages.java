@@ -60,6 +60,12 @@ final class ContainerStages {
         return all;
     }
 
+    /** Asks the spec stage to refuse bad options before anything exists for the container. */
+    void checkSpec(SpecRequest request) throws BerthException {
+        calls.request(BusAddresses.stageAddress(SpecStage.STAGE), "spec stage",
+                new JsonObject().put("op", "check").put("request", ContainerJson.toJson(request)), TIMEOUT_MS);
+    }
+
     GeneratedSpec spec(SpecRequest request) throws BerthException {
         return ContainerJson.fromJson(calls.request(BusAddresses.stageAddress(SpecStage.STAGE), "spec stage",
                 new JsonObject().put("request", ContainerJson.toJson(request)), TIMEOUT_MS), GeneratedSpec.class);

@@ -190,8 +190,14 @@ public final class StageBusComponent {
 
     private void onSpec(Message<String> message) {
         SpecStage stage = spec;
-        serve(message, SpecStage.STAGE, stage == null ? null : request -> ContainerJson.toJson(
-                stage.generate(ContainerJson.fromJson(request.getJsonObject("request"), SpecRequest.class))));
+        serve(message, SpecStage.STAGE, stage == null ? null : request -> {
+            SpecRequest specRequest = ContainerJson.fromJson(request.getJsonObject("request"), SpecRequest.class);
+            if ("check".equals(request.getString("op"))) {
+                stage.check(specRequest);
+                return new JsonObject();
+            }
+            return ContainerJson.toJson(stage.generate(specRequest));
+        });
     }
 
     private void onRun(Message<String> message) {

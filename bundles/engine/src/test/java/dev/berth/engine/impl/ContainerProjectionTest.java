@@ -71,6 +71,11 @@ class ContainerProjectionTest {
             assertEquals(3, c.exitCode());
             assertTrue(c.oomKilled(), "an OOM kill seen while running counts even when the exit does not say so");
             assertEquals("s0:c1,c51", c.module("selinux").orElseThrow().facts().get("level"));
+            assertEquals(1, projections.query(() -> containers.oomKills(id(1))), "the last OOM count logged");
+            lifecycle(log, id(2), false);
+            append(log, id(2), new ContainerStarted(4243, "runc"));
+            assertEquals(0, projections.query(() -> containers.oomKills(id(2))), "a new run counts from zero");
+            assertFalse(projections.query(() -> containers.get(id(2))).orElseThrow().oomKilled());
             assertFalse(c.mounted());
             assertEquals(List.of("sh", "-c", "exit 3"), c.args());
             assertEquals("crun", projections.query(containers::defaultRuntime));

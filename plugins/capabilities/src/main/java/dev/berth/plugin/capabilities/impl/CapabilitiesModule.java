@@ -46,6 +46,11 @@ public final class CapabilitiesModule implements IsolationModule {
     }
 
     @Override
+    public void check(IsolationRequest request) throws BerthException {
+        module.check(request);
+    }
+
+    @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
         return module.contribute(request);
     }

@@ -48,10 +48,21 @@ public final class CapabilityIsolation implements IsolationModule {
         return OPTIONS;
     }
 
+    /**
+     * Refuses what {@link #contribute} refuses (a bad option value, a {@code --cap-add} of a capability the
+     * engine lacks, an unreadable bounding set), with the same kind and message: it works out the same plan
+     * and sets nothing.
+     */
+    @Override
+    public void check(IsolationRequest request) throws BerthException {
+        planned(request);
+    }
+
     @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
-        CapabilityOptions options = CapabilityOptions.parse(request);
-        CapabilityPlan plan = CapabilityPlan.of(options, EngineBoundingSet.read(status));
+        Planned planned = planned(request);
+        CapabilityOptions options = planned.options();
+        CapabilityPlan plan = planned.plan();
         Contribution.Builder contribution = Contribution.builder()
                 .set(CAPABILITIES, capabilitiesJson(plan.granted()), plan.reason());
         plan.notes().forEach(contribution::note);
@@ -71,6 +82,16 @@ public final class CapabilityIsolation implements IsolationModule {
                             + " SELinux labels are left to their own modules");
         }
         return contribution.build();
+    }
+
+    /** The request's options and the set they give on this engine: the checks of {@link #check}. */
+    private Planned planned(IsolationRequest request) throws BerthException {
+        CapabilityOptions options = CapabilityOptions.parse(request);
+        return new Planned(options, CapabilityPlan.of(options, EngineBoundingSet.read(status)));
+    }
+
+    /** A request's options, checked, and the capability set they give. */
+    private record Planned(CapabilityOptions options, CapabilityPlan plan) {
     }
 
     /** The whole {@code process.capabilities} object for {@code granted} (names from a fixed list, no escaping). */

@@ -127,4 +127,21 @@ class CapabilityIsolationTest {
         }
         assertEquals(dev.berth.api.isolation.Capabilities.names().size(), self.held().size() + self.lacking().size());
     }
+
+    @Test
+    void checkRefusesWhatTheEngineLacksAsContributeDoes() {
+        CapabilityIsolation module = new CapabilityIsolation(FakeStatus.write(dir, "status", FakeStatus.THIS_HOST));
+        CapabilityIsolation blind = new CapabilityIsolation(dir.resolve("missing"));
+        for (CapabilityIsolation m : List.of(module, blind)) {
+            for (Map<String, List<String>> options : List.of(Map.of("cap-add", List.of("SYS_RESOURCE")),
+                    Map.of("cap-add", List.of("NOPE")), Map.of("privileged", List.of("maybe")))) {
+                BerthException contributed = assertThrows(BerthException.class, () -> m.contribute(
+                        new IsolationRequest("c1", "c1", options, IsolationModuleContract.BASE_SPEC, Map.of())));
+                BerthException checked = assertThrows(BerthException.class,
+                        () -> m.check(new IsolationRequest("c1", "c1", options, "{}", Map.of())));
+                assertEquals(contributed.kind(), checked.kind());
+                assertEquals(contributed.getMessage(), checked.getMessage());
+            }
+        }
+    }
 }

@@ -57,6 +57,15 @@ final class CgroupLimits {
         this.onlineCpus = onlineCpus;
     }
 
+    /**
+     * Refuses what {@link #contribute} refuses, with the same kind and message. Working out the fields
+     * changes nothing (it reads the host's online-CPU list at most), so this is {@link #contribute} with its
+     * result dropped: one path, no second copy of the checks to drift.
+     */
+    void check(IsolationRequest request) throws BerthException {
+        contribute(request);
+    }
+
     /** The resource fields for {@code request}; INVALID naming the option and value when one is wrong. */
     Contribution contribute(IsolationRequest request) throws BerthException {
         Contribution.Builder out = Contribution.builder();

@@ -79,6 +79,11 @@ public final class CgroupsModule implements IsolationModule, ContainerWatcher, R
     }
 
     @Override
+    public void check(IsolationRequest request) throws BerthException {
+        limits.check(request);
+    }
+
+    @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
         return limits.contribute(request);
     }

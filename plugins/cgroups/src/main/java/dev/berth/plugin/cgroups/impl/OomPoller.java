@@ -158,11 +158,13 @@ final class OomPoller implements AutoCloseable {
             this.startedNanos = startedNanos;
         }
 
-        /** Takes the count now as the starting point (kills before the watch are not news). */
+        /**
+         * Notes whether the cgroup exists yet. The count starts from 0, not from what the cgroup holds now:
+         * a kill between the container's start and this watch is news too (the engine logs each higher
+         * total once, so a watch started again after a restart repeats nothing).
+         */
         synchronized void baseline() {
-            OptionalLong count = read();
-            if (count.isPresent()) {
-                last = count.getAsLong();
+            if (read().isPresent()) {
                 seen = true;
             }
         }

@@ -195,4 +195,21 @@ class CgroupLimitsTest {
     private static IsolationRequest request(Map<String, List<String>> options) {
         return new IsolationRequest("c0ffee", "test", options, IsolationModuleContract.BASE_SPEC, Map.of());
     }
+
+    @Test
+    void checkRefusesAsContributeDoes() {
+        CgroupLimits blind = new CgroupLimits(dir.resolve("missing"));
+        for (CgroupLimits module : List.of(limits, blind)) {
+            for (Map<String, List<String>> options : List.of(Map.of("cpus", List.of("9")),
+                    Map.of("cpuset-cpus", List.of("0-3")), Map.of("memory", List.of("5")),
+                    Map.of("memory", List.of("64m"), "memory-swap", List.of("32m")))) {
+                BerthException contributed = assertThrows(BerthException.class,
+                        () -> module.contribute(request(options)));
+                BerthException checked = assertThrows(BerthException.class,
+                        () -> module.check(new IsolationRequest("c1", "c1", options, "{}", Map.of())));
+                assertEquals(contributed.kind(), checked.kind());
+                assertEquals(contributed.getMessage(), checked.getMessage());
+            }
+        }
+    }
 }

@@ -64,14 +64,16 @@ class OomPollerTest {
     }
 
     @Test
-    void killsBeforeTheWatchAreNotNews() throws Exception {
+    void killsBetweenTheStartAndTheWatchAreReportedAsTheTotal() throws Exception {
         FakeCgroups.v1(root);
         Path memory = FakeCgroups.v1Container(root, "/berth/c", "cpuacct");
         Files.writeString(memory.resolve("memory.oom_control"), "oom_kill 2\n");
         BlockingQueue<Observation> seen = new LinkedBlockingQueue<>();
         try (OomPoller poller = new OomPoller(new CgroupTree(root), 20, 1_000)) {
             poller.watch(container("c"), seen::add);
-            assertNull(seen.poll(200, TimeUnit.MILLISECONDS));
+            Observation first = seen.poll(5, TimeUnit.SECONDS);
+            assertEquals(2, first.count(), "the cgroup's total, which the engine logs once");
+            assertNull(seen.poll(200, TimeUnit.MILLISECONDS), "an unchanged total is not reported again");
         }
     }
 

@@ -11,9 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.IntPredicate;
 
@@ -21,8 +24,9 @@ import java.util.function.IntPredicate;
  * The namespaces module's work, without OSGi: turns the namespace options of a run request into
  * {@code /linux/namespaces} (the whole list, sorted by type), {@code /hostname} removal for
  * {@code --uts host}, and for a user namespace {@code /linux/uidMappings} and {@code /linux/gidMappings},
- * allocating a range for {@code --userns auto} and shifting the container's own rootfs to fit the map.
- * Thread-safe.
+ * allocating a range for {@code --userns auto} and shifting the container's own rootfs to fit the map,
+ * once it has made sure the mapped root can reach that rootfs. {@link #check} makes the checks that need no
+ * spec, with no side effect. Thread-safe.
  *
  * <p>Facts are returned only for {@code --userns auto}: {@code userns=auto}, {@code uidmap} and
  * {@code gidmap} (both {@code 0:HOST:SIZE}), which {@link #restore} and {@link #release} read back.
@@ -56,9 +60,20 @@ public final class NamespaceIsolation {
         return pool;
     }
 
+    /**
+     * See {@link dev.berth.api.isolation.IsolationModule#check}: refuses what {@link #contribute} refuses
+     * before it reads the spec (options, peers to join, explicit maps meeting the auto pool), with the same
+     * kind and message, and changes nothing. What needs the spec (the process user inside the map, the rootfs
+     * reachable and shiftable) is left to {@link #contribute}.
+     */
+    public void check(IsolationRequest request) throws BerthException {
+        checked(request);
+    }
+
     /** See {@link dev.berth.api.isolation.IsolationModule#contribute}. */
     public Contribution contribute(IsolationRequest request) throws BerthException {
-        NamespaceOptions options = NamespaceOptions.parse(request);
+        Checked checked = checked(request);
+        NamespaceOptions options = checked.options();
         Contribution.Builder out = Contribution.builder();
 
         // type -> path (null: a new namespace); a TreeMap keeps the list sorted by type.
@@ -67,9 +82,9 @@ public final class NamespaceIsolation {
         List<String> other = new ArrayList<>();
         namespaces.put("mount", null);
         fresh.add("mount");
-        joinable(request, "pid", "pid", options.pid(), namespaces, fresh, other, out);
-        joinable(request, "ipc", "ipc", options.ipc(), namespaces, fresh, other, out);
-        joinable(request, "network", "net", options.network(), namespaces, fresh, other, out);
+        joinable("pid", options.pid(), checked.joined(), namespaces, fresh, other, out);
+        joinable("ipc", options.ipc(), checked.joined(), namespaces, fresh, other, out);
+        joinable("network", options.network(), checked.joined(), namespaces, fresh, other, out);
         if (options.uts().isPrivate()) {
             namespaces.put("uts", null);
             fresh.add("uts");
@@ -132,9 +147,47 @@ public final class NamespaceIsolation {
         }
     }
 
-    private void joinable(IsolationRequest request, String option, String nsFile, Sharing sharing,
-            TreeMap<String, String> namespaces, List<String> fresh, List<String> other, Contribution.Builder out)
-            throws BerthException {
+    /**
+     * The checks shared by {@link #check} and {@link #contribute}, in the order contribute has always made
+     * them: the options parsed and cross-checked, each {@code container:NAME} peer running (its namespace
+     * path by type in {@code joined}), and explicit maps clear of the auto pool. Reads only host facts.
+     */
+    private Checked checked(IsolationRequest request) throws BerthException {
+        NamespaceOptions options = NamespaceOptions.parse(request);
+        Map<String, String> joined = new HashMap<>();
+        peer(request, "pid", "pid", options.pid(), joined);
+        peer(request, "ipc", "ipc", options.ipc(), joined);
+        peer(request, "network", "net", options.network(), joined);
+        if (options.userns() == NamespaceOptions.Userns.EXPLICIT) {
+            checkExplicit(options.uidMap().orElseThrow(), options.gidMap().orElseThrow());
+        }
+        return new Checked(options, Map.copyOf(joined));
+    }
+
+    /** A request's options as {@link #checked} found them, and the path of each namespace joined, by type. */
+    private record Checked(NamespaceOptions options, Map<String, String> joined) {
+    }
+
+    /** For {@code container:NAME}, the peer's namespace file put in {@code joined} under {@code option}. */
+    private void peer(IsolationRequest request, String option, String nsFile, Sharing sharing,
+            Map<String, String> joined) throws BerthException {
+        if (sharing.kind() != Sharing.Kind.CONTAINER) {
+            return;
+        }
+        Integer pid = request.peers().get(sharing.peer());
+        if (pid == null || pid <= 0) {
+            throw NamespaceOptions.invalid("--" + option + " " + sharing.asked() + ": no running container "
+                    + sharing.peer() + " to join");
+        }
+        if (!running.test(pid)) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "--" + option + " " + sharing.asked()
+                    + ": container " + sharing.peer() + " (pid " + pid + ") is no longer running");
+        }
+        joined.put(option, "/proc/" + pid + "/ns/" + nsFile);
+    }
+
+    private static void joinable(String option, Sharing sharing, Map<String, String> joined,
+            TreeMap<String, String> namespaces, List<String> fresh, List<String> other, Contribution.Builder out) {
         String type = option; // the option names are the OCI namespace types
         switch (sharing.kind()) {
             case PRIVATE -> {
@@ -146,16 +199,7 @@ public final class NamespaceIsolation {
                 out.note("shares the host's " + type + " namespace (--" + option + " host)");
             }
             case CONTAINER -> {
-                Integer pid = request.peers().get(sharing.peer());
-                if (pid == null || pid <= 0) {
-                    throw NamespaceOptions.invalid("--" + option + " " + sharing.asked() + ": no running container "
-                            + sharing.peer() + " to join");
-                }
-                if (!running.test(pid)) {
-                    throw new BerthException(ErrorKind.UNAVAILABLE, "--" + option + " " + sharing.asked()
-                            + ": container " + sharing.peer() + " (pid " + pid + ") is no longer running");
-                }
-                String path = "/proc/" + pid + "/ns/" + nsFile;
+                String path = joined.get(option);
                 namespaces.put(type, path);
                 other.add("the " + type + " namespace of container " + sharing.peer() + " (--" + option + " "
                         + sharing.asked() + ")");
@@ -204,9 +248,9 @@ public final class NamespaceIsolation {
             how = "--uidmap " + uids + (gids.equals(uids) ? " (gids the same)" : " --gidmap " + gids);
         }
         try {
-            checkExplicit(options, uids, gids);
             checkUserMapped(spec, uids, gids);
             Path rootfs = rootfs(spec);
+            checkReachable(rootfs, options, uids, gids);
             OwnershipShifter.Result result;
             try {
                 result = shifter.shift(rootfs, uids, gids);
@@ -231,10 +275,7 @@ public final class NamespaceIsolation {
     }
 
     /** Explicit maps must stay out of the auto pool, or an auto container could share host ids with them. */
-    private void checkExplicit(NamespaceOptions options, IdMap uids, IdMap gids) throws BerthException {
-        if (options.userns() != NamespaceOptions.Userns.EXPLICIT) {
-            return;
-        }
+    private void checkExplicit(IdMap uids, IdMap gids) throws BerthException {
         for (IdMap map : List.of(uids, gids)) {
             for (IdMapping m : map.mappings()) {
                 if (m.hostOverlaps(pool.base(), pool.end())) {
@@ -263,6 +304,64 @@ public final class NamespaceIsolation {
                         + " (process.user) is not mapped");
             }
         }
+    }
+
+    /**
+     * Every directory above the rootfs must let the container's root, a host id that owns none of them, pass
+     * (search: the x bit), or the runtime fails inside container init with a bare "permission denied" after
+     * the rootfs was shifted for nothing. The kernel's rule is followed: the owner's bit for a directory the
+     * id owns, the group's for its group, the others' bit otherwise, and the user namespace's root passes
+     * anything whose owner and group are both mapped into it (its capabilities count there only). ACLs are
+     * not read. The path as given and its real path (after symlinks) are both walked, from {@code /} down.
+     * Skipped when container root is unmapped, which the runtimes refuse with their own message. Reads modes
+     * only; changes nothing.
+     */
+    private static void checkReachable(Path rootfs, NamespaceOptions options, IdMap uids, IdMap gids)
+            throws BerthException {
+        OptionalLong uid = uids.toHost(0);
+        OptionalLong gid = gids.toHost(0);
+        if (uid.isEmpty() || gid.isEmpty()) {
+            return;
+        }
+        String how = options.userns() == NamespaceOptions.Userns.AUTO ? "--userns auto" : "--uidmap " + uids;
+        LinkedHashSet<Path> ancestors = new LinkedHashSet<>();
+        try {
+            ancestors.addAll(ancestors(rootfs));
+            ancestors.addAll(ancestors(rootfs.toRealPath()));
+            for (Path dir : ancestors) {
+                int mode = (Integer) Files.getAttribute(dir, "unix:mode") & 07777;
+                long owner = (Integer) Files.getAttribute(dir, "unix:uid") & 0xFFFF_FFFFL;
+                long group = (Integer) Files.getAttribute(dir, "unix:gid") & 0xFFFF_FFFFL;
+                boolean searchable;
+                if (uids.toContainer(owner).isPresent() && gids.toContainer(group).isPresent()) {
+                    searchable = true;
+                } else if (owner == uid.getAsLong()) {
+                    searchable = (mode & 0100) != 0;
+                } else if (group == gid.getAsLong()) {
+                    searchable = (mode & 0010) != 0;
+                } else {
+                    searchable = (mode & 0001) != 0;
+                }
+                if (!searchable) {
+                    throw new BerthException(ErrorKind.UNAVAILABLE, how + ": " + dir + " is not searchable by others"
+                            + " (mode " + String.format("%04o", mode) + "), so root in the user namespace (host uid "
+                            + uid.getAsLong() + ") cannot reach the container's root filesystem; make it "
+                            + String.format("%04o", mode | 0011));
+                }
+            }
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, how + ": read the modes of the folders above rootfs "
+                    + rootfs + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The directories above {@code path}, from the root down. */
+    private static List<Path> ancestors(Path path) {
+        List<Path> ancestors = new ArrayList<>();
+        for (Path dir = path.getParent(); dir != null; dir = dir.getParent()) {
+            ancestors.add(0, dir);
+        }
+        return ancestors;
     }
 
     private static Path rootfs(JsonNode spec) throws BerthException {

@@ -55,6 +55,11 @@ public final class NamespacesModule implements IsolationModule, ModuleLifecycle 
     }
 
     @Override
+    public void check(IsolationRequest request) throws BerthException {
+        isolation.check(request);
+    }
+
+    @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
         return isolation.contribute(request);
     }

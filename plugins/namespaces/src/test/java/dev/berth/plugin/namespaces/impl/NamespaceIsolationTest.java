@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +35,12 @@ class NamespaceIsolationTest {
     Path dir;
 
     private final NamespaceIsolation module = new NamespaceIsolation(1_000_000L, 65_536L, 4, pid -> pid == 4242);
+
+    /** JUnit makes the folder 0700; a mapped root could not reach a rootfs in it, and the module says so. */
+    @BeforeEach
+    void openTheFolder() throws Exception {
+        Files.setAttribute(dir, "unix:mode", 0711);
+    }
 
     static Stream<Arguments> namespaceLists() {
         return Stream.of(
@@ -201,6 +208,78 @@ class NamespaceIsolationTest {
                 Map.of("uidmap", List.of("0:100000:1000")), spec, Map.of())));
         assertEquals(ErrorKind.INVALID, e.kind());
         assertTrue(e.getMessage().contains("group 5000"), e.getMessage());
+    }
+
+    @Test
+    void aRootfsBehindAClosedFolderIsRefusedBeforeAnyChown() throws Exception {
+        Path closed = Files.createDirectories(dir.resolve("closed"));
+        Files.setAttribute(closed, "unix:mode", 0700);
+        Path rootfs = closed.resolve("rootfs");
+        Files.createDirectories(rootfs.resolve("home"));
+        Files.writeString(rootfs.resolve("home/file"), "x");
+        String before = TestTrees.owner(rootfs) + " " + TestTrees.owner(rootfs.resolve("home"))
+                + " " + TestTrees.owner(rootfs.resolve("home/file"));
+        String spec = TestTrees.spec(rootfs);
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("shut",
+                "shut", Map.of("userns", List.of("auto")), spec, Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertEquals("--userns auto: " + closed + " is not searchable by others (mode 0700), so root in the user"
+                + " namespace (host uid 1000000) cannot reach the container's root filesystem; make it 0711",
+                e.getMessage());
+        assertEquals(before, TestTrees.owner(rootfs) + " " + TestTrees.owner(rootfs.resolve("home"))
+                + " " + TestTrees.owner(rootfs.resolve("home/file")), "nothing chowned");
+        assertEquals(0, module.pool().inUse(), "the range is given back");
+
+        BerthException explicit = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest(
+                "shut2", "shut2", Map.of("uidmap", List.of("0:200000:65536")), spec, Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, explicit.kind());
+        assertTrue(explicit.getMessage().startsWith("--uidmap 0:200000:65536: " + closed
+                + " is not searchable by others (mode 0700), so root in the user namespace (host uid 200000)"),
+                explicit.getMessage());
+    }
+
+    @Test
+    void aClosedFolderThroughASymlinkIsRefusedToo() throws Exception {
+        Path closed = Files.createDirectories(dir.resolve("store"));
+        Files.setAttribute(closed, "unix:mode", 0750);
+        Path rootfs = Files.createDirectories(closed.resolve("rootfs"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), closed);
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("sym",
+                "sym", Map.of("userns", List.of("auto")), TestTrees.spec(link.resolve("rootfs")), Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains("is not searchable by others (mode 0750)")
+                && e.getMessage().endsWith("make it 0751"), e.getMessage());
+        assertEquals(0, module.pool().inUse());
+        assertTrue(Files.isDirectory(rootfs));
+    }
+
+    @Test
+    void checkAllocatesNothingAndReadsNoSpec() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            module.check(new IsolationRequest("auto" + i, "a", Map.of("userns", List.of("auto")), "{}", Map.of()));
+        }
+        assertEquals(0, module.pool().inUse(), "check allocated a range");
+        // The process user is a question of the spec: check lets it through, contribute refuses it.
+        Map<String, List<String>> rootUnmapped = Map.of("uidmap", List.of("1:100000:65535"));
+        module.check(new IsolationRequest("u", "u", rootUnmapped, "{}", Map.of()));
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(request("u", rootUnmapped,
+                Map.of())));
+        assertEquals(ErrorKind.INVALID, e.kind());
+    }
+
+    @Test
+    void checkRefusesPeersAndPoolMapsAsContributeDoes() {
+        for (IsolationRequest bad : List.of(
+                new IsolationRequest("p", "p", Map.of("pid", List.of("container:old")), "{}", Map.of("old", 777)),
+                new IsolationRequest("n", "n", Map.of("network", List.of("container:db")), "{}", Map.of("web", 4242)),
+                new IsolationRequest("m", "m", Map.of("uidmap", List.of("0:1000000:10")), "{}", Map.of()))) {
+            BerthException checked = assertThrows(BerthException.class, () -> module.check(bad));
+            BerthException contributed = assertThrows(BerthException.class, () -> module.contribute(
+                    new IsolationRequest(bad.containerId(), bad.name(), bad.options(), IsolationModuleContract.BASE_SPEC,
+                            bad.peers())));
+            assertEquals(contributed.kind(), checked.kind());
+            assertEquals(contributed.getMessage(), checked.getMessage());
+        }
     }
 
     /** A rootfs with a root-owned root, home (1000:1000) and a file in it. */

@@ -45,6 +45,11 @@ public final class SeccompModule implements IsolationModule {
     }
 
     @Override
+    public void check(IsolationRequest request) throws BerthException {
+        policy.check(request);
+    }
+
+    @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
         return policy.contribute(request);
     }

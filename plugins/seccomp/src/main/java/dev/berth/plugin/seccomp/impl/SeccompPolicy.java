@@ -53,6 +53,17 @@ final class SeccompPolicy {
         return Set.of(OPTION, PRIVILEGED);
     }
 
+    /**
+     * Refuses what {@link #contribute} refuses (a value that is not a profile, a profile that does not parse,
+     * unconfined where the configuration forbids it, no default profile for this architecture), with the
+     * same kind and message. Deciding the filter changes nothing (the profile comes inline), so this is
+     * {@link #contribute} with its result dropped: one path, no second copy of the checks to drift.
+     */
+    void check(IsolationRequest request) throws BerthException {
+        contribute(request);
+    }
+
+    /** The filter for {@code request}, and its kind and SHA-256 as facts; see the class comment. */
     Contribution contribute(IsolationRequest request) throws BerthException {
         List<String> given = request.securityOptions(KEY);
         Optional<String> value = given.isEmpty() ? Optional.empty() : Optional.of(given.get(given.size() - 1));

@@ -1,5 +1,6 @@
 package dev.berth.plugin.seccomp.impl;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -232,5 +233,30 @@ class SeccompPolicyTest {
         JsonNode p = seccomp(contribute(X86, profile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":"
                 + "[{\"architecture\":\"SCMP_ARCH_S390X\",\"subArchitectures\":[\"SCMP_ARCH_S390\"]}]}")));
         assertFalse(p.has("architectures"), p.toString());
+    }
+
+    @Test
+    void checkRefusesAsContributeDoes() {
+        SeccompPolicy strict = new SeccompPolicy(TABLE, Optional.of(HostArch.X86_64), "6.1.0", false);
+        SeccompPolicy noDefault = new SeccompPolicy(TABLE, Optional.empty(), "6.1.0", true);
+        for (SeccompPolicy policy : List.of(strict, noDefault)) {
+            for (Map<String, List<String>> options : List.of(Map.of("security-opt", List.of("seccomp=unconfined")),
+                    profile("{\"defaultAction\":"), Map.<String, List<String>>of())) {
+                BerthException contributed = null;
+                try {
+                    contribute(policy, options);
+                } catch (BerthException e) {
+                    contributed = e;
+                }
+                if (contributed == null) {
+                    assertDoesNotThrow(() -> policy.check(new IsolationRequest("c1", "c1", options, "{}", Map.of())));
+                    continue;
+                }
+                BerthException checked = assertThrows(BerthException.class,
+                        () -> policy.check(new IsolationRequest("c1", "c1", options, "{}", Map.of())));
+                assertEquals(contributed.kind(), checked.kind());
+                assertEquals(contributed.getMessage(), checked.getMessage());
+            }
+        }
     }
 }

@@ -49,24 +49,20 @@ final class SelinuxLabeller {
         this.relabeller = relabeller;
     }
 
+    /**
+     * Refuses what {@link #contribute} refuses, with the same kind and message, without allocating a pair or
+     * relabelling anything: it only reads the host's SELinux state and resolves the volumes' host paths.
+     */
+    void check(IsolationRequest request) throws BerthException {
+        asked(request);
+    }
+
     /** This module's part of {@code request}'s spec; see the class comment. */
     Contribution contribute(IsolationRequest request) throws BerthException {
-        SelinuxHost host = SelinuxHost.probe(settings.selinuxfs());
-        if (settings.required() && !host.on()) {
-            throw new BerthException(ErrorKind.UNAVAILABLE, "SELinux labels for container " + request.containerId()
-                    + ": the selinux module is configured with required=true, but this host has no SELinux ("
-                    + host.enforceFile() + " does not exist)");
-        }
-        List<String> labelValues = request.securityOptions(LABEL);
-        LabelOptions label = LabelOptions.parse(labelValues);
-        List<VolumeRelabel> volumes = VolumeRelabel.parse(request.values(VOLUME));
-        if (!host.on() && label.explicit()) {
-            throw new BerthException(ErrorKind.UNAVAILABLE, "--security-opt " + labelValues.stream()
-                    .filter(v -> !v.equals("disable")).map(v -> LABEL + "=" + LabelOptions.printable(v))
-                    .reduce((a, b) -> a + " " + b).orElse(LABEL) + ": this host has no SELinux ("
-                    + host.enforceFile() + " does not exist), so it cannot give a container a chosen SELinux label;"
-                    + " drop the option or use label=disable");
-        }
+        Asked asked = asked(request);
+        SelinuxHost host = asked.host();
+        LabelOptions label = asked.label();
+        List<VolumeRelabel> volumes = asked.volumes();
         Contribution.Builder out = Contribution.builder();
         if (label.disabled()) {
             out.note("SELinux labelling disabled by --security-opt label=disable: no labels, no MCS pair"
@@ -128,6 +124,31 @@ final class SelinuxLabeller {
             held.ifPresent(pair -> allocator.release(request.containerId(), pair));
             throw e;
         }
+    }
+
+    /** What {@code request} asks of the module, checked against the host: the checks of {@link #check}. */
+    private Asked asked(IsolationRequest request) throws BerthException {
+        SelinuxHost host = SelinuxHost.probe(settings.selinuxfs());
+        if (settings.required() && !host.on()) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "SELinux labels for container " + request.containerId()
+                    + ": the selinux module is configured with required=true, but this host has no SELinux ("
+                    + host.enforceFile() + " does not exist)");
+        }
+        List<String> labelValues = request.securityOptions(LABEL);
+        LabelOptions label = LabelOptions.parse(labelValues);
+        List<VolumeRelabel> volumes = VolumeRelabel.parse(request.values(VOLUME));
+        if (!host.on() && label.explicit()) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "--security-opt " + labelValues.stream()
+                    .filter(v -> !v.equals("disable")).map(v -> LABEL + "=" + LabelOptions.printable(v))
+                    .reduce((a, b) -> a + " " + b).orElse(LABEL) + ": this host has no SELinux ("
+                    + host.enforceFile() + " does not exist), so it cannot give a container a chosen SELinux label;"
+                    + " drop the option or use label=disable");
+        }
+        return new Asked(host, label, volumes);
+    }
+
+    /** A request's label options and volumes to relabel, checked, and the host state they were checked on. */
+    private record Asked(SelinuxHost host, LabelOptions label, List<VolumeRelabel> volumes) {
     }
 
     /** Marks the MCS pair in {@code facts} taken by {@code containerId}. Idempotent. */

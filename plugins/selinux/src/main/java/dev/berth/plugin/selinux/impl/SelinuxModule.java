@@ -77,6 +77,11 @@ public final class SelinuxModule implements IsolationModule, ModuleLifecycle {
     }
 
     @Override
+    public void check(IsolationRequest request) throws BerthException {
+        labeller.check(request);
+    }
+
+    @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
         return labeller.contribute(request);
     }

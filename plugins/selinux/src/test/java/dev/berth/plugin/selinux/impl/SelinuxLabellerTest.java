@@ -342,4 +342,40 @@ class SelinuxLabellerTest {
         Files.createDirectories(dir.resolve("dirnotfile/enforce"));
         assertFalse(SelinuxHost.probe(dir.resolve("dirnotfile")).on(), "an enforce directory is not selinuxfs");
     }
+
+    @Test
+    void checkHoldsNoPairAndRelabelsNothing() throws Exception {
+        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")).withCategories(3),
+                relabeller);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        for (int i = 0; i < 10; i++) {
+            module.check(new IsolationRequest("c" + i, "c" + i, Map.of("volume", List.of(data + ":/data:rw,Z")), "{}",
+                    Map.of()));
+            module.check(new IsolationRequest("l" + i, "l" + i, label("level:s0:c0,c1"), "{}", Map.of()));
+        }
+        assertEquals(List.of(), relabeller.calls(), "check relabelled a volume");
+        Set<String> levels = new HashSet<>();
+        for (String id : List.of("x", "y", "z")) {
+            levels.add(module.contribute(request(id, Map.of())).facts().get("level"));
+        }
+        assertEquals(Set.of("s0:c0,c1", "s0:c0,c2", "s0:c1,c2"), levels, "all three pairs were still free");
+    }
+
+    @Test
+    void checkRefusesHostTroubleAsContributeDoes() {
+        SelinuxModule required = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.off(dir)).withRequired(true),
+                relabeller);
+        SelinuxModule off = off();
+        for (SelinuxModule module : List.of(required, off)) {
+            for (Map<String, List<String>> options : List.of(label("type:spc_t"), label("level:s0:c1,c2"),
+                    Map.of("volume", List.of("/etc:/etc:ro,Z")), label("bogus"))) {
+                BerthException contributed = assertThrows(BerthException.class,
+                        () -> module.contribute(request("c1", options)));
+                BerthException checked = assertThrows(BerthException.class, () -> module.check(
+                        new IsolationRequest("c1", "name-c1", options, "{}", Map.of())));
+                assertEquals(contributed.kind(), checked.kind());
+                assertEquals(contributed.getMessage(), checked.getMessage());
+            }
+        }
+    }
 }

@@ -56,12 +56,25 @@ final class IsolationChain {
     }
 
     /**
-     * Applies the chosen modules' fields to {@code spec} (changed in place) for container
-     * {@code containerId}; {@code peers} are the resolved {@code container:NAME} pids.
+     * Refuses what {@link #apply} would refuse about the options alone, before anything is mounted:
+     * module choice, options no chosen module reads, and each chosen module's own {@code check}.
      */
-    Outcome apply(String containerId, String name, RunOptions options, Map<String, Integer> peers, ObjectNode spec)
+    void check(String containerId, String name, RunOptions options, Map<String, Integer> peers)
             throws BerthException {
         List<ActiveModule> chosen = choose(options.isolation());
+        Map<String, List<String>> given = given(options, chosen);
+        for (ActiveModule module : chosen) {
+            try {
+                module.module().check(new IsolationRequest(containerId, name, optionsFor(module, given), "{}", peers));
+            } catch (RuntimeException e) {
+                throw new BerthException(ErrorKind.INTERNAL, "isolation module " + module.id() + " " + module.version()
+                        + " failed to check the options: " + e, e);
+            }
+        }
+    }
+
+    /** The options as modules see them: selection options out, volumes in; refuses options no chosen module reads. */
+    private Map<String, List<String>> given(RunOptions options, List<ActiveModule> chosen) throws BerthException {
         Map<String, List<String>> given = new TreeMap<>(options.isolation());
         given.remove(RunOptions.MODULE_ON);
         given.remove(RunOptions.MODULE_OFF);
@@ -69,6 +82,17 @@ final class IsolationChain {
         if (!options.volumes().isEmpty()) {
             given.put(VOLUME, options.volumes().stream().map(IsolationChain::volume).toList());
         }
+        return given;
+    }
+
+    /**
+     * Applies the chosen modules' fields to {@code spec} (changed in place) for container
+     * {@code containerId}; {@code peers} are the resolved {@code container:NAME} pids.
+     */
+    Outcome apply(String containerId, String name, RunOptions options, Map<String, Integer> peers, ObjectNode spec)
+            throws BerthException {
+        List<ActiveModule> chosen = choose(options.isolation());
+        Map<String, List<String>> given = given(options, chosen);
         List<String> decisions = new ArrayList<>();
         if (chosen.isEmpty()) {
             decisions.add("no isolation module is on: the container shares the host's namespaces and has no capabilities");

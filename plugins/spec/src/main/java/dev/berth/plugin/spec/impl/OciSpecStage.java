@@ -99,4 +99,9 @@ public final class OciSpecStage implements SpecStage {
     public GeneratedSpec generate(SpecRequest request) throws BerthException {
         return generator.generate(request);
     }
+
+    @Override
+    public void check(SpecRequest request) throws BerthException {
+        generator.check(request);
+    }
 }

@@ -65,6 +65,15 @@ public final class SpecGenerator {
         return new SpecGenerator(() -> HostFacts.probe(resolvConf), nofileWanted, isolation);
     }
 
+    /** Refuses bad options before anything exists; see {@link dev.berth.api.container.SpecStage#check}. */
+    public void check(SpecRequest request) throws BerthException {
+        if (!CONTAINER_ID.matcher(request.containerId()).matches()) {
+            throw new BerthException(ErrorKind.INVALID, "check spec: invalid container id \"" + request.containerId() + "\"");
+        }
+        hostname(request.options().hostname(), request.containerId(), new ArrayList<>());
+        isolation.get().check(request.containerId(), request.name(), request.options(), request.peers());
+    }
+
     /** Writes the bundle for {@code request}; see {@link dev.berth.api.container.SpecStage#generate}. */
     public GeneratedSpec generate(SpecRequest request) throws BerthException {
         List<String> decisions = new ArrayList<>();

@@ -142,6 +142,35 @@ class IsolationChainTest {
     }
 
     @Test
+    void checkRefusesOptionErrorsAndAsksEachModuleWithoutContributing() throws Exception {
+        java.util.List<String> checked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TestModules.Scripted caps = new TestModules.Scripted(Set.of("cap-add"), r -> Contribution.none("x")) {
+            @Override
+            public void check(dev.berth.api.isolation.IsolationRequest request) throws BerthException {
+                checked.add(request.containerId() + " " + request.options() + " " + request.spec());
+                if (request.values("cap-add").contains("NOPE")) {
+                    throw new BerthException(ErrorKind.INVALID, "unknown capability \"NOPE\" in --cap-add");
+                }
+            }
+        };
+        IsolationChain chain = new IsolationChain(List.of(new ActiveModule("capabilities", "1", 300, true, caps)),
+                Set.of(), Set.of());
+
+        chain.check("c1", "n1", options(Map.of("cap-add", List.of("NET_ADMIN"))), Map.of());
+        assertEquals(List.of("c1 {cap-add=[NET_ADMIN]} {}"), checked);
+        BerthException bad = assertThrows(BerthException.class,
+                () -> chain.check("c2", "n2", options(Map.of("cap-add", List.of("NOPE"))), Map.of()));
+        assertEquals("unknown capability \"NOPE\" in --cap-add", bad.getMessage());
+        BerthException unread = assertThrows(BerthException.class,
+                () -> chain.check("c3", "n3", options(Map.of("memory", List.of("64m"))), Map.of()));
+        assertEquals("--memory: no installed isolation module reads it", unread.getMessage());
+        BerthException unknown = assertThrows(BerthException.class, () -> chain.check("c4", "n4",
+                options(Map.of(RunOptions.MODULE_ON, List.of("seccomp"))), Map.of()));
+        assertTrue(unknown.getMessage().startsWith("--isolation-module seccomp: no such isolation module"));
+        assertEquals(List.of(), caps.asked, "check never asks for a contribution");
+    }
+
+    @Test
     void agreeingModulesAreNoConflict() throws Exception {
         ActiveModule a = module("a", 1, true, Set.of(), r -> Contribution.builder()
                 .set("/process/noNewPrivileges", "true", "a").build());

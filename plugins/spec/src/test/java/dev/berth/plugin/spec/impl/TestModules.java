@@ -34,7 +34,7 @@ final class TestModules {
     }
 
     /** A module answering with {@code answer}, reading {@code options}, recording what it was asked. */
-    static final class Scripted implements IsolationModule, ModuleLifecycle {
+    static class Scripted implements IsolationModule, ModuleLifecycle {
         final Set<String> options;
         final Function<IsolationRequest, Contribution> answer;
         final List<IsolationRequest> asked = new CopyOnWriteArrayList<>();
