@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.schemas.RuntimeSpecSchemas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +17,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,75 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * demo busybox image served by a registry on 127.0.0.1. Every runtime test runs with runc and with crun;
  * crun's runs skip, printing the daemon's reason, on a host where crun cannot run (hybrid cgroups).
  */
-class ContainerEndToEndIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    static DemoRegistry registry;
-    static Daemon daemon;
-    static Path base;
-
-    @BeforeAll
-    static void startDaemonAndRegistry() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "containers need root");
-        registry = DemoRegistry.start();
-        base = Files.createTempDirectory("berth-containers-");
-        daemon = new Daemon(base).start();
-        Cli.Result pull = daemon.cli("pull", image());
-        assertEquals(0, pull.exit(), pull.toString());
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        if (daemon != null) {
-            for (JsonNode c : containers(true)) {
-                daemon.cli("rm", "-f", c.path("id").asText());
-            }
-            daemon.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-    }
-
-    static String image() {
-        return registry.busybox();
-    }
-
-    static JsonNode containers(boolean all) throws IOException {
-        UnixHttp.Response response = daemon.http().get("/v1/containers" + (all ? "?all=1" : ""));
-        assertEquals(200, response.status(), response.body());
-        return JSON.readTree(response.body()).path("containers");
-    }
-
-    /** Skips (printing why) when the daemon says {@code runtime} cannot run containers on this host. */
-    static void assumeUsable(String runtime) throws IOException {
-        UnixHttp.Response response = daemon.http().get("/v1/runtimes");
-        assertEquals(200, response.status(), response.body());
-        for (JsonNode r : JSON.readTree(response.body()).path("runtimes")) {
-            if (r.path("name").asText().equals(runtime)) {
-                if (!r.path("usable").asBoolean()) {
-                    String reason = runtime + " cannot run here: " + r.path("reason").asText();
-                    System.out.println("SKIPPED (" + runtime + "): " + reason);
-                    assumeTrue(false, reason);
-                }
-                return;
-            }
-        }
-        throw new AssertionError("no runtime plugin " + runtime + " in " + response.body());
-    }
-
-    static Cli.Result berth(String... args) throws IOException, InterruptedException {
-        return daemon.cli(args);
-    }
-
-    static List<String> run(String runtime, String... rest) {
-        List<String> args = new ArrayList<>(List.of("run", "--runtime", runtime));
-        args.addAll(List.of(rest));
-        return args;
-    }
-
-    static Cli.Result berth(List<String> args) throws IOException, InterruptedException {
-        return daemon.cli(args.toArray(String[]::new));
-    }
+class ContainerEndToEndIT extends ContainerTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.isolation.Capabilities;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -21,8 +19,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,8 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * isolation options refused before anything exists. One daemon serves every test; runtime tests run with
  * runc and with crun, and skip, printing the daemon's reason, where a runtime cannot run here.
  */
-class IsolationEndToEndIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
+class IsolationEndToEndIT extends ContainerTestBase {
     /** Docker's default capability set, which the capabilities module gives a container unless told otherwise. */
     private static final Set<String> DOCKER_DEFAULT_CAPS = Set.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
             "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
@@ -48,76 +43,6 @@ class IsolationEndToEndIT {
     private static final String MEMORY_LIMITS = "if [ -d /sys/fs/cgroup/memory ]; then echo v1"
             + " $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) $(cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes);"
             + " else echo v2 $(cat /sys/fs/cgroup/memory.max) $(cat /sys/fs/cgroup/memory.swap.max); fi";
-    static DemoRegistry registry;
-    static Daemon daemon;
-    static Path base;
-
-    @BeforeAll
-    static void startDaemonAndRegistry() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "containers need root");
-        registry = DemoRegistry.start();
-        base = Files.createTempDirectory("berth-isolation-");
-        // As /var/lib is: a user namespace's root (an unprivileged host uid) must get through to the rootfs.
-        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
-        daemon = new Daemon(base).start();
-        Cli.Result pull = daemon.cli("pull", image());
-        assertEquals(0, pull.exit(), pull.toString());
-    }
-
-    @AfterAll
-    static void stopAll() throws Exception {
-        if (daemon != null) {
-            for (JsonNode c : containers(true)) {
-                daemon.cli("rm", "-f", c.path("id").asText());
-            }
-            daemon.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-    }
-
-    static String image() {
-        return registry.busybox();
-    }
-
-    static Cli.Result berth(String... args) throws IOException, InterruptedException {
-        return daemon.cli(args);
-    }
-
-    static Cli.Result berth(List<String> args) throws IOException, InterruptedException {
-        return daemon.cli(args.toArray(String[]::new));
-    }
-
-    /** {@code run --runtime RUNTIME rest...}. */
-    static List<String> run(String runtime, String... rest) {
-        List<String> args = new ArrayList<>(List.of("run", "--runtime", runtime));
-        args.addAll(List.of(rest));
-        return args;
-    }
-
-    static JsonNode containers(boolean all) throws IOException {
-        UnixHttp.Response response = daemon.http().get("/v1/containers" + (all ? "?all=1" : ""));
-        assertEquals(200, response.status(), response.body());
-        return JSON.readTree(response.body()).path("containers");
-    }
-
-    /** Skips (printing why) when the daemon says {@code runtime} cannot run containers on this host. */
-    static void assumeUsable(String runtime) throws IOException {
-        UnixHttp.Response response = daemon.http().get("/v1/runtimes");
-        assertEquals(200, response.status(), response.body());
-        for (JsonNode r : JSON.readTree(response.body()).path("runtimes")) {
-            if (r.path("name").asText().equals(runtime)) {
-                if (!r.path("usable").asBoolean()) {
-                    String reason = runtime + " cannot run here: " + r.path("reason").asText();
-                    System.out.println("SKIPPED (" + runtime + "): " + reason);
-                    assumeTrue(false, reason);
-                }
-                return;
-            }
-        }
-        throw new AssertionError("no runtime plugin " + runtime + " in " + response.body());
-    }
 
     // 1. pid and uts namespaces, and their host modes
 

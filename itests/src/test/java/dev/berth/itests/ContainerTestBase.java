@@ -1,0 +1,97 @@
+package dev.berth.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * What the container end-to-end suites share: one demo registry on 127.0.0.1 and one daemon per test
+ * class (its state under a temporary folder made 0711, as /var/lib is, so a user namespace's root can
+ * reach its root filesystem), the demo image pulled, every container removed at the end; and the helpers
+ * to call the CLI, list containers and skip, printing the daemon's reason, where a runtime cannot run.
+ * Test classes run one after another, so the static fields serve one class at a time.
+ */
+abstract class ContainerTestBase {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static DemoRegistry registry;
+    static Daemon daemon;
+    static Path base;
+
+    @BeforeAll
+    static void startDaemonAndRegistry() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "containers need root");
+        registry = DemoRegistry.start();
+        base = Files.createTempDirectory("berth-containers-");
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
+        daemon = new Daemon(base).start();
+        Cli.Result pull = daemon.cli("pull", image());
+        assertEquals(0, pull.exit(), pull.toString());
+    }
+
+    @AfterAll
+    static void stopAll() throws Exception {
+        if (daemon != null) {
+            for (JsonNode c : containers(true)) {
+                daemon.cli("rm", "-f", c.path("id").asText());
+            }
+            daemon.close();
+            daemon = null;
+        }
+        if (registry != null) {
+            registry.close();
+            registry = null;
+        }
+    }
+
+    static String image() {
+        return registry.busybox();
+    }
+
+    static Cli.Result berth(String... args) throws IOException, InterruptedException {
+        return daemon.cli(args);
+    }
+
+    static Cli.Result berth(List<String> args) throws IOException, InterruptedException {
+        return daemon.cli(args.toArray(String[]::new));
+    }
+
+    /** {@code run --runtime RUNTIME rest...}. */
+    static List<String> run(String runtime, String... rest) {
+        List<String> args = new ArrayList<>(List.of("run", "--runtime", runtime));
+        args.addAll(List.of(rest));
+        return args;
+    }
+
+    static JsonNode containers(boolean all) throws IOException {
+        UnixHttp.Response response = daemon.http().get("/v1/containers" + (all ? "?all=1" : ""));
+        assertEquals(200, response.status(), response.body());
+        return JSON.readTree(response.body()).path("containers");
+    }
+
+    /** Skips (printing why) when the daemon says {@code runtime} cannot run containers on this host. */
+    static void assumeUsable(String runtime) throws IOException {
+        UnixHttp.Response response = daemon.http().get("/v1/runtimes");
+        assertEquals(200, response.status(), response.body());
+        for (JsonNode r : JSON.readTree(response.body()).path("runtimes")) {
+            if (r.path("name").asText().equals(runtime)) {
+                if (!r.path("usable").asBoolean()) {
+                    String reason = runtime + " cannot run here: " + r.path("reason").asText();
+                    System.out.println("SKIPPED (" + runtime + "): " + reason);
+                    assumeTrue(false, reason);
+                }
+                return;
+            }
+        }
+        throw new AssertionError("no runtime plugin " + runtime + " in " + response.body());
+    }
+}
