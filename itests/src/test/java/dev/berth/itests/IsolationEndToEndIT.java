@@ -573,6 +573,42 @@ class IsolationEndToEndIT extends ContainerTestBase {
         }
     }
 
+    /**
+     * The defaults live in configuration: a {@code .cfg} file for the spec stage dropped into the plugins
+     * folder turns a module off for every container (until a container asks for it by name), and removing
+     * the file turns it back on, all while the daemon runs.
+     */
+    @Test
+    void configurationChoosesTheDefaultModules() throws Exception {
+        assumeUsable("runc");
+        Path config = daemon.plugins.resolve("dev.berth.plugin.spec.impl.OciSpecStage.cfg");
+        List<String> capEff = run("runc", "--rm", image(), "grep", "CapEff", "/proc/self/status");
+        try {
+            Files.writeString(config, "disabledIsolationModules=capabilities\n");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Cli.Result off = berth(capEff);
+            while (!off.stdout().contains("0000000000000000") && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                off = berth(capEff);
+            }
+            assertEquals(0, off.exit(), off.toString());
+            assertTrue(off.stdout().contains("0000000000000000"), "capabilities off by configuration: " + off);
+            List<String> named = run("runc", "--rm", "--isolation-module", "capabilities", image(), "grep", "CapEff",
+                    "/proc/self/status");
+            Cli.Result on = berth(named);
+            assertTrue(on.stdout().contains("00000000a80425fb"), "asked for by name: " + on);
+        } finally {
+            Files.deleteIfExists(config);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Cli.Result back = berth(capEff);
+        while (!back.stdout().contains("00000000a80425fb") && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            back = berth(capEff);
+        }
+        assertTrue(back.stdout().contains("00000000a80425fb"), "the default again once the file is gone: " + back);
+    }
+
     // helpers
 
     private static JsonNode inspect(String name) throws Exception {

@@ -11,8 +11,9 @@ import java.util.TreeMap;
  * What an isolation module sees of one container being created: its {@code containerId} and
  * {@code name}, the isolation {@code options} as the user gave them (long flag name to values in the
  * order given, e.g. {@code "cap-add" -> ["NET_ADMIN"]}, {@code "privileged" -> ["true"]}), the OCI
- * runtime {@code spec} built so far (config.json text before any module ran: rootfs path, process user,
- * mounts), and {@code peers}: the host pid of each container named in a {@code container:NAME} option,
+ * runtime {@code spec} being built (config.json text: the spec stage's base, with rootfs path, process
+ * user and mounts, plus the fields of the modules that ran before this one, so a seccomp module sees the
+ * capabilities the capabilities module gave), and {@code peers}: the host pid of each container named in a {@code container:NAME} option,
  * keyed by NAME as given. Immutable.
  */
 public record IsolationRequest(String containerId, String name, Map<String, List<String>> options, String spec,

@@ -100,24 +100,27 @@ final class IsolationChain {
             decisions.add("isolation modules, in order: " + chosen.stream().map(m -> m.id() + " " + m.version())
                     .collect(Collectors.joining(", ")));
         }
-        String base = spec.toString();
+        // Each module sees the spec being built: the base with the fields of the modules before it. The
+        // container's spec changes only once every module has answered and no two conflict.
+        ObjectNode building = spec.deepCopy();
         List<ModuleRecord> records = new ArrayList<>();
         Map<String, Owner> owners = new LinkedHashMap<>();
         List<Applied> applied = new ArrayList<>();
         try {
             for (ActiveModule module : chosen) {
-                IsolationRequest request = new IsolationRequest(containerId, name, optionsFor(module, given), base,
-                        peers);
+                IsolationRequest request = new IsolationRequest(containerId, name, optionsFor(module, given),
+                        building.toString(), peers);
                 Contribution contribution = contribute(module, request);
                 applied.add(new Applied(module, contribution));
                 for (SpecField field : contribution.fields()) {
-                    claim(owners, module, field);
+                    if (claim(owners, module, field)) {
+                        set(building, module, field);
+                    }
                 }
                 records.add(ModuleRecord.of(module.id(), module.version(), module.order(), contribution));
             }
-            for (Owner owner : owners.values()) {
-                set(spec, owner.module(), owner.field());
-            }
+            spec.removeAll();
+            spec.setAll(building);
         } catch (BerthException | RuntimeException e) {
             for (Applied done : applied) {
                 if (done.module().module() instanceof ModuleLifecycle lifecycle) {
@@ -245,7 +248,8 @@ final class IsolationChain {
         return contribution;
     }
 
-    private static void claim(Map<String, Owner> owners, ActiveModule module, SpecField field) throws BerthException {
+    /** Records {@code module} as the owner of {@code field}; false when another module set the same value first. */
+    private static boolean claim(Map<String, Owner> owners, ActiveModule module, SpecField field) throws BerthException {
         JsonNode value = parse(module, field);
         for (Owner owner : owners.values()) {
             if (!owner.field().overlaps(field)) {
@@ -254,7 +258,7 @@ final class IsolationChain {
             boolean same = owner.field().pointer().equals(field.pointer())
                     && java.util.Objects.equals(owner.value(), value);
             if (same && !owner.module().id().equals(module.id())) {
-                return; // two modules agree: the first one keeps the field
+                return false; // two modules agree: the first one keeps the field
             }
             String who = owner.module().id().equals(module.id())
                     ? "isolation module " + module.id() + " sets " + owner.field().pointer() + " and " + field.pointer()
@@ -265,6 +269,7 @@ final class IsolationChain {
             throw new BerthException(ErrorKind.CONFLICT, who);
         }
         owners.put(field.pointer(), new Owner(module, field, value));
+        return true;
     }
 
     private static String describe(SpecField field) {

@@ -171,6 +171,20 @@ class IsolationChainTest {
     }
 
     @Test
+    void eachModuleSeesTheSpecAsBuiltByTheModulesBeforeIt() throws Exception {
+        ActiveModule caps = module("capabilities", 300, true, Set.of(), r -> Contribution.builder()
+                .set("/process/capabilities", "{\"bounding\":[\"CAP_SYS_ADMIN\"]}", "asked").build());
+        ActiveModule filter = module("seccomp", 500, true, Set.of(), r -> r.spec().contains("CAP_SYS_ADMIN")
+                ? Contribution.builder().set("/linux/seccomp", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", "saw it").build()
+                : Contribution.none("did not see the capabilities"));
+        ObjectNode spec = base();
+        IsolationChain.Outcome outcome = new IsolationChain(List.of(filter, caps), Set.of(), Set.of())
+                .apply("c1", "n1", options(Map.of()), Map.of(), spec);
+        assertEquals("SCMP_ACT_ALLOW", spec.path("linux").path("seccomp").path("defaultAction").asText(),
+                outcome.records().toString());
+    }
+
+    @Test
     void agreeingModulesAreNoConflict() throws Exception {
         ActiveModule a = module("a", 1, true, Set.of(), r -> Contribution.builder()
                 .set("/process/noNewPrivileges", "true", "a").build());
