@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * {@code architectures}: it and its {@code subArchitectures}), a singular {@code name}, {@code comment},
  * and per-rule {@code includes}/{@code excludes} conditions. Conditions are decided here, once:
  * {@code arches} against the host, {@code minKernel} against the running kernel, and {@code caps}
- * against Docker's default 14 capabilities (this module does not see the capabilities another module
- * gives the container, so a rule that needs an added capability is left out). Thread-safe.
+ * against the container's capability bounding set given to {@link #parse} (as Docker: every capability
+ * of {@code includes.caps} must be in it, any one of {@code excludes.caps} leaves the rule out). Thread-safe.
  */
 final class ProfileParser {
     /** Longest profile text read: Docker's own default profile is about 20 KB. */
@@ -51,10 +51,6 @@ final class ProfileParser {
             "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
     static final Set<String> OPERATORS = Set.of("SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
             "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ");
-    /** Docker's default capabilities, against which {@code includes.caps} and {@code excludes.caps} are judged. */
-    static final Set<String> DEFAULT_CAPS = Set.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
-            "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
 
     private static final Set<String> TOP = Set.of("defaultAction", "defaultErrnoRet", "architectures", "archMap",
             "flags", "listenerPath", "listenerMetadata", "syscalls");
@@ -76,8 +72,12 @@ final class ProfileParser {
     private final int[] kernel;
     private final Set<String> knownSyscalls;
 
-    /** What a profile became: the OCI {@code json}, the rules kept and left out, and names not in the table. */
-    record Parsed(String json, String defaultAction, int rules, int rulesLeftOut, List<String> unknownNames) {
+    /**
+     * What a profile became: the OCI {@code json}, the rules kept and left out, names not in the table, and
+     * whether any rule had a {@code caps} condition ({@code judgedCapabilities}).
+     */
+    record Parsed(String json, String defaultAction, int rules, int rulesLeftOut, List<String> unknownNames,
+            boolean judgedCapabilities) {
         Parsed {
             unknownNames = List.copyOf(unknownNames);
         }
@@ -95,7 +95,11 @@ final class ProfileParser {
         this.knownSyscalls = Set.copyOf(knownSyscalls);
     }
 
-    Parsed parse(String text) throws ProfileException {
+    /**
+     * Reads {@code text} for a container whose capability bounding set is {@code capabilities} (canonical
+     * names), against which {@code includes.caps} and {@code excludes.caps} are judged.
+     */
+    Parsed parse(String text, Set<String> capabilities) throws ProfileException {
         if (text.length() > MAX_CHARS) {
             throw new ProfileException("profile", "longer than " + MAX_CHARS + " characters");
         }
@@ -140,6 +144,7 @@ final class ProfileParser {
 
         ArrayNode rules = out.putArray("syscalls");
         int leftOut = 0;
+        boolean judgedCapabilities = false;
         Set<String> unknown = new LinkedHashSet<>();
         if (root.has("syscalls")) {
             JsonNode syscalls = root.get("syscalls");
@@ -170,8 +175,9 @@ final class ProfileParser {
                 if (rule.has("comment")) {
                     text(rule.get("comment"), where + ".comment");
                 }
-                boolean applies = includes(rule.get("includes"), where + ".includes")
-                        & !excludes(rule.get("excludes"), where + ".excludes");
+                boolean applies = includes(rule.get("includes"), where + ".includes", capabilities)
+                        & !excludes(rule.get("excludes"), where + ".excludes", capabilities);
+                judgedCapabilities |= hasCaps(rule.get("includes")) || hasCaps(rule.get("excludes"));
                 if (applies) {
                     rules.add(kept);
                     for (String name : names) {
@@ -187,7 +193,8 @@ final class ProfileParser {
         if (notifies && !root.has("listenerPath")) {
             throw new ProfileException("listenerPath", "SCMP_ACT_NOTIFY needs a listenerPath to send notifications to");
         }
-        return new Parsed(out.toString(), defaultAction, rules.size(), leftOut, new ArrayList<>(unknown));
+        return new Parsed(out.toString(), defaultAction, rules.size(), leftOut, new ArrayList<>(unknown),
+                judgedCapabilities);
     }
 
     private List<String> architectures(JsonNode root) throws ProfileException {
@@ -279,7 +286,7 @@ final class ProfileParser {
     }
 
     /** Whether a Docker {@code includes} condition holds (absent: yes). */
-    private boolean includes(JsonNode filter, String where) throws ProfileException {
+    private boolean includes(JsonNode filter, String where, Set<String> capabilities) throws ProfileException {
         if (filter == null) {
             return true;
         }
@@ -287,7 +294,7 @@ final class ProfileParser {
         boolean holds = true;
         if (filter.has("caps")) {
             for (String cap : caps(filter.get("caps"), where + ".caps")) {
-                holds &= DEFAULT_CAPS.contains(cap);
+                holds &= capabilities.contains(cap);
             }
         }
         if (filter.has("arches")) {
@@ -308,7 +315,7 @@ final class ProfileParser {
     }
 
     /** Whether a Docker {@code excludes} condition holds (absent: no). */
-    private boolean excludes(JsonNode filter, String where) throws ProfileException {
+    private boolean excludes(JsonNode filter, String where, Set<String> capabilities) throws ProfileException {
         if (filter == null) {
             return false;
         }
@@ -319,13 +326,17 @@ final class ProfileParser {
         boolean holds = false;
         if (filter.has("caps")) {
             for (String cap : caps(filter.get("caps"), where + ".caps")) {
-                holds |= DEFAULT_CAPS.contains(cap);
+                holds |= capabilities.contains(cap);
             }
         }
         if (filter.has("arches")) {
             holds |= arch.isPresent() && strings(filter.get("arches"), where + ".arches").contains(arch.get().goArch());
         }
         return holds;
+    }
+
+    private static boolean hasCaps(JsonNode filter) {
+        return filter != null && filter.has("caps");
     }
 
     private static List<String> caps(JsonNode caps, String where) throws ProfileException {

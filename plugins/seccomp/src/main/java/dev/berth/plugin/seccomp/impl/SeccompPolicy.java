@@ -13,9 +13,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides a container's seccomp filter ({@code /linux/seccomp}): Berth's default allow-list profile; none
- * for {@code --security-opt seccomp=unconfined} or {@code --privileged} (as Docker); or the profile the
- * user gave as {@code --security-opt seccomp=JSON} (the CLI reads PROFILE.json and sends its content).
+ * Decides a container's seccomp filter ({@code /linux/seccomp}): Berth's default allow-list profile, with
+ * the blocked calls the container's capabilities unlock; none for {@code --security-opt seccomp=unconfined}
+ * or {@code --privileged} (as Docker); or the profile the user gave as {@code --security-opt seccomp=JSON}
+ * (the CLI reads PROFILE.json and sends its content), its capability conditions judged against the
+ * container's bounding set. The capabilities are read from the request's spec ({@link BoundingSet}).
  * Records the profile's kind and SHA-256 as facts. Thread-safe (immutable).
  */
 final class SeccompPolicy {
@@ -25,8 +27,8 @@ final class SeccompPolicy {
     static final String POINTER = "/linux/seccomp";
     static final String UNCONFINED = "unconfined";
 
+    private final SyscallTable table;
     private final Optional<HostArch> arch;
-    private final Optional<DefaultProfile> defaultProfile;
     private final ProfileParser parser;
     private final boolean unconfinedAllowed;
 
@@ -36,8 +38,8 @@ final class SeccompPolicy {
      * {@code --privileged} keep the default profile.
      */
     SeccompPolicy(SyscallTable table, Optional<HostArch> arch, String kernelRelease, boolean unconfinedAllowed) {
+        this.table = table;
         this.arch = arch;
-        this.defaultProfile = arch.map(a -> new DefaultProfile(table, a));
         this.parser = new ProfileParser(arch, kernelRelease, table.known());
         this.unconfinedAllowed = unconfinedAllowed;
     }
@@ -57,14 +59,23 @@ final class SeccompPolicy {
      * Refuses what {@link #contribute} refuses (a value that is not a profile, a profile that does not parse,
      * unconfined where the configuration forbids it, no default profile for this architecture), with the
      * same kind and message. Deciding the filter changes nothing (the profile comes inline), so this is
-     * {@link #contribute} with its result dropped: one path, no second copy of the checks to drift.
+     * {@link #contribute}'s path with its result dropped: one path, no second copy of the checks to drift.
+     * The spec is not built yet at check time, so capabilities are Docker's default 14, silently: no
+     * refusal depends on them.
      */
     void check(IsolationRequest request) throws BerthException {
-        contribute(request);
+        decide(request, BoundingSet.dockerDefault());
     }
 
-    /** The filter for {@code request}, and its kind and SHA-256 as facts; see the class comment. */
+    /**
+     * The filter for {@code request}, and its kind and SHA-256 as facts; see the class comment. Capabilities
+     * come from the spec's bounding set, or are Docker's default 14 with a note saying why.
+     */
     Contribution contribute(IsolationRequest request) throws BerthException {
+        return decide(request, BoundingSet.of(request.spec()));
+    }
+
+    private Contribution decide(IsolationRequest request, BoundingSet bounding) throws BerthException {
         List<String> given = request.securityOptions(KEY);
         Optional<String> value = given.isEmpty() ? Optional.empty() : Optional.of(given.get(given.size() - 1));
         if (value.isPresent() && value.get().strip().equals(UNCONFINED)) {
@@ -76,21 +87,23 @@ final class SeccompPolicy {
                     .fact("profile", UNCONFINED).build();
         }
         if (value.isPresent()) {
-            return custom(value.get());
+            return custom(value.get(), bounding);
         }
         if (request.flag(PRIVILEGED) && unconfinedAllowed) {
             return Contribution.builder().note("no seccomp filter: --privileged (as Docker); give --security-opt"
                     + " seccomp=PROFILE.json to filter a privileged container").fact("profile", UNCONFINED).build();
         }
-        DefaultProfile profile = defaultProfile.orElseThrow(() -> new BerthException(ErrorKind.UNAVAILABLE,
+        HostArch host = arch.orElseThrow(() -> new BerthException(ErrorKind.UNAVAILABLE,
                 "seccomp: no default profile for this host's architecture " + System.getProperty("os.arch")
                         + " (known: x86_64, aarch64); give --security-opt seccomp=PROFILE.json or seccomp=unconfined,"
                         + " or remove the seccomp module"));
-        return Contribution.builder().set(POINTER, profile.json(), profile.summary())
-                .fact("profile", "default").fact("sha256", sha256(profile.json())).build();
+        DefaultProfile profile = new DefaultProfile(table, host, bounding);
+        Contribution.Builder builder = Contribution.builder().set(POINTER, profile.json(), profile.summary());
+        bounding.note("the system calls capabilities unlock were").ifPresent(builder::note);
+        return builder.fact("profile", "default").fact("sha256", sha256(profile.json())).build();
     }
 
-    private Contribution custom(String text) throws BerthException {
+    private Contribution custom(String text, BoundingSet bounding) throws BerthException {
         String trimmed = text.strip();
         if (!trimmed.startsWith("{")) {
             throw new BerthException(ErrorKind.INVALID, "--security-opt seccomp=" + ProfileParser.abbreviate(trimmed)
@@ -99,7 +112,7 @@ final class SeccompPolicy {
         }
         ProfileParser.Parsed parsed;
         try {
-            parsed = parser.parse(trimmed);
+            parsed = parser.parse(trimmed, bounding.capabilities());
         } catch (ProfileException e) {
             throw new BerthException(ErrorKind.INVALID, "--security-opt seccomp: " + e.getMessage(), e);
         }
@@ -112,6 +125,9 @@ final class SeccompPolicy {
             builder.note("the profile names " + names.size() + " system calls not in this module's table (kernel 6.1"
                     + " headers), e.g. " + String.join(", ", names.subList(0, Math.min(5, names.size())))
                     + "; the runtime skips names its libseccomp does not know");
+        }
+        if (parsed.judgedCapabilities()) {
+            bounding.note("the profile's includes/excludes caps were").ifPresent(builder::note);
         }
         if (arch.isEmpty()) {
             builder.note("host architecture " + System.getProperty("os.arch") + " unknown to this module: archMap"

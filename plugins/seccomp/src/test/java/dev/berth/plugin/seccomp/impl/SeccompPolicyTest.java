@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,8 +37,42 @@ class SeccompPolicyTest {
     private static final SeccompPolicy X86 = new SeccompPolicy(TABLE, Optional.of(HostArch.X86_64), "6.1.0-18-amd64", true);
     private static final SeccompPolicy ARM = new SeccompPolicy(TABLE, Optional.of(HostArch.AARCH64), "5.10.0", true);
 
-    private static Contribution contribute(SeccompPolicy policy, Map<String, List<String>> options) throws BerthException {
-        return policy.contribute(new IsolationRequest("c1", "c1", options, IsolationModuleContract.BASE_SPEC, Map.of()));
+    /** Docker's 14 default capabilities, what the capabilities module gives a container by default. */
+    static final List<String> DOCKER_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
+            "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    /** The contract's base spec with bounding, effective and permitted set to {@code capabilities}. */
+    static String spec(List<String> capabilities) {
+        ObjectNode spec;
+        try {
+            spec = (ObjectNode) JSON.readTree(IsolationModuleContract.BASE_SPEC);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the contract's base spec is not JSON", e);
+        }
+        ObjectNode caps = spec.withObjectProperty("process").withObjectProperty("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            capabilities.forEach(caps.putArray(set)::add);
+        }
+        return spec.toString();
+    }
+
+    /** Docker's 14 and {@code more}. */
+    static String dockerSpecWith(String... more) {
+        List<String> caps = new ArrayList<>(DOCKER_CAPS);
+        caps.addAll(List.of(more));
+        return spec(caps);
+    }
+
+    /** What {@code policy} contributes for {@code options} in a container with Docker's 14 capabilities. */
+    private static Contribution contribute(SeccompPolicy policy, Map<String, List<String>> options)
+            throws BerthException {
+        return contribute(policy, options, dockerSpecWith());
+    }
+
+    private static Contribution contribute(SeccompPolicy policy, Map<String, List<String>> options, String spec)
+            throws BerthException {
+        return policy.contribute(new IsolationRequest("c1", "c1", options, spec, Map.of()));
     }
 
     private static Map<String, List<String>> profile(String json) {
@@ -50,6 +85,12 @@ class SeccompPolicyTest {
         SpecField field = c.fields().get(0);
         assertEquals("/linux/seccomp", field.pointer());
         return JSON.readTree(field.value());
+    }
+
+    /** The names of the default profile's unconditional allow rule. */
+    private static List<String> allowed(JsonNode profile) {
+        assertEquals("SCMP_ACT_ALLOW", profile.get("syscalls").get(0).get("action").asText());
+        return texts(profile.get("syscalls").get(0).get("names"));
     }
 
     private static List<String> texts(JsonNode array) {
@@ -119,7 +160,8 @@ class SeccompPolicyTest {
 
     @Test
     void everyProfileWrittenIsSchemaValid() throws Exception {
-        for (Contribution c : List.of(contribute(X86, Map.of()), contribute(X86, profile(DOCKER_STYLE)),
+        for (Contribution c : List.of(contribute(X86, Map.of()), contribute(X86, Map.of(), dockerSpecWith("CAP_SYS_ADMIN")),
+                contribute(X86, profile(DOCKER_STYLE)),
                 contribute(X86, profile(SeccompModuleContractTest.SMALL)))) {
             ObjectNode config = (ObjectNode) JSON.readTree(IsolationModuleContract.BASE_SPEC);
             ((ObjectNode) config.get("linux")).set("seccomp", seccomp(c));
@@ -258,5 +300,228 @@ class SeccompPolicyTest {
                 assertEquals(contributed.getMessage(), checked.getMessage());
             }
         }
+    }
+
+    // --- Capabilities: the bounding set in the spec unlocks blocked calls and decides Docker caps conditions.
+
+    private static final List<String> SYS_ADMIN_UNLOCKS = List.of("mount", "umount", "umount2", "pivot_root",
+            "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "mount_setattr", "unshare", "setns",
+            "quotactl", "quotactl_fd", "lookup_dcookie", "bpf", "perf_event_open", "syslog");
+    private static final List<String> SYS_PTRACE_UNLOCKS = List.of("ptrace", "process_vm_readv", "process_vm_writev",
+            "kcmp");
+    /** Blocked whatever the capabilities: see the comment at the top of unlocks.txt. */
+    private static final List<String> NEVER_UNLOCKED = List.of("kexec_load", "kexec_file_load", "keyctl", "add_key",
+            "request_key", "swapon", "swapoff", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+            "vm86", "vm86old", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "uselib", "ustat",
+            "sysfs", "_sysctl", "bdflush");
+
+    private static JsonNode cloneRule(JsonNode profile) {
+        JsonNode clone = profile.get("syscalls").get(1);
+        assertEquals(List.of("clone"), texts(clone.get("names")));
+        assertEquals("SCMP_ACT_ALLOW", clone.get("action").asText());
+        return clone;
+    }
+
+    private static void assertClone3AnswersEnosys(JsonNode profile) {
+        JsonNode clone3 = profile.get("syscalls").get(2);
+        assertEquals(List.of("clone3"), texts(clone3.get("names")));
+        assertEquals("SCMP_ACT_ERRNO", clone3.get("action").asText());
+        assertEquals(38, clone3.get("errnoRet").asInt());
+    }
+
+    @Test
+    void defaultProfileWithoutUnlockingCapabilitiesIsTheBlockList() throws Exception {
+        Contribution docker = contribute(X86, Map.of(), dockerSpecWith());
+        Contribution none = contribute(X86, Map.of(), spec(List.of()));
+        assertEquals(docker.fields().get(0).value(), none.fields().get(0).value(),
+                "Docker's 14 unlock nothing: the same profile as no capabilities");
+        assertEquals(List.of(), docker.notes());
+        assertEquals(TABLE.allowed(), allowed(seccomp(docker)));
+        assertTrue(cloneRule(seccomp(docker)).has("args"), "clone keeps its namespace-flag filter");
+        assertFalse(docker.fields().get(0).reason().contains("plus"), docker.fields().get(0).reason());
+    }
+
+    @Test
+    void sysAdminUnlocksMountsNamespacesAndUnfilteredClone() throws Exception {
+        Contribution c = contribute(X86, Map.of(), dockerSpecWith("CAP_SYS_ADMIN"));
+        JsonNode p = seccomp(c);
+        List<String> allowed = allowed(p);
+        for (String name : SYS_ADMIN_UNLOCKS) {
+            assertTrue(allowed.contains(name), name + " is unlocked by CAP_SYS_ADMIN");
+        }
+        for (String name : List.of("ptrace", "process_vm_readv", "init_module", "reboot", "settimeofday", "acct",
+                "open_by_handle_at", "iopl")) {
+            assertFalse(allowed.contains(name), name + " needs another capability");
+        }
+        for (String name : NEVER_UNLOCKED) {
+            assertFalse(allowed.contains(name), name + " stays blocked");
+        }
+        assertFalse(allowed.contains("clone") || allowed.contains("clone3"), allowed.toString());
+        assertFalse(cloneRule(p).has("args"), "CAP_SYS_ADMIN lifts clone's namespace-flag filter: " + p.get("syscalls").get(1));
+        assertClone3AnswersEnosys(p);
+        assertEquals(TABLE.allowed().size() + SYS_ADMIN_UNLOCKS.size(), allowed.size());
+        assertEquals(allowed.size(), new HashSet<>(allowed).size());
+        assertEquals(TABLE.known().size(), allowed.size() + TABLE.blocked().size() - SYS_ADMIN_UNLOCKS.size() + 2,
+                "every known call is decided once");
+        String reason = c.fields().get(0).reason();
+        assertTrue(reason.contains(TABLE.allowed().size() + " of " + TABLE.known().size()
+                + " known system calls allowed, plus mount, umount, umount2, pivot_root, fsopen, fsconfig, fsmount,"
+                + " fspick, move_mount, open_tree, mount_setattr, unshare, setns, clone with namespace flags, quotactl,"
+                + " quotactl_fd, lookup_dcookie, bpf, perf_event_open, syslog for CAP_SYS_ADMIN; "
+                + (TABLE.blocked().size() - SYS_ADMIN_UNLOCKS.size()) + " still blocked with EPERM, clone3 answers ENOSYS"),
+                reason);
+        assertEquals(List.of(), c.notes());
+        assertEquals("default", c.facts().get("profile"));
+        assertEquals(SeccompPolicy.sha256(c.fields().get(0).value()), c.facts().get("sha256"));
+    }
+
+    @Test
+    void sysPtraceUnlocksPtraceOnly() throws Exception {
+        Contribution c = contribute(X86, Map.of(), dockerSpecWith("CAP_SYS_PTRACE"));
+        JsonNode p = seccomp(c);
+        List<String> allowed = allowed(p);
+        assertTrue(allowed.containsAll(SYS_PTRACE_UNLOCKS), allowed.toString());
+        assertEquals(TABLE.allowed().size() + SYS_PTRACE_UNLOCKS.size(), allowed.size());
+        for (String name : List.of("mount", "unshare", "setns", "pivot_root", "bpf")) {
+            assertFalse(allowed.contains(name), name + " needs CAP_SYS_ADMIN");
+        }
+        assertTrue(cloneRule(p).has("args"), "clone keeps its filter without CAP_SYS_ADMIN");
+        assertClone3AnswersEnosys(p);
+        String reason = c.fields().get(0).reason();
+        assertTrue(reason.contains("allowed, plus ptrace, process_vm_readv, process_vm_writev, kcmp for CAP_SYS_PTRACE; "
+                + (TABLE.blocked().size() - 4) + " still blocked with EPERM, clone only without namespace flags"), reason);
+    }
+
+    @Test
+    void eachCapabilityIsNamedWithWhatItUnlocked() throws Exception {
+        Contribution c = contribute(X86, Map.of(), dockerSpecWith("CAP_SYS_PTRACE", "CAP_SYS_ADMIN", "CAP_BPF"));
+        String reason = c.fields().get(0).reason();
+        assertTrue(reason.contains("syslog for CAP_SYS_ADMIN; plus bpf for CAP_BPF; plus ptrace, process_vm_readv,"
+                + " process_vm_writev, kcmp for CAP_SYS_PTRACE;"), reason);
+        assertFalse(reason.contains("lookup_dcookie, bpf,"), "bpf is attributed to CAP_BPF, its first capability: " + reason);
+    }
+
+    static Stream<Arguments> unlocks() {
+        return Stream.of(
+                Arguments.of("SysTime", "CAP_SYS_TIME", List.of("settimeofday", "stime", "clock_settime",
+                        "clock_settime64", "adjtimex", "clock_adjtime", "clock_adjtime64")),
+                Arguments.of("SysModule", "CAP_SYS_MODULE", List.of("init_module", "finit_module", "delete_module")),
+                Arguments.of("SysBootRebootsButNoKexec", "CAP_SYS_BOOT", List.of("reboot")),
+                Arguments.of("SysRawio", "CAP_SYS_RAWIO", List.of("iopl", "ioperm")),
+                Arguments.of("SysPacct", "CAP_SYS_PACCT", List.of("acct")),
+                Arguments.of("SysTtyConfig", "CAP_SYS_TTY_CONFIG", List.of("vhangup")),
+                Arguments.of("Syslog", "CAP_SYSLOG", List.of("syslog")),
+                Arguments.of("Bpf", "CAP_BPF", List.of("bpf")),
+                Arguments.of("Perfmon", "CAP_PERFMON", List.of("perf_event_open")),
+                Arguments.of("DacReadSearch", "CAP_DAC_READ_SEARCH", List.of("open_by_handle_at", "name_to_handle_at")),
+                Arguments.of("NetAdminUnlocksNothing", "CAP_NET_ADMIN", List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unlocks")
+    void capabilityUnlocksExactlyItsCalls(String name, String capability, List<String> calls) throws Exception {
+        Contribution c = contribute(X86, Map.of(), dockerSpecWith(capability));
+        List<String> extra = new ArrayList<>(allowed(seccomp(c)));
+        extra.removeAll(TABLE.allowed());
+        assertEquals(calls, extra, name);
+        assertTrue(cloneRule(seccomp(c)).has("args"), name);
+        String reason = c.fields().get(0).reason();
+        assertEquals(!calls.isEmpty(), reason.contains("plus " + String.join(", ", calls) + " for " + capability), reason);
+    }
+
+    @Test
+    void everyCapabilityStillLeavesTheNeverUnlockedCallsBlocked() throws Exception {
+        Contribution c = contribute(X86, Map.of(), spec(dev.berth.api.isolation.Capabilities.names()));
+        List<String> allowed = allowed(seccomp(c));
+        List<String> stillBlocked = new ArrayList<>(TABLE.blocked().keySet());
+        stillBlocked.removeAll(allowed);
+        assertEquals(new HashSet<>(NEVER_UNLOCKED), new HashSet<>(stillBlocked),
+                "a change to what may be unlocked must be a change to unlocks.txt's comment and this list");
+        assertClone3AnswersEnosys(seccomp(c));
+    }
+
+    @Test
+    void unlocksNameBlockedCallsWithKnownCapabilitiesAndReasons() {
+        assertTrue(TABLE.unlocks().size() >= 40, "unlocks.txt looks truncated: " + TABLE.unlocks().size());
+        for (SyscallTable.Unlock unlock : TABLE.unlocks()) {
+            assertTrue(TABLE.blocked().containsKey(unlock.name()) || unlock.name().equals("clone"), unlock.toString());
+            assertFalse(unlock.name().equals("clone3"), "clone3 must keep answering ENOSYS");
+            assertFalse(unlock.reason().isBlank(), unlock.toString());
+            unlock.capabilities().forEach(cap -> assertTrue(dev.berth.api.isolation.Capabilities.bit(cap) >= 0, cap));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SyscallTable(TABLE.known(), TABLE.blocked(),
+                List.of(new SyscallTable.Unlock("read", List.of("CAP_SYS_ADMIN"), "not blocked"))));
+        assertThrows(IllegalArgumentException.class, () -> new SyscallTable.Unlock("mount", List.of("CAP_MOUNT"), "x"));
+    }
+
+    static Stream<Arguments> capabilityConditions() {
+        return Stream.of(
+                Arguments.of("IncludedCapabilityHeldKept", List.of("CAP_SYS_ADMIN"), "mount", true),
+                Arguments.of("IncludedCapabilityNotHeldLeftOut", DOCKER_CAPS, "mount", false),
+                Arguments.of("DockerDefaultNotInTheSetLeftOut", List.of("CAP_SYS_ADMIN"), "chown", false),
+                Arguments.of("DockerDefaultInTheSetKept", DOCKER_CAPS, "chown", true),
+                Arguments.of("ExcludedCapabilityHeldLeftOut", List.of("CAP_SYS_ADMIN"), "clone", false),
+                Arguments.of("ExcludedCapabilityNotHeldKept", List.of(), "clone", true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("capabilityConditions")
+    void dockerCapsConditionsAreJudgedAgainstTheSpecsBoundingSet(String name, List<String> bounding, String syscall,
+            boolean kept) throws Exception {
+        Contribution c = contribute(X86, profile(DOCKER_STYLE), spec(bounding));
+        Set<String> names = new HashSet<>();
+        seccomp(c).get("syscalls").forEach(rule -> names.addAll(texts(rule.get("names"))));
+        assertEquals(kept, names.contains(syscall), name + ": " + names);
+        assertEquals(List.of(), c.notes().stream().filter(n -> n.contains("Docker's 14")).toList());
+    }
+
+    static Stream<Arguments> unusableSpecs() {
+        return Stream.of(
+                Arguments.of("NoCapabilitiesObject", "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"]}}",
+                        "the spec has no /process/capabilities"),
+                Arguments.of("NoProcess", "{}", "the spec has no /process/capabilities"),
+                Arguments.of("NoBoundingSet", "{\"process\":{\"capabilities\":{\"effective\":[\"CAP_SYS_ADMIN\"]}}}",
+                        "the spec has no /process/capabilities/bounding"),
+                Arguments.of("BoundingNotAnArray", "{\"process\":{\"capabilities\":{\"bounding\":\"CAP_SYS_ADMIN\"}}}",
+                        "/process/capabilities/bounding is not an array"),
+                Arguments.of("BoundingHoldsANumber", "{\"process\":{\"capabilities\":{\"bounding\":[21]}}}",
+                        "/process/capabilities/bounding/0 is not a string"),
+                Arguments.of("NotJson", "{\"process\":", "the spec is not JSON"),
+                Arguments.of("NotAnObject", "[]", "the spec is not a JSON object"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unusableSpecs")
+    void unusableSpecFallsBackToDockersDefaultsWithANote(String name, String spec, String why) throws Exception {
+        Contribution c = contribute(X86, Map.of(), spec);
+        assertEquals(contribute(X86, Map.of(), dockerSpecWith()).fields().get(0).value(), c.fields().get(0).value(),
+                name + ": Docker's 14 unlock nothing");
+        assertEquals(1, c.notes().size(), c.notes().toString());
+        String note = c.notes().get(0);
+        assertTrue(note.startsWith(why) && note.contains("judged against Docker's 14 default capabilities"), note);
+
+        Contribution custom = contribute(X86, profile(DOCKER_STYLE), spec);
+        Set<String> names = new HashSet<>();
+        seccomp(custom).get("syscalls").forEach(rule -> names.addAll(texts(rule.get("names"))));
+        assertTrue(names.contains("chown") && !names.contains("mount"), name + ": judged as Docker's 14: " + names);
+        assertTrue(custom.notes().stream().anyMatch(n -> n.startsWith(why) && n.contains("includes/excludes caps")),
+                custom.notes().toString());
+        Contribution noCaps = contribute(X86, profile(SeccompModuleContractTest.SMALL), spec);
+        assertEquals(List.of(), noCaps.notes(), "a profile without caps conditions needs no note");
+    }
+
+    @Test
+    void checkFallsBackSilentlyOnTheEmptySpec() {
+        String needsSysAdmin = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"mount\"],"
+                + "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}";
+        for (Map<String, List<String>> options : List.of(Map.<String, List<String>>of(), profile(needsSysAdmin))) {
+            assertDoesNotThrow(() -> X86.check(new IsolationRequest("c1", "c1", options, "{}", Map.of())));
+        }
+        BerthException e = assertThrows(BerthException.class, () -> X86.check(new IsolationRequest("c1", "c1",
+                profile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mount\"],"
+                        + "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_MOUNT\"]}}]}"), "{}",
+                Map.of())));
+        assertEquals(ErrorKind.INVALID, e.kind());
+        assertTrue(e.getMessage().contains("\"CAP_MOUNT\" is not a capability"), e.getMessage());
     }
 }
