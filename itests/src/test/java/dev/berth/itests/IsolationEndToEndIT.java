@@ -609,6 +609,37 @@ class IsolationEndToEndIT extends ContainerTestBase {
         assertTrue(back.stdout().contains("00000000a80425fb"), "the default again once the file is gone: " + back);
     }
 
+    /**
+     * No host user but root reaches a container's files or its spec: the state root and the folders
+     * under it can be passed but not listed, each container's mount folder is root's (or, with a user
+     * namespace, open by group to the container's mapped root only), and config.json, which holds the
+     * environment, is root's to read. Checked as the unprivileged user nobody, with setpriv.
+     */
+    @Test
+    void anUnprivilegedHostUserCannotReachAContainersFilesOrSpec() throws Exception {
+        assumeUsable("runc");
+        String name = "private-" + ProcessHandle.current().pid();
+        try {
+            Cli.Result started = berth(run("runc", "-d", "--name", name, "-e", "SECRET=hunter2", image(), "sleep", "60"));
+            assertEquals(0, started.exit(), started.toString());
+            String id = inspect(name).path("id").asText();
+            Path root = daemon.root;
+            for (Path target : List.of(root.resolve("mounts").resolve(id).resolve("merged").resolve("bin"),
+                    root.resolve("containers").resolve(id).resolve("config.json"), root.resolve("containers"),
+                    root.resolve("mounts"), root.resolve("events"))) {
+                Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "cat", target.toString()).redirectErrorStream(true).start();
+                String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+                assertNotEquals(0, p.exitValue(), "nobody read " + target + ": " + output);
+                assertTrue(output.contains("Permission denied"), target + ": " + output);
+                assertFalse(output.contains("hunter2"), output);
+            }
+        } finally {
+            berth("rm", "-f", name);
+        }
+    }
+
     // helpers
 
     private static JsonNode inspect(String name) throws Exception {

@@ -153,7 +153,12 @@ final class RunArguments {
         }
         Path profile = Path.of(value.substring(key.length()));
         try {
-            return key + Files.readString(profile, StandardCharsets.UTF_8);
+            String text = Files.readString(profile, StandardCharsets.UTF_8);
+            try {
+                return key + Json.text(Json.parse(text)); // compact: the request has a size limit
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return key + text; // the seccomp module names what is wrong with it
+            }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("--security-opt " + value + ": no such file " + profile);
         } catch (IOException e) {

@@ -25,6 +25,8 @@ public final class StateFolders {
     public static final Set<PosixFilePermission> ROOT_MODE = PosixFilePermissions.fromString("rwx--x--x");
     /** Folders under the state root that nobody but root needs to reach, kept at 0700. */
     public static final List<String> PRIVATE_FOLDERS = List.of("events", "content", "snapshots", "checkpoints");
+    /** Folders a user-namespace container's root passes through, kept at 0711 (not listable). */
+    public static final List<String> PASSAGE_FOLDERS = List.of("containers", "mounts", "runtimes");
     private static final Set<PosixFilePermission> PRIVATE_MODE = PosixFilePermissions.fromString("rwx------");
     /** Mode of a newly created run folder. */
     public static final Set<PosixFilePermission> RUN_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
@@ -37,15 +39,22 @@ public final class StateFolders {
         prepare(root, "state root", ROOT_MODE);
         traversable(root);
         for (String name : PRIVATE_FOLDERS) {
-            Path folder = root.resolve(name);
-            prepare(folder, "state folder", PRIVATE_MODE);
-            try {
-                Files.setPosixFilePermissions(folder, PRIVATE_MODE);
-            } catch (IOException e) {
-                throw new DaemonException("cannot make state folder " + folder + " private: " + IoErrors.cause(e), e);
-            }
+            exactly(root.resolve(name), PRIVATE_MODE);
+        }
+        for (String name : PASSAGE_FOLDERS) {
+            exactly(root.resolve(name), ROOT_MODE);
         }
         prepare(run, "run folder", RUN_MODE);
+    }
+
+    /** Creates {@code folder} if missing and sets its mode to {@code mode}, whatever it was. */
+    private static void exactly(Path folder, Set<PosixFilePermission> mode) throws DaemonException {
+        prepare(folder, "state folder", mode);
+        try {
+            Files.setPosixFilePermissions(folder, mode);
+        } catch (IOException e) {
+            throw new DaemonException("cannot set the mode of state folder " + folder + ": " + IoErrors.cause(e), e);
+        }
     }
 
     /** A state root made by an older Berth (0700) gets the search bits containers in user namespaces need. */

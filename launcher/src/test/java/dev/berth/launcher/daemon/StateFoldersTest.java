@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,11 +29,17 @@ class StateFoldersTest {
         assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
         try (var entries = Files.list(root)) {
-            assertEquals(StateFolders.PRIVATE_FOLDERS.stream().sorted().toList(),
+            List<String> expected = new java.util.ArrayList<>(StateFolders.PRIVATE_FOLDERS);
+            expected.addAll(StateFolders.PASSAGE_FOLDERS);
+            assertEquals(expected.stream().sorted().toList(),
                     entries.map(p -> p.getFileName().toString()).sorted().toList(), "the probe file is deleted again");
         }
         for (String name : StateFolders.PRIVATE_FOLDERS) {
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(name))),
+                    name);
+        }
+        for (String name : StateFolders.PASSAGE_FOLDERS) {
+            assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(name))),
                     name);
         }
     }

@@ -32,7 +32,10 @@ public interface IsolationModule {
      * This module's part of the container's spec. Throws {@link BerthException} with
      * {@link dev.berth.api.ErrorKind#INVALID} naming the option and value when the request is wrong (an
      * unknown capability, a swap limit below the memory limit) and with another kind when the host cannot
-     * do what is asked. Must not change anything outside the container's own rootfs before it returns.
+     * do what is asked. Must not change anything outside the container's own files (its rootfs and mount
+     * folder) before it returns, except what the user asked the module to prepare for this container: the
+     * SELinux module relabels a volume given with {@code :z} or {@code :Z}, as Podman does, and that stays
+     * relabelled if the container's creation fails later.
      */
     Contribution contribute(IsolationRequest request) throws BerthException;
 

@@ -14,6 +14,10 @@ public interface ModuleLifecycle {
     /** Marks what {@code facts} describe as taken by {@code containerId}. */
     void restore(String containerId, Map<String, String> facts);
 
-    /** Frees what {@code facts} describe; {@code containerId} no longer exists. */
+    /**
+     * Frees what {@code facts} describe; {@code containerId} no longer exists. {@code facts} is empty when
+     * the engine never learnt them (a creation that failed or timed out inside the spec stage): then free
+     * whatever {@code containerId} holds.
+     */
     void release(String containerId, Map<String, String> facts);
 }

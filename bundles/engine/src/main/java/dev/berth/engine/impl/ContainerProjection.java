@@ -138,6 +138,7 @@ public final class ContainerProjection implements Projection {
             case "container.removed" -> {
                 codec.payload(record, ContainerRemoved.class);
                 pending.remove(id);
+                oomKills.remove(id);
                 if (c != null) {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "removed", 0, c.startedTimeNanos(),

@@ -108,6 +108,8 @@ final class ContainerService {
 
     private final IsolationTracker isolation;
     private final IsolationQueries isolationQueries;
+    /** A namespace path that joins another process's namespace. */
+    private static final Pattern JOINED = Pattern.compile("/proc/(\\d+)/ns/[a-z_]+");
 
     ContainerService(Vertx vertx, BusCalls calls, Projections projections, ContainerProjection containers,
             ImageProjection images, Path root, Path runDir, String configuredDefault) {
@@ -338,6 +340,35 @@ final class ContainerService {
         return peers;
     }
 
+    /**
+     * A container created to join another's namespaces ({@code --network container:NAME}) has that
+     * process's {@code /proc/PID/ns/...} in its spec: starting it again is refused unless a running
+     * container still has that pid, so it never joins a recycled pid's namespaces (a host process's).
+     */
+    private void checkJoinedNamespaces(Container c) throws BerthException {
+        JsonNode namespaces;
+        try {
+            namespaces = new ObjectMapper().readTree(Files.readString(containerDir(c.id()).resolve("config.json")))
+                    .path("linux").path("namespaces");
+        } catch (IOException e) {
+            return; // no spec to read: the runtime says so itself
+        }
+        for (JsonNode namespace : namespaces) {
+            java.util.regex.Matcher m = JOINED.matcher(namespace.path("path").asText(""));
+            if (!m.matches()) {
+                continue;
+            }
+            int pid = Integer.parseInt(m.group(1));
+            boolean live = projections.query(() -> containers.all().stream()
+                    .anyMatch(other -> other.running() && other.pid() == pid));
+            if (!live) {
+                throw new BerthException(ErrorKind.CONFLICT, "start " + c.name() + ": it joins the "
+                        + namespace.path("type").asText() + " namespace of the container whose process was pid " + pid
+                        + " when it was created, and that process is gone; remove and create it again");
+            }
+        }
+    }
+
     /** An isolation module saw something in a running container: an OOM kill becomes an event. */
     private void observed(Container c, String moduleId, Observation observation) {
         if (!Observation.OOM.equals(observation.type())) {
@@ -447,6 +478,7 @@ final class ContainerService {
                 stages.delete(c.runtime(), c.id(), true);
             }
         }
+        checkJoinedNamespaces(c);
         if (!c.mounted()) {
             List<String> layers = layersOf(c);
             MountedRootfs rootfs = stages.mount(c.id(), layers);

@@ -121,19 +121,22 @@ public final class EngineComponent {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindIsolationModule(ServiceReference<IsolationModule> reference, IsolationModule module) {
         Object id = reference.getProperty(PluginProperties.ID);
-        Object order = reference.getProperty(IsolationModule.ORDER);
-        int place;
-        try {
-            place = order instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(order).trim());
-        } catch (NumberFormatException e) {
-            place = 1000;
-        }
         IsolationTracker.Module entry = new IsolationTracker.Module(id == null ? module.getClass().getName()
-                : id.toString(), place, module);
-        vertx.executeBlocking(() -> {
-            containerService.moduleAdded(reference, entry);
-            return null;
-        }, false);
+                : id.toString(), order(reference.getProperty(IsolationModule.ORDER)), module);
+        // At once, on the binding thread: allocations must be restored before the module serves a new container.
+        containerService.moduleAdded(reference, entry);
+    }
+
+    /** A module's {@code berth.isolation.order}, an Integer or a numeric String; 1000 when absent or garbled. */
+    static int order(Object value) {
+        if (value instanceof Number n) {
+            return n.intValue();
+        }
+        try {
+            return value == null ? 1000 : Integer.parseInt(value.toString().trim());
+        } catch (NumberFormatException e) {
+            return 1000;
+        }
     }
 
     void unbindIsolationModule(ServiceReference<IsolationModule> reference) {
@@ -277,9 +280,8 @@ public final class EngineComponent {
             if (!Arrays.asList((String[]) service.getProperty(Constants.OBJECTCLASS)).contains(IsolationModule.class.getName())) {
                 continue;
             }
-            Object order = service.getProperty(IsolationModule.ORDER);
             JsonObject module = new JsonObject().put("id", String.valueOf(service.getProperty(PluginProperties.ID)))
-                    .put("order", order instanceof Number n ? n.intValue() : null)
+                    .put("order", order(service.getProperty(IsolationModule.ORDER)))
                     .put("defaultOn", !"false".equalsIgnoreCase(String.valueOf(service.getProperty(IsolationModule.DEFAULT_ON))));
             modules.add(module);
         }

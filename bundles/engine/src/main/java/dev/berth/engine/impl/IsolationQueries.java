@@ -67,7 +67,15 @@ final class IsolationQueries {
         }
         JsonArray samples = new JsonArray();
         for (Container c : wanted) {
-            ResourceUsage usage = tracker.usage(c);
+            ResourceUsage usage;
+            try {
+                usage = tracker.usage(c);
+            } catch (BerthException e) {
+                if (!ids.isEmpty() || e.kind() != ErrorKind.NOT_FOUND) {
+                    throw e;
+                }
+                continue; // listed as running a moment ago, its cgroup gone now: it just exited
+            }
             samples.add(new JsonObject().put("id", c.id()).put("name", c.name())
                     .put("memoryBytes", usage.memoryBytes()).put("memoryLimit", usage.memoryLimit())
                     .put("cpuNanos", usage.cpuNanos()).put("pids", usage.pids()).put("pidsLimit", usage.pidsLimit()));

@@ -63,11 +63,15 @@ final class IsolationTracker {
             if (record.isEmpty() || c.status().equals("removed")) {
                 continue;
             }
-            if (module.service() instanceof ModuleLifecycle lifecycle) {
-                lifecycle.restore(c.id(), record.get().facts());
-            }
-            if (c.running()) {
-                watch(c, module, record.get());
+            try {
+                if (module.service() instanceof ModuleLifecycle lifecycle) {
+                    lifecycle.restore(c.id(), record.get().facts());
+                }
+                if (c.running()) {
+                    watch(c, module, record.get());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "isolation module " + module.id() + ": restore " + c.id() + ": " + e, e);
             }
         }
     }
@@ -92,6 +96,7 @@ final class IsolationTracker {
 
     /** {@code c} is running with its process at {@code c.pid()}: the modules that contributed to it watch it. */
     void started(Container c) {
+        exited(c.id()); // a watch left from an earlier run must not hide this one
         for (ModuleRecord record : c.modules()) {
             module(record.id()).ifPresent(m -> watch(c, m, record));
         }
@@ -108,15 +113,22 @@ final class IsolationTracker {
     /** {@code id} is gone (removed, or its creation failed after {@code records}): allocations are released. */
     void released(String id, List<ModuleRecord> records) {
         exited(id);
-        for (ModuleRecord record : records) {
-            module(record.id()).map(Module::service).filter(ModuleLifecycle.class::isInstance)
-                    .map(ModuleLifecycle.class::cast).ifPresent(l -> {
-                        try {
-                            l.release(id, record.facts());
-                        } catch (RuntimeException e) {
-                            LOG.log(Level.WARNING, "isolation module " + record.id() + ": release " + id + ": " + e, e);
-                        }
-                    });
+        for (Module module : modules()) {
+            if (!(module.service() instanceof ModuleLifecycle lifecycle)) {
+                continue;
+            }
+            // Without a record (a creation that failed or timed out inside the spec stage) the module is
+            // told to free whatever this container holds.
+            Map<String, String> facts = records.stream().filter(r -> r.id().equals(module.id())).findFirst()
+                    .map(ModuleRecord::facts).orElse(Map.of());
+            if (!records.isEmpty() && records.stream().noneMatch(r -> r.id().equals(module.id()))) {
+                continue; // the module did not contribute to this container
+            }
+            try {
+                lifecycle.release(id, facts);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "isolation module " + module.id() + ": release " + id + ": " + e, e);
+            }
         }
     }
 
@@ -138,6 +150,9 @@ final class IsolationTracker {
     private void watch(Container c, Module module, ModuleRecord record) {
         if (!(module.service() instanceof ContainerWatcher watcher) || c.pid() <= 0) {
             return;
+        }
+        if (containers.get().stream().noneMatch(now -> now.id().equals(c.id()) && now.running())) {
+            return; // ended meanwhile: a watch now would outlive it
         }
         Map<String, AutoCloseable> byModule = watches.computeIfAbsent(c.id(), k -> new ConcurrentHashMap<>());
         if (byModule.containsKey(module.id())) {

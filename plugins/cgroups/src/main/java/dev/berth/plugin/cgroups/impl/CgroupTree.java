@@ -89,22 +89,45 @@ final class CgroupTree {
         }
     }
 
-    /** What the container's cgroup uses now; NOT_FOUND or UNAVAILABLE naming the file that could not be read. */
+    /**
+     * What the container's cgroup uses now; NOT_FOUND or UNAVAILABLE naming the file that could not be read.
+     * Memory is counted as {@code docker stats} counts it, see {@link #memoryInUse}.
+     */
     ResourceUsage usage(String cgroupsPath) throws BerthException {
         if (layout() == Layout.V2) {
             Path dir = controllerDir(List.of(), cgroupsPath);
             Path stat = dir.resolve("cpu.stat");
             long usec = keyed(stat, require(stat), "usage_usec").orElseThrow(
                     () -> new BerthException(ErrorKind.UNAVAILABLE, "read " + stat + ": no usage_usec line"));
-            return new ResourceUsage(number(dir.resolve("memory.current")), v2Max(dir.resolve("memory.max")),
+            return new ResourceUsage(memoryInUse(dir.resolve("memory.current"), "inactive_file"),
+                    v2Max(dir.resolve("memory.max")),
                     Math.multiplyExact(usec, 1000L), number(dir.resolve("pids.current")), v2Max(dir.resolve("pids.max")));
         }
         Path memory = memoryDir(cgroupsPath);
         Path cpu = cpuacctDir(cgroupsPath);
         Path pids = controllerDir(List.of("pids"), cgroupsPath);
-        return new ResourceUsage(number(memory.resolve("memory.usage_in_bytes")),
+        return new ResourceUsage(memoryInUse(memory.resolve("memory.usage_in_bytes"), "total_inactive_file"),
                 v1Limit(memory.resolve("memory.limit_in_bytes")), number(cpu.resolve("cpuacct.usage")),
                 number(pids.resolve("pids.current")), v2Max(pids.resolve("pids.max")));
+    }
+
+    /**
+     * Memory in use the way {@code docker stats} shows it: the cgroup's usage ({@code usageFile}: v1
+     * {@code memory.usage_in_bytes}, v2 {@code memory.current}) less the inactive page cache, the
+     * {@code inactiveKey} line of {@code memory.stat} beside it (v1 {@code total_inactive_file}, v2
+     * {@code inactive_file}), which the kernel reclaims before it would OOM-kill. The raw usage when
+     * memory.stat is missing or has no such line, and also when the inactive cache is not below the usage
+     * (the two files are read at different moments), as Docker does, so the result is never below 0.
+     */
+    private static long memoryInUse(Path usageFile, String inactiveKey) throws BerthException {
+        long usage = number(usageFile);
+        Path stat = usageFile.resolveSibling("memory.stat");
+        Optional<List<String>> lines = lines(stat);
+        if (lines.isEmpty()) {
+            return usage;
+        }
+        OptionalLong inactive = keyed(stat, lines.get(), inactiveKey);
+        return inactive.isPresent() && inactive.getAsLong() < usage ? usage - inactive.getAsLong() : usage;
     }
 
     /** v1: the cpuacct hierarchy, mounted as {@code cpuacct} or only as {@code cpu,cpuacct}. */

@@ -101,6 +101,63 @@ class CgroupTreeTest {
         assertTrue(e.getMessage().contains(dir.resolve("memory.current").toString()), e.getMessage());
     }
 
+    /** v1: memory.usage_in_bytes less total_inactive_file (not inactive_file, this cgroup's own share). */
+    @Test
+    void v1MemoryLeavesOutInactivePageCache() throws Exception {
+        FakeCgroups.v1(root);
+        Path memory = FakeCgroups.v1Container(root, PATH, "cpuacct");
+        CgroupTree tree = new CgroupTree(root);
+        Files.writeString(memory.resolve("memory.stat"), "cache 3000000\nrss 2000000\ninactive_file 100\n"
+                + "active_file 500000\ntotal_cache 3000000\ntotal_inactive_file 1200000\ntotal_active_file 500000\n");
+        assertEquals(new ResourceUsage(3_800_000, 64L << 20, 123_456_789, 3, 100), tree.usage(PATH));
+        Files.writeString(memory.resolve("memory.stat"), "cache 3000000\nrss 2000000\ninactive_file 100\n");
+        assertEquals(5_000_000, tree.usage(PATH).memoryBytes(), "no total_inactive_file line: the raw value");
+        Files.delete(memory.resolve("memory.stat"));
+        assertEquals(5_000_000, tree.usage(PATH).memoryBytes(), "no memory.stat: the raw value");
+    }
+
+    /** v2: memory.current less inactive_file. */
+    @Test
+    void v2MemoryLeavesOutInactivePageCache() throws Exception {
+        FakeCgroups.v2(root);
+        Path dir = FakeCgroups.v2Container(root, PATH);
+        CgroupTree tree = new CgroupTree(root);
+        Files.writeString(dir.resolve("memory.stat"), "anon 4000000\nfile 3000000\nactive_file 1000000\n"
+                + "inactive_file 2500000\nworkingset_refault_file 0\n");
+        assertEquals(new ResourceUsage(4_500_000, 32L << 20, 4_000_000, 2, 0), tree.usage(PATH));
+        Files.writeString(dir.resolve("memory.stat"), "anon 4000000\nfile 3000000\nactive_file 1000000\n");
+        assertEquals(7_000_000, tree.usage(PATH).memoryBytes(), "no inactive_file line: the raw value");
+        Files.delete(dir.resolve("memory.stat"));
+        assertEquals(7_000_000, tree.usage(PATH).memoryBytes(), "no memory.stat: the raw value");
+    }
+
+    /**
+     * Usage and memory.stat are read at different moments: inactive cache not below the use gives the raw
+     * value (Docker's rule), so memory is never below 0.
+     */
+    @Test
+    void memoryIsNeverBelowZero() throws Exception {
+        FakeCgroups.v2(root);
+        Path dir = FakeCgroups.v2Container(root, PATH);
+        CgroupTree tree = new CgroupTree(root);
+        Files.writeString(dir.resolve("memory.stat"), "inactive_file 9000000\n");
+        assertEquals(7_000_000, tree.usage(PATH).memoryBytes());
+        Files.writeString(dir.resolve("memory.stat"), "inactive_file 7000000\n");
+        assertEquals(7_000_000, tree.usage(PATH).memoryBytes());
+        Files.writeString(dir.resolve("memory.stat"), "inactive_file 6999999\n");
+        assertEquals(1, tree.usage(PATH).memoryBytes());
+    }
+
+    @Test
+    void aGarbledMemoryStatIsNamed() throws Exception {
+        FakeCgroups.v2(root);
+        Path dir = FakeCgroups.v2Container(root, PATH);
+        Files.writeString(dir.resolve("memory.stat"), "inactive_file many\n");
+        BerthException e = assertThrows(BerthException.class, () -> new CgroupTree(root).usage(PATH));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains(dir.resolve("memory.stat").toString()), e.getMessage());
+    }
+
     @ParameterizedTest(name = "[{index}] \"{0}\"")
     @ValueSource(strings = {"", "/", "/berth/../../etc", "berth/./x", "/berth/.."})
     void refusesPathsThatLeaveTheTree(String path) throws IOException {

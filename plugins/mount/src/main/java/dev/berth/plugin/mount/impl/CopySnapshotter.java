@@ -24,6 +24,12 @@ final class CopySnapshotter implements Snapshotter {
     static final String KIND = "copy";
     private static final String TMP_PREFIX = ".rootfs-";
     private static final String DIR_PERMS = "rwxr-xr-x";
+    /**
+     * The container's own folder: root only, so no host user reaches the container's files (a setuid
+     * program in its root filesystem must not run for them). A user-namespace container's root gets
+     * through by group (the namespaces module sets the folder's group to it, mode 0710).
+     */
+    private static final String CONTAINER_PERMS = "rwx------";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final LayerCopier copier = new LayerCopier();
@@ -48,7 +54,7 @@ final class CopySnapshotter implements Snapshotter {
         Path layer = null;
         try {
             Files.createDirectories(container.dir().getParent());
-            created.ensure(container.dir(), DIR_PERMS);
+            created.ensure(container.dir(), CONTAINER_PERMS);
             removeLeftovers(container);
             Files.createDirectory(tmp);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(DIR_PERMS));

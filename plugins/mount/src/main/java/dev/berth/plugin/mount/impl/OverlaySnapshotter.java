@@ -17,6 +17,12 @@ import java.util.List;
 final class OverlaySnapshotter implements Snapshotter {
     static final String KIND = "overlay";
     private static final String DIR_PERMS = "rwxr-xr-x";
+    /**
+     * The container's own folder: root only, so no host user reaches the container's files (a setuid
+     * program in its root filesystem must not run for them). A user-namespace container's root gets
+     * through by group (the namespaces module sets the folder's group to it, mode 0710).
+     */
+    private static final String CONTAINER_PERMS = "rwx------";
     /** The kernel keeps its own files in work/; nobody else needs to look there. */
     private static final String WORK_PERMS = "rwx------";
 
@@ -43,7 +49,7 @@ final class OverlaySnapshotter implements Snapshotter {
         CreatedDirs created = new CreatedDirs();
         try {
             Files.createDirectories(container.dir().getParent());
-            created.ensure(container.dir(), DIR_PERMS);
+            created.ensure(container.dir(), CONTAINER_PERMS);
             created.ensure(container.upper(), DIR_PERMS);
             created.ensure(container.work(), WORK_PERMS);
             created.ensure(container.merged(), DIR_PERMS);

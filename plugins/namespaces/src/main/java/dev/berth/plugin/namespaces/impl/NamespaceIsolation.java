@@ -28,6 +28,14 @@ import java.util.function.IntPredicate;
  * once it has made sure the mapped root can reach that rootfs. {@link #check} makes the checks that need no
  * spec, with no side effect. Thread-safe.
  *
+ * <p>With a user namespace the module may change the container's own files: rootfs ownership and its mount
+ * folder's group. The mount folder is the rootfs's direct parent ({@code <root>/mounts/<id>}), which the
+ * mount stage makes 0700 root:root so that no host user reaches the container's files; the module gives its
+ * group to the host gid that container gid 0 maps to and makes it 0710, so the mapped root, and nobody else
+ * but host root, can pass. Only that one folder, never one further up, never through a symlink, and only
+ * when it looks like a container's own: a directory owned by root whose parent is not {@code /}. Otherwise it
+ * is left alone and the reachability check speaks. When a later step fails, its group and mode are put back.
+ *
  * <p>Facts are returned only for {@code --userns auto}: {@code userns=auto}, {@code uidmap} and
  * {@code gidmap} (both {@code 0:HOST:SIZE}), which {@link #restore} and {@link #release} read back.
  * Explicit maps need no bookkeeping (they are in the fields) and other choices are in notes.
@@ -247,9 +255,11 @@ public final class NamespaceIsolation {
             gids = options.gidMap().orElseThrow();
             how = "--uidmap " + uids + (gids.equals(uids) ? " (gids the same)" : " --gidmap " + gids);
         }
+        OpenedFolder opened = null;
         try {
             checkUserMapped(spec, uids, gids);
             Path rootfs = rootfs(spec);
+            opened = openMountFolder(rootfs, gids, how);
             checkReachable(rootfs, options, uids, gids);
             OwnershipShifter.Result result;
             try {
@@ -262,11 +272,20 @@ public final class NamespaceIsolation {
             out.set("/linux/gidMappings", gids.json(), "user namespace gid map " + gids + " (" + how + ")");
             out.note("new user namespace: container root is host uid " + uids.toHost(0).stream().boxed()
                     .findFirst().map(String::valueOf).orElse("(unmapped)") + " (" + how + ")");
+            if (opened != null) {
+                out.note("mount folder " + opened.dir() + " opened to the container's root: group "
+                        + Integer.toUnsignedString(opened.group()) + ", mode 0710 (was group "
+                        + Integer.toUnsignedString(opened.oldGroup()) + ", mode "
+                        + String.format("%04o", opened.oldMode()) + ")");
+            }
             out.note(describe(rootfs, result));
             if (options.userns() == NamespaceOptions.Userns.AUTO) {
                 out.fact(FACT_USERNS, "auto").fact(FACT_UIDMAP, uids.toString()).fact(FACT_GIDMAP, gids.toString());
             }
         } catch (BerthException | RuntimeException e) {
+            if (opened != null) {
+                opened.undo(e);
+            }
             if (allocated) {
                 pool.release(request.containerId());
             }
@@ -302,6 +321,66 @@ public final class NamespaceIsolation {
             if (gids.toHost(gid).isEmpty()) {
                 throw NamespaceOptions.invalid("--gidmap " + gids + ": the container's group " + gid
                         + " (process.user) is not mapped");
+            }
+        }
+    }
+
+    /** Mode of a container's mount folder with a user namespace: root rwx, the mapped root's group x. */
+    static final int MOUNT_FOLDER_MODE = 0710;
+
+    /**
+     * Gives the rootfs's direct parent, the container's mount folder, the group that container gid 0 maps to
+     * and mode {@link #MOUNT_FOLDER_MODE}, so the mapped root passes it by the group bit while other host
+     * users stay out. Left alone (null returned) when container gid 0 is unmapped, when the rootfs path is not
+     * normal (a {@code .} or {@code ..} in it), when the folder is {@code /} or right under it, when it is no
+     * directory (a symlink is not followed) or not owned by root, or when it already has that group and mode.
+     * Otherwise returns what it was, so a failure later on can put it back.
+     */
+    private static OpenedFolder openMountFolder(Path rootfs, IdMap gids, String how) throws BerthException {
+        OptionalLong gid = gids.toHost(0);
+        Path folder = rootfs.getParent();
+        if (gid.isEmpty() || !rootfs.normalize().equals(rootfs) || folder == null || folder.getParent() == null
+                || folder.getParent().getParent() == null) {
+            return null;
+        }
+        try {
+            if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            Map<String, Object> attributes = Files.readAttributes(folder, "unix:mode,uid,gid",
+                    LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) attributes.get("mode") & 07777;
+            int owner = (Integer) attributes.get("uid");
+            int group = (Integer) attributes.get("gid");
+            int wanted = (int) gid.getAsLong(); // uid_t bits: ids up to 4294967294 wrap as Java ints
+            if (owner != 0 || (mode == MOUNT_FOLDER_MODE && group == wanted)) {
+                return null;
+            }
+            OpenedFolder opened = new OpenedFolder(folder, group, mode, wanted);
+            Files.setAttribute(folder, "unix:gid", wanted, LinkOption.NOFOLLOW_LINKS);
+            try {
+                Files.setAttribute(folder, "unix:mode", MOUNT_FOLDER_MODE, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                opened.undo(e);
+                throw e;
+            }
+            return opened;
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, how + ": open the mount folder " + folder
+                    + " to the container's root (group " + gid.getAsLong() + ", mode "
+                    + String.format("%04o", MOUNT_FOLDER_MODE) + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** A mount folder {@link #openMountFolder} changed: its group and mode before, and the group given. */
+    private record OpenedFolder(Path dir, int oldGroup, int oldMode, int group) {
+        /** Puts the old group and mode back, without following links; a failure is added to {@code cause}. */
+        void undo(Throwable cause) {
+            try {
+                Files.setAttribute(dir, "unix:gid", oldGroup, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(dir, "unix:mode", oldMode, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
             }
         }
     }

@@ -210,15 +210,17 @@ class NamespaceIsolationTest {
         assertTrue(e.getMessage().contains("group 5000"), e.getMessage());
     }
 
+    /** The mount folder (the rootfs's parent) is opened to the mapped root; a closed folder above it is not. */
     @Test
     void aRootfsBehindAClosedFolderIsRefusedBeforeAnyChown() throws Exception {
         Path closed = Files.createDirectories(dir.resolve("closed"));
         Files.setAttribute(closed, "unix:mode", 0700);
-        Path rootfs = closed.resolve("rootfs");
+        Path rootfs = closed.resolve("shut/rootfs");
         Files.createDirectories(rootfs.resolve("home"));
         Files.writeString(rootfs.resolve("home/file"), "x");
         String before = TestTrees.owner(rootfs) + " " + TestTrees.owner(rootfs.resolve("home"))
                 + " " + TestTrees.owner(rootfs.resolve("home/file"));
+        String folderBefore = modeAndOwner(rootfs.getParent());
         String spec = TestTrees.spec(rootfs);
         BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("shut",
                 "shut", Map.of("userns", List.of("auto")), spec, Map.of())));
@@ -229,6 +231,8 @@ class NamespaceIsolationTest {
         assertEquals(before, TestTrees.owner(rootfs) + " " + TestTrees.owner(rootfs.resolve("home"))
                 + " " + TestTrees.owner(rootfs.resolve("home/file")), "nothing chowned");
         assertEquals(0, module.pool().inUse(), "the range is given back");
+        assertEquals(folderBefore, modeAndOwner(rootfs.getParent()), "the mount folder is put back");
+        assertEquals("0700 0:0", modeAndOwner(closed), "a folder further up is never changed");
 
         BerthException explicit = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest(
                 "shut2", "shut2", Map.of("uidmap", List.of("0:200000:65536")), spec, Map.of())));
@@ -236,6 +240,7 @@ class NamespaceIsolationTest {
         assertTrue(explicit.getMessage().startsWith("--uidmap 0:200000:65536: " + closed
                 + " is not searchable by others (mode 0700), so root in the user namespace (host uid 200000)"),
                 explicit.getMessage());
+        assertEquals(folderBefore, modeAndOwner(rootfs.getParent()), "the mount folder is put back");
     }
 
     @Test
@@ -251,6 +256,101 @@ class NamespaceIsolationTest {
                 && e.getMessage().endsWith("make it 0751"), e.getMessage());
         assertEquals(0, module.pool().inUse());
         assertTrue(Files.isDirectory(rootfs));
+        assertTrue(modeAndOwner(closed).startsWith("0750 "), "the folder behind the link is not opened: "
+                + modeAndOwner(closed));
+    }
+
+    /**
+     * A state tree as the daemon makes it, {@code state(0711)/mounts(0711)/<id>(0700 root:root)/merged}: with
+     * a user namespace the container's own folder gets the group container gid 0 maps to and mode 0710, which
+     * the reachability check then lets the mapped root through (the group's x bit); nothing above it changes.
+     */
+    static Stream<Arguments> userNamespaces() {
+        return Stream.of(
+                Arguments.of("auto", Map.of("userns", List.of("auto")), 1_000_000),
+                Arguments.of("explicit", Map.of("uidmap", List.of("0:100000:65536"), "gidmap", List.of("0:500000:65536")),
+                        500_000),
+                Arguments.of("explicitUidsOnly", Map.of("uidmap", List.of("0:100000:65536")), 100_000));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("userNamespaces")
+    void theMountFolderLetsOnlyTheMappedRootThrough(String name, Map<String, List<String>> options, int gid)
+            throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "giving a folder another group needs root (chown)");
+        Path merged = stateTree("c1");
+        Path folder = merged.getParent();
+        Contribution c = module.contribute(new IsolationRequest("c1", "c1", options, TestTrees.spec(merged), Map.of()));
+        assertEquals("0710 0:" + gid, modeAndOwner(folder));
+        assertEquals("0711 0:0", modeAndOwner(folder.getParent()), "mounts is left alone");
+        assertEquals("0711 0:0", modeAndOwner(folder.getParent().getParent()), "state is left alone");
+        assertTrue(c.notes().contains("mount folder " + folder + " opened to the container's root: group " + gid
+                + ", mode 0710 (was group 0, mode 0700)"), c.notes().toString());
+        assertTrue(field(c, "/linux/gidMappings").isPresent());
+
+        module.release("c1", c.facts());
+        Contribution again = module.contribute(new IsolationRequest("c1", "c1", options, TestTrees.spec(merged),
+                Map.of()));
+        assertEquals("0710 0:" + gid, modeAndOwner(folder), "contributing again keeps it");
+        assertTrue(again.notes().stream().noneMatch(n -> n.startsWith("mount folder")), again.notes().toString());
+    }
+
+    @Test
+    void withoutAUserNamespaceTheMountFolderStaysClosed() throws Exception {
+        Path merged = stateTree("c2");
+        String before = modeAndOwner(merged.getParent());
+        Contribution c = module.contribute(new IsolationRequest("c2", "c2", Map.of("network", List.of("none")),
+                TestTrees.spec(merged), Map.of()));
+        assertTrue(field(c, "/linux/uidMappings").isEmpty());
+        assertEquals(before, modeAndOwner(merged.getParent()));
+        assertTrue(before.startsWith("0700 "), before);
+    }
+
+    /** A folder not owned by root is nobody's mount folder: left alone, and the check refuses it. */
+    @Test
+    void aMountFolderNotOwnedByRootIsLeftAlone() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "making a folder another user's needs root (chown)");
+        Path merged = stateTree("c3");
+        TestTrees.chown(merged.getParent(), 1234, 1234);
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("c3", "c3",
+                Map.of("userns", List.of("auto")), TestTrees.spec(merged), Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains(merged.getParent() + " is not searchable by others (mode 0700)"),
+                e.getMessage());
+        assertEquals("0700 1234:1234", modeAndOwner(merged.getParent()));
+        assertEquals(0, module.pool().inUse());
+    }
+
+    /** A mount folder that is a symlink is not followed: the folder it names keeps its group and mode. */
+    @Test
+    void aMountFolderThatIsASymlinkIsNotFollowed() throws Exception {
+        Path merged = stateTree("c4");
+        Path real = merged.getParent();
+        Path link = Files.createSymbolicLink(real.resolveSibling("c4link"), real.getFileName());
+        String before = modeAndOwner(real);
+        BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("c4", "c4",
+                Map.of("userns", List.of("auto")), TestTrees.spec(link.resolve("merged")), Map.of())));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains(" is not searchable by others (mode 0700)"), e.getMessage());
+        assertEquals(before, modeAndOwner(real));
+    }
+
+    /** A rootfs right under a top-level folder (here the temp folder, e.g. /tmp) never changes that folder. */
+    @Test
+    void aTopLevelFolderIsNeverChanged() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "shifting a rootfs needs root (chown)");
+        Path rootfs = Files.createTempDirectory("berth-ns-top");
+        try {
+            Assumptions.assumeTrue(rootfs.getParent().getParent() != null
+                    && rootfs.getParent().getParent().getParent() == null, "the temp folder is not top-level");
+            String before = modeAndOwner(rootfs.getParent());
+            Contribution c = module.contribute(new IsolationRequest("top", "top", Map.of("userns", List.of("auto")),
+                    TestTrees.spec(rootfs), Map.of()));
+            assertEquals(before, modeAndOwner(rootfs.getParent()));
+            assertTrue(c.notes().stream().noneMatch(n -> n.startsWith("mount folder")), c.notes().toString());
+        } finally {
+            Files.delete(rootfs);
+        }
     }
 
     @Test
@@ -280,6 +380,28 @@ class NamespaceIsolationTest {
             assertEquals(contributed.kind(), checked.kind());
             assertEquals(contributed.getMessage(), checked.getMessage());
         }
+    }
+
+    /**
+     * {@code dir/state(0711)/mounts(0711)/<id>(0700)/merged}, the layout of the daemon's state root; returns
+     * merged, a rootfs with a file in it.
+     */
+    private Path stateTree(String id) throws Exception {
+        Path state = Files.createDirectories(dir.resolve("state"));
+        Path mounts = Files.createDirectories(state.resolve("mounts"));
+        Files.setAttribute(state, "unix:mode", 0711);
+        Files.setAttribute(mounts, "unix:mode", 0711);
+        Path folder = Files.createDirectories(mounts.resolve(id));
+        Files.setAttribute(folder, "unix:mode", 0700);
+        Path merged = Files.createDirectories(folder.resolve("merged"));
+        Files.writeString(merged.resolve("file"), "x");
+        return merged;
+    }
+
+    /** {@code MODE uid:gid} of {@code path} itself, the mode in four octal digits. */
+    private static String modeAndOwner(Path path) throws Exception {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 07777;
+        return String.format("%04o", mode) + " " + TestTrees.owner(path);
     }
 
     /** A rootfs with a root-owned root, home (1000:1000) and a file in it. */

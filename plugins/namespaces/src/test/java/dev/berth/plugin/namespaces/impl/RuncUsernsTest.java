@@ -50,6 +50,32 @@ class RuncUsernsTest {
         assertEquals("3000000:3000000", TestTrees.owner(bundle.rootfs().resolve("bin/busybox")));
     }
 
+    /**
+     * The daemon's layout: the rootfs's parent, the container's own folder, is 0700 root:root so no host user
+     * reaches the container's files. After contribute it is the mapped root's by group (0710), and runc starts
+     * the container through it.
+     */
+    @Test
+    void usernsAutoRunsThroughAClosedMountFolder() throws Exception {
+        Files.setAttribute(dir, "unix:mode", 0711);
+        BusyboxBundle closed = BusyboxBundle.create(dir.resolve("c1"), "sh", "id");
+        Path folder = closed.rootfs().getParent();
+        Files.setAttribute(folder, "unix:mode", 0700);
+        NamespaceIsolation module = new NamespaceIsolation(3_000_000L, 65_536L, 4);
+        ObjectNode base = closed.baseConfig("sh", "-c", "echo uid=$(id -u) gid=$(id -g)");
+        Contribution contribution = module.contribute(new IsolationRequest("c1", "c1",
+                options("userns", "auto", "network", "none"), base.toString(), Map.of()));
+        try {
+            assertEquals(0710, (Integer) Files.getAttribute(folder, "unix:mode") & 07777);
+            assertEquals("0:3000000", TestTrees.owner(folder));
+            BusyboxBundle.Run result = closed.run("runc", BusyboxBundle.applying(base, contribution));
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("uid=0 gid=0\n"), result.output());
+        } finally {
+            module.release("c1", contribution.facts());
+        }
+    }
+
     @Test
     void explicitSplitMapIsWhatTheKernelApplies() throws Exception {
         NamespaceIsolation module = new NamespaceIsolation(3_000_000L, 65_536L, 4);

@@ -293,6 +293,10 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
                     StandardCharsets.UTF_8));
             JsonObject process = ProcessSpec.build(request, config);
             Files.createDirectories(stateDir);
+            // The exec's environment may hold secrets: only root reads the file (the runtime does).
+            Files.deleteIfExists(processFile);
+            Files.createFile(processFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.writeString(processFile, process.encodePrettily(), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw new BerthException(ErrorKind.INVALID, action + ": " + e.getMessage(), e);

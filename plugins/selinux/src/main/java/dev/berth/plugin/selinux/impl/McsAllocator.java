@@ -95,6 +95,11 @@ final class McsAllocator {
         }
     }
 
+    /** Drops every hold of {@code containerId}, whichever pairs they are. */
+    synchronized void releaseAll(String containerId) {
+        holders.values().removeIf(set -> set.remove(containerId) && set.isEmpty());
+    }
+
     /** Whether any container holds {@code pair}. */
     synchronized boolean held(McsPair pair) {
         return holders.containsKey(pair);

@@ -158,7 +158,12 @@ final class SelinuxLabeller {
 
     /** Frees {@code containerId}'s hold on the MCS pair in {@code facts}. Idempotent. */
     void release(String containerId, Map<String, String> facts) {
-        McsPair.ofLevel(facts.get(LEVEL)).ifPresent(pair -> allocator.release(containerId, pair));
+        Optional<McsPair> pair = McsPair.ofLevel(facts.get(LEVEL));
+        if (pair.isPresent()) {
+            allocator.release(containerId, pair.get());
+        } else {
+            allocator.releaseAll(containerId); // facts unknown (a creation that failed): whatever it holds
+        }
     }
 
     private static String suffix(VolumeRelabel volume) {

@@ -91,6 +91,17 @@ class McsAllocatorTest {
     }
 
     @Test
+    void releaseWithoutKnowingThePairFreesWhatTheContainerHolds() throws BerthException {
+        McsAllocator allocator = new McsAllocator(4, new SplittableRandom(5));
+        McsPair lost = allocator.allocate("failed-create");
+        McsPair kept = allocator.allocate("other");
+        allocator.releaseAll("failed-create");
+        assertFalse(allocator.held(lost), "a creation that failed before its facts were logged gives its pair back");
+        assertTrue(allocator.held(kept));
+        allocator.releaseAll("failed-create"); // idempotent
+    }
+
+    @Test
     void releaseByAnotherContainerFreesNothing() throws BerthException {
         McsAllocator allocator = new McsAllocator(4, new SplittableRandom(3));
         McsPair pair = allocator.allocate("owner");

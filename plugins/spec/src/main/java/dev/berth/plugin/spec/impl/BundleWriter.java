@@ -23,11 +23,16 @@ import java.util.Set;
  * in the order given (callers put {@code config.json} last, so it never names files not yet there). On
  * failure every temporary file and every final file that did not exist before is
  * deleted (a file that existed before and was already replaced keeps its new content). Files are 0644
- * so that a container user other than root can read {@code /etc/hosts}; a directory it creates is 0755,
- * traversable by the runtime in a user namespace. Not thread-safe: one writer per bundle at a time.
+ * so that a container user other than root can read {@code /etc/hosts}, except {@code config.json},
+ * which holds the container's environment (secrets, often) and is read only by the runtime as root:
+ * 0600. A directory it creates is 0755, traversable by the runtime in a user namespace. Not
+ * thread-safe: one writer per bundle at a time.
  */
 final class BundleWriter {
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> PRIVATE_MODE = PosixFilePermissions.fromString("rw-------");
+    /** The file only root reads: the spec, with the container's environment. */
+    static final String PRIVATE_FILE = "config.json";
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
 
     private BundleWriter() {
@@ -51,7 +56,7 @@ final class BundleWriter {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
                 Path temp = Files.createTempFile(dir, "." + file.getKey() + ".", ".tmp");
                 temps.put(file.getKey(), temp);
-                Files.setPosixFilePermissions(temp, FILE_MODE);
+                Files.setPosixFilePermissions(temp, file.getKey().equals(PRIVATE_FILE) ? PRIVATE_MODE : FILE_MODE);
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING)) {
                     ByteBuffer buffer = ByteBuffer.wrap(file.getValue());

@@ -36,19 +36,32 @@ final class IsolationChain {
     static final String VOLUME = "volume";
     private static final String SECURITY_OPT = "security-opt";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger("berth.spec.isolation");
 
     private final List<ActiveModule> installed;
     private final Set<String> configuredOn;
     private final Set<String> configuredOff;
+    private final Set<String> required;
 
     /**
      * A chain over the {@code installed} modules; {@code configuredOn} (empty: every default-on module)
      * and {@code configuredOff} are the engine configuration's defaults.
      */
     IsolationChain(List<ActiveModule> installed, Set<String> configuredOn, Set<String> configuredOff) {
+        this(installed, configuredOn, configuredOff, Set.of());
+    }
+
+    /**
+     * The same, refusing to create a container without one of the {@code required} modules unless it
+     * turns that module off itself: a module being updated or missing must not mean a container without
+     * its isolation (new namespaces, capabilities limited to Docker's).
+     */
+    IsolationChain(List<ActiveModule> installed, Set<String> configuredOn, Set<String> configuredOff,
+            Set<String> required) {
         this.installed = installed.stream().sorted(ActiveModule.RUN_ORDER).toList();
         this.configuredOn = Set.copyOf(configuredOn);
         this.configuredOff = Set.copyOf(configuredOff);
+        this.required = Set.copyOf(required);
     }
 
     /** What the chain did: the records per module, in order, and decisions of its own. */
@@ -122,17 +135,34 @@ final class IsolationChain {
             spec.removeAll();
             spec.setAll(building);
         } catch (BerthException | RuntimeException e) {
-            for (Applied done : applied) {
-                if (done.module().module() instanceof ModuleLifecycle lifecycle) {
-                    lifecycle.release(containerId, done.contribution().facts());
-                }
-            }
+            release(containerId, applied.stream().map(a -> ModuleRecord.of(a.module().id(), a.module().version(),
+                    a.module().order(), a.contribution())).toList());
             throw e;
         }
         return new Outcome(records, decisions);
     }
 
     private record Applied(ActiveModule module, Contribution contribution) {
+    }
+
+    /**
+     * Tells each module of {@code records} that allocates to free what it gave {@code containerId}: the
+     * container will not exist after all. A module that fails here is logged; the others still release.
+     */
+    void release(String containerId, List<ModuleRecord> records) {
+        for (ModuleRecord record : records) {
+            for (ActiveModule module : installed) {
+                if (!module.id().equals(record.id()) || !(module.module() instanceof ModuleLifecycle lifecycle)) {
+                    continue;
+                }
+                try {
+                    lifecycle.release(containerId, record.facts());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "isolation module " + module.id() + ": release "
+                            + containerId + ": " + e, e);
+                }
+            }
+        }
     }
 
     private record Owner(ActiveModule module, SpecField field, JsonNode value) {
@@ -146,13 +176,27 @@ final class IsolationChain {
             requireKnown("--isolation-module", id, known);
         }
         for (String id : off) {
-            requireKnown("--no-isolation-module", id, known);
+            if (!required.contains(id) && !configuredOn.contains(id)) { // a configured module may be off while missing
+                requireKnown("--no-isolation-module", id, known);
+            }
         }
         Set<String> both = new TreeSet<>(named);
         both.retainAll(off);
         if (!both.isEmpty()) {
             throw new BerthException(ErrorKind.INVALID, "isolation module " + String.join(", ", both)
                     + " is both asked for (--isolation-module) and turned off (--no-isolation-module)");
+        }
+        Set<String> missing = new TreeSet<>(required);
+        missing.addAll(configuredOn);
+        missing.removeAll(known);
+        missing.removeAll(off);
+        missing.removeAll(configuredOff);
+        if (!missing.isEmpty()) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "isolation module " + String.join(", ", missing)
+                    + (missing.size() == 1 ? " is" : " are") + " configured for every container but not installed "
+                    + "or not active (installed: " + (known.isEmpty() ? "none" : String.join(", ", known))
+                    + "); refusing to create a container without it (--no-isolation-module "
+                    + missing.iterator().next() + " would ask for that explicitly)");
         }
         List<ActiveModule> chosen = new ArrayList<>();
         for (ActiveModule module : installed) {

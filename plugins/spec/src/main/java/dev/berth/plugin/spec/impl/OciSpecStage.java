@@ -52,6 +52,11 @@ public final class OciSpecStage implements SpecStage {
         /** Isolation modules no container gets unless it names them with --isolation-module. */
         @AttributeDefinition(description = "Isolation module ids off by default")
         String[] disabledIsolationModules() default {};
+
+        /** Modules without which no container is created unless it turns them off itself. */
+        @AttributeDefinition(description = "Isolation module ids that must be active for a container to be created "
+                + "(unless it turns them off with --no-isolation-module)")
+        String[] requiredIsolationModules() default {"namespaces", "cgroups", "capabilities"};
     }
 
     private final Map<ServiceReference<IsolationModule>, ActiveModule> modules = new ConcurrentHashMap<>();
@@ -61,8 +66,9 @@ public final class OciSpecStage implements SpecStage {
     public OciSpecStage(Config config) {
         Set<String> on = Set.of(config.isolationModules());
         Set<String> off = Set.of(config.disabledIsolationModules());
+        Set<String> required = Set.of(config.requiredIsolationModules());
         this.generator = SpecGenerator.forHost(Path.of(config.resolvConf()), config.nofile(),
-                () -> new IsolationChain(List.copyOf(modules.values()), on, off));
+                () -> new IsolationChain(List.copyOf(modules.values()), on, off, required));
     }
 
     @Reference(service = IsolationModule.class, cardinality = ReferenceCardinality.MULTIPLE,

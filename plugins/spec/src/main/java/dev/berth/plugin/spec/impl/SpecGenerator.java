@@ -105,7 +105,20 @@ public final class SpecGenerator {
 
         ObjectNode spec = ConfigJson.base(rootfs.toString(), options.readOnly(), hostname,
                 new ProcessSpec(options.tty(), user, args, env, cwd, nofile), mounts, "/berth/" + id);
-        IsolationChain.Outcome isolated = isolation.get().apply(id, request.name(), options, request.peers(), spec);
+        IsolationChain chain = isolation.get();
+        IsolationChain.Outcome isolated = chain.apply(id, request.name(), options, request.peers(), spec);
+        try {
+            return write(request, bundleDir, spec, host, hostname, user, args, cwd, decisions, isolated);
+        } catch (BerthException | RuntimeException e) {
+            chain.release(id, isolated.records()); // no container after all: what the modules allocated is free again
+            throw e;
+        }
+    }
+
+    private GeneratedSpec write(SpecRequest request, Path bundleDir, ObjectNode spec, HostFacts host, String hostname,
+            ResolvedUser user, List<String> args, String cwd, List<String> decisions, IsolationChain.Outcome isolated)
+            throws BerthException {
+        String id = request.containerId();
         decisions.addAll(isolated.decisions());
         byte[] config = ConfigJson.render(spec);
         LinkedHashMap<String, byte[]> files = new LinkedHashMap<>();

@@ -185,6 +185,19 @@ class IsolationChainTest {
     }
 
     @Test
+    void aRequiredModuleThatIsNotInstalledRefusesTheContainerUnlessItTurnsItOff() throws Exception {
+        ActiveModule caps = module("capabilities", 300, true, Set.of(), r -> Contribution.none("caps"));
+        IsolationChain chain = new IsolationChain(List.of(caps), Set.of(), Set.of(), Set.of("namespaces", "capabilities"));
+        BerthException e = assertThrows(BerthException.class,
+                () -> chain.apply("c1", "n1", options(Map.of()), Map.of(), base()));
+        assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().startsWith("isolation module namespaces is configured for every container but not "
+                + "installed or not active (installed: capabilities)"), e.getMessage());
+        assertThrows(BerthException.class, () -> chain.check("c1", "n1", options(Map.of()), Map.of()));
+        assertEquals(List.of("capabilities"), ran(chain, Map.of(RunOptions.MODULE_OFF, List.of("namespaces"))));
+    }
+
+    @Test
     void agreeingModulesAreNoConflict() throws Exception {
         ActiveModule a = module("a", 1, true, Set.of(), r -> Contribution.builder()
                 .set("/process/noNewPrivileges", "true", "a").build());

@@ -167,6 +167,8 @@ class SpecGeneratorTest {
                 Files.getPosixFilePermissions(fresh)));
         assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(fresh.resolve("hosts"))));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(fresh.resolve("config.json"))), "the environment is root's to read");
     }
 
     static Stream<Arguments> nofileCases() {
