@@ -593,6 +593,9 @@ class IsolationEndToEndIT extends ContainerTestBase {
             }
             assertEquals(0, off.exit(), off.toString());
             assertTrue(off.stdout().contains("0000000000000000"), "capabilities off by configuration: " + off);
+            Cli.Result plugins = berth("plugins");
+            assertTrue(plugins.stdout().lines().anyMatch(l -> l.matches("300\\s+capabilities\\s+off \\(configured\\).*")),
+                    "berth plugins shows the configured default: " + plugins.stdout());
             List<String> named = run("runc", "--rm", "--isolation-module", "capabilities", image(), "grep", "CapEff",
                     "/proc/self/status");
             Cli.Result on = berth(named);

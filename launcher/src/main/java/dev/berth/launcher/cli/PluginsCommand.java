@@ -39,7 +39,9 @@ final class PluginsCommand extends JsonQueryCommand {
         out.println("Isolation modules, in the order they run:");
         TextTable isolation = new TextTable("ORDER", "MODULE", "DEFAULT", "VERSION", "BUNDLE");
         for (JsonNode module : modules) {
-            isolation.add(text(module, "order"), text(module, "id"), module.path("defaultOn").asBoolean() ? "on" : "off",
+            String on = module.path("defaultOn").asBoolean() ? "on" : "off";
+            isolation.add(text(module, "order"), text(module, "id"),
+                    module.path("configured").asBoolean() ? on + " (configured)" : on,
                     text(module, "version"), text(module, "bundle"));
         }
         isolation.print(out);

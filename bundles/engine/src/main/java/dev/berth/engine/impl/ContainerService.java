@@ -108,6 +108,8 @@ final class ContainerService {
 
     private final IsolationTracker isolation;
     private final IsolationQueries isolationQueries;
+    /** OOM kills watchers reported, by container, not yet logged. */
+    private final Map<String, SeenOom> observedOom = new ConcurrentHashMap<>();
     /** A namespace path that joins another process's namespace. */
     private static final Pattern JOINED = Pattern.compile("/proc/(\\d+)/ns/[a-z_]+");
 
@@ -375,28 +377,43 @@ final class ContainerService {
             LOG.log(Level.INFO, "isolation module " + moduleId + " observed " + observation + " in " + c.id());
             return;
         }
+        // Noted at once, logged under the container's lock: an exit handled meanwhile logs it first.
+        observedOom.merge(c.id(), new SeenOom(moduleId, observation),
+                (a, b) -> a.observation().count() >= b.observation().count() ? a : b);
         Object lock = lock(c.id());
         if (Thread.holdsLock(lock)) {
-            // The watcher's last look while the exit is being handled (on this thread): log it before the exit.
-            try {
-                appendOom(c.id(), moduleId, observation);
-            } catch (BerthException e) {
-                LOG.log(Level.WARNING, "log the OOM kill in " + c.id() + ": " + e.getMessage());
-            }
+            logObservedOom(c.id()); // the watcher's last look, on the thread handling the exit
             return;
         }
         vertx.executeBlocking(() -> {
             synchronized (lock) {
-                appendOom(c.id(), moduleId, observation);
+                logObservedOom(c.id());
             }
             return null;
         }, false).onFailure(e -> LOG.log(Level.WARNING, "log the OOM kill in " + c.id() + ": " + e.getMessage()));
     }
 
-    /** Logs an OOM kill count once: a watcher may report a total again (after a daemon restart, say). */
-    private void appendOom(String id, String moduleId, Observation observation) throws BerthException {
-        if (current(id).running() && observation.count() > projections.query(() -> containers.oomKills(id))) {
-            calls.append(id, new ContainerOom(moduleId, observation.count(), observation.detail()));
+    /** An OOM kill a watcher reported and the engine has not logged yet. */
+    private record SeenOom(String moduleId, Observation observation) {
+    }
+
+    /**
+     * Logs the OOM kill count last reported for {@code id}, once: a watcher may report a total again
+     * (after a daemon restart, say), and one reported while the container still runs is logged before its
+     * exit. Called with the container's lock held.
+     */
+    private void logObservedOom(String id) {
+        SeenOom seen = observedOom.remove(id);
+        if (seen == null) {
+            return;
+        }
+        try {
+            if (current(id).running() && seen.observation().count() > projections.query(() -> containers.oomKills(id))) {
+                calls.append(id, new ContainerOom(seen.moduleId(), seen.observation().count(),
+                        seen.observation().detail()));
+            }
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "log the OOM kill in " + id + ": " + e.getMessage());
         }
     }
 
@@ -563,6 +580,7 @@ final class ContainerService {
                 return; // handled already, or an exit of an earlier run of a restarted container
             }
             isolation.exited(id); // a watcher's last look may log container.oom now, on this thread
+            logObservedOom(id); // and one it reported just before, still on its way
             if (status.oomKilled() && !current(id).oomKilled()) {
                 // The watcher missed it (the kill came just before the exit): the runtime's count at exit says so.
                 calls.append(id, new ContainerOom("runtime " + c.runtime(), 1, "the OOM killer acted in the "

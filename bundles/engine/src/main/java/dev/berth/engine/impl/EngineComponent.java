@@ -9,6 +9,7 @@ import dev.berth.api.event.LogHead;
 import dev.berth.api.events.EngineStarted;
 import dev.berth.api.events.EngineStopped;
 import dev.berth.api.events.NoteAdded;
+import dev.berth.api.container.SpecStage;
 import dev.berth.api.isolation.IsolationModule;
 import dev.berth.api.plugin.PluginProperties;
 import org.osgi.framework.Constants;
@@ -31,6 +32,7 @@ import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -254,6 +256,8 @@ public final class EngineComponent {
     private void plugins(Message<String> message) {
         List<PluginProjection.Plugin> logged = projections.query(plugins::all);
         JsonArray array = new JsonArray();
+        Set<String> configuredOn = specStageList("isolationModules");
+        Set<String> configuredOff = specStageList("disabledIsolationModules");
         for (PluginProjection.Plugin plugin : logged) {
             JsonObject entry = new JsonObject().put("id", plugin.id()).put("version", plugin.version())
                     .put("kind", plugin.kind()).put("location", plugin.location())
@@ -263,14 +267,42 @@ public final class EngineComponent {
                     .filter(b -> plugin.id().equals(b.getSymbolicName())).findFirst().orElse(null);
             entry.put("bundleId", live == null ? null : live.getBundleId());
             entry.put("state", live == null ? "uninstalled" : stateName(live.getState()));
-            entry.put("isolation", live == null ? new JsonArray() : isolationModules(live));
+            entry.put("isolation", live == null ? new JsonArray() : isolationModules(live, configuredOn, configuredOff));
             array.add(entry);
         }
         message.reply(new JsonObject().put("plugins", array).encode());
     }
 
-    /** The isolation modules a bundle registers: id, order, whether on by default, the options each reads. */
-    private static JsonArray isolationModules(Bundle bundle) {
+    /**
+     * A list from the active spec stage's configuration ({@code isolationModules},
+     * {@code disabledIsolationModules}), which DS publishes as service properties; empty when unset.
+     */
+    private Set<String> specStageList(String property) {
+        try {
+            ServiceReference<?>[] stages = context.getServiceReferences(SpecStage.class.getName(),
+                    "(" + PluginProperties.STAGE + "=" + SpecStage.STAGE + ")");
+            if (stages == null || stages.length == 0) {
+                return Set.of();
+            }
+            Arrays.sort(stages);
+            Object value = stages[stages.length - 1].getProperty(property); // the highest ranked serves
+            Set<String> ids = new java.util.TreeSet<>();
+            if (value instanceof String[] array) {
+                ids.addAll(Arrays.asList(array));
+            } else if (value != null) {
+                Arrays.stream(value.toString().split(",")).map(String::trim).filter(v -> !v.isEmpty()).forEach(ids::add);
+            }
+            return ids;
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException("spec stage filter", e);
+        }
+    }
+
+    /**
+     * The isolation modules a bundle registers: id, order, and whether a container gets it when it does not
+     * name it (its own default, unless the spec stage's configuration says otherwise).
+     */
+    private static JsonArray isolationModules(Bundle bundle, Set<String> configuredOn, Set<String> configuredOff) {
         JsonArray modules = new JsonArray();
         ServiceReference<?>[] services = bundle.getRegisteredServices();
         if (services == null) {
@@ -280,9 +312,12 @@ public final class EngineComponent {
             if (!Arrays.asList((String[]) service.getProperty(Constants.OBJECTCLASS)).contains(IsolationModule.class.getName())) {
                 continue;
             }
-            JsonObject module = new JsonObject().put("id", String.valueOf(service.getProperty(PluginProperties.ID)))
+            String id = String.valueOf(service.getProperty(PluginProperties.ID));
+            boolean own = !"false".equalsIgnoreCase(String.valueOf(service.getProperty(IsolationModule.DEFAULT_ON)));
+            boolean on = (configuredOn.isEmpty() ? own : configuredOn.contains(id)) && !configuredOff.contains(id);
+            JsonObject module = new JsonObject().put("id", id)
                     .put("order", order(service.getProperty(IsolationModule.ORDER)))
-                    .put("defaultOn", !"false".equalsIgnoreCase(String.valueOf(service.getProperty(IsolationModule.DEFAULT_ON))));
+                    .put("defaultOn", on).put("configured", on != own);
             modules.add(module);
         }
         return modules;

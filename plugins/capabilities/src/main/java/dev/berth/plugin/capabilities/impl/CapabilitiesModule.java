@@ -1,12 +1,8 @@
 package dev.berth.plugin.capabilities.impl;
 
-import dev.berth.api.BerthException;
-import dev.berth.api.isolation.Contribution;
 import dev.berth.api.isolation.IsolationModule;
-import dev.berth.api.isolation.IsolationRequest;
 import dev.berth.api.plugin.PluginProperties;
 import java.nio.file.Path;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -14,8 +10,9 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The capabilities isolation module ({@code berth.plugin.id=capabilities}, order 300, on by default): a
- * thin DS adapter over {@link CapabilityIsolation}. Thread-safe.
+ * The capabilities isolation module ({@code berth.plugin.id=capabilities}, order 300, on by default): the DS
+ * component of {@link CapabilityIsolation}, which does the work; this class only maps its configuration.
+ * Thread-safe.
  */
 @Component(service = IsolationModule.class, property = {
     PluginProperties.KIND + "=isolation",
@@ -23,7 +20,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     IsolationModule.ORDER + ":Integer=" + CapabilityIsolation.ORDER,
     IsolationModule.DEFAULT_ON + ":Boolean=true"})
 @Designate(ocd = CapabilitiesModule.Config.class)
-public final class CapabilitiesModule implements IsolationModule {
+public final class CapabilitiesModule extends CapabilityIsolation {
     /** How the module is configured (PID {@code dev.berth.plugin.capabilities.impl.CapabilitiesModule}). */
     @ObjectClassDefinition(name = "Berth capabilities module",
             description = "Docker's default capabilities, --cap-add, --cap-drop, --privileged, no-new-privileges")
@@ -33,25 +30,8 @@ public final class CapabilitiesModule implements IsolationModule {
         String statusFile() default "/proc/self/status";
     }
 
-    private final CapabilityIsolation module;
-
     @Activate
     public CapabilitiesModule(Config config) {
-        this.module = new CapabilityIsolation(Path.of(config.statusFile()));
-    }
-
-    @Override
-    public Set<String> options() {
-        return module.options();
-    }
-
-    @Override
-    public void check(IsolationRequest request) throws BerthException {
-        module.check(request);
-    }
-
-    @Override
-    public Contribution contribute(IsolationRequest request) throws BerthException {
-        return module.contribute(request);
+        super(Path.of(config.statusFile()));
     }
 }

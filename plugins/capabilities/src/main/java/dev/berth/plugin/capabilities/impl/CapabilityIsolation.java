@@ -19,8 +19,11 @@ import java.util.stream.Collectors;
  * {@code /linux/resources/devices} (every device allowed). The engine's own bounding set is read from
  * {@code status} (normally {@code /proc/self/status}) for every container, since it bounds what any
  * container can get. Thread-safe (stateless).
+ *
+ * <p>Not final only so that its DS component, {@link CapabilitiesModule}, can extend it; extended only by that
+ * component.
  */
-public final class CapabilityIsolation implements IsolationModule {
+public class CapabilityIsolation implements IsolationModule {
     /** The module id ({@code berth.plugin.id}). */
     public static final String ID = "capabilities";
     /** The module's place in the order ({@code berth.isolation.order}). */

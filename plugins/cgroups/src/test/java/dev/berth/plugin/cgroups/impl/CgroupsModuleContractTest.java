@@ -23,7 +23,7 @@ class CgroupsModuleContractTest extends IsolationModuleContract {
     protected IsolationModule module() throws Exception {
         Path online = dir.resolve("online");
         Files.writeString(online, "0-1\n");
-        return new CgroupsModule(dir.resolve("cgroup"), online, 50);
+        return new CgroupIsolation(dir.resolve("cgroup"), online, 50);
     }
 
     @Override

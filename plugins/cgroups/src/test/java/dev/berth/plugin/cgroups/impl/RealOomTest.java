@@ -51,7 +51,7 @@ class RealOomTest {
         String name = "berth-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         List<Path> made = new ArrayList<>();
         Process shell = null;
-        CgroupsModule module = new CgroupsModule(ROOT, Path.of("/sys/devices/system/cpu/online"), 50);
+        CgroupIsolation module = new CgroupIsolation(ROOT, Path.of("/sys/devices/system/cpu/online"), 50);
         try {
             for (String controller : CONTROLLERS) {
                 made.add(Files.createDirectory(ROOT.resolve(controller).resolve(name)));
@@ -95,7 +95,7 @@ class RealOomTest {
             assertEquals(50, usage.pidsLimit());
             handle.close();
         } finally {
-            module.deactivate();
+            module.close();
             if (shell != null) {
                 shell.descendants().forEach(ProcessHandle::destroyForcibly);
                 shell.destroyForcibly();

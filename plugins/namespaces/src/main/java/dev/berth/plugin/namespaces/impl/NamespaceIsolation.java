@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.isolation.Contribution;
+import dev.berth.api.isolation.IsolationModule;
 import dev.berth.api.isolation.IsolationRequest;
+import dev.berth.api.isolation.ModuleLifecycle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.IntPredicate;
 
@@ -39,8 +42,11 @@ import java.util.function.IntPredicate;
  * <p>Facts are returned only for {@code --userns auto}: {@code userns=auto}, {@code uidmap} and
  * {@code gidmap} (both {@code 0:HOST:SIZE}), which {@link #restore} and {@link #release} read back.
  * Explicit maps need no bookkeeping (they are in the fields) and other choices are in notes.
+ *
+ * <p>Not final only so that its DS component, {@link NamespacesModule}, can extend it; extended only by that
+ * component.
  */
-public final class NamespaceIsolation {
+public class NamespaceIsolation implements IsolationModule, ModuleLifecycle {
     static final String FACT_USERNS = "userns";
     static final String FACT_UIDMAP = "uidmap";
     static final String FACT_GIDMAP = "gidmap";
@@ -68,17 +74,25 @@ public final class NamespaceIsolation {
         return pool;
     }
 
+    /** Every namespace option it reads ({@link NamespaceOptions#ALL}). */
+    @Override
+    public Set<String> options() {
+        return NamespaceOptions.ALL;
+    }
+
     /**
-     * See {@link dev.berth.api.isolation.IsolationModule#check}: refuses what {@link #contribute} refuses
+     * See {@link IsolationModule#check}: refuses what {@link #contribute} refuses
      * before it reads the spec (options, peers to join, explicit maps meeting the auto pool), with the same
      * kind and message, and changes nothing. What needs the spec (the process user inside the map, the rootfs
      * reachable and shiftable) is left to {@link #contribute}.
      */
+    @Override
     public void check(IsolationRequest request) throws BerthException {
         checked(request);
     }
 
-    /** See {@link dev.berth.api.isolation.IsolationModule#contribute}. */
+    /** See {@link IsolationModule#contribute}. */
+    @Override
     public Contribution contribute(IsolationRequest request) throws BerthException {
         Checked checked = checked(request);
         NamespaceOptions options = checked.options();
@@ -133,12 +147,14 @@ public final class NamespaceIsolation {
         return out.build();
     }
 
-    /** See {@link dev.berth.api.isolation.ModuleLifecycle#restore}. */
+    /** See {@link ModuleLifecycle#restore}. */
+    @Override
     public void restore(String containerId, Map<String, String> facts) {
         hostBase(facts).ifPresent(base -> pool.restore(containerId, base));
     }
 
-    /** See {@link dev.berth.api.isolation.ModuleLifecycle#release}. */
+    /** See {@link ModuleLifecycle#release}. */
+    @Override
     public void release(String containerId, Map<String, String> facts) {
         pool.release(containerId);
     }

@@ -1,13 +1,8 @@
 package dev.berth.plugin.namespaces.impl;
 
-import dev.berth.api.BerthException;
-import dev.berth.api.isolation.Contribution;
 import dev.berth.api.isolation.IsolationModule;
-import dev.berth.api.isolation.IsolationRequest;
 import dev.berth.api.isolation.ModuleLifecycle;
 import dev.berth.api.plugin.PluginProperties;
-import java.util.Map;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -15,8 +10,9 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The namespaces isolation module ({@code berth.plugin.id=namespaces}, order 100, on by default): a thin
- * DS adapter over {@link NamespaceIsolation}. Thread-safe.
+ * The namespaces isolation module ({@code berth.plugin.id=namespaces}, order 100, on by default): the DS
+ * component of {@link NamespaceIsolation}, which does the work; this class only maps its configuration.
+ * Thread-safe.
  */
 @Component(service = {IsolationModule.class, ModuleLifecycle.class}, property = {
     PluginProperties.KIND + "=isolation",
@@ -24,7 +20,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     IsolationModule.ORDER + ":Integer=100",
     IsolationModule.DEFAULT_ON + ":Boolean=true"})
 @Designate(ocd = NamespacesModule.Config.class)
-public final class NamespacesModule implements IsolationModule, ModuleLifecycle {
+public final class NamespacesModule extends NamespaceIsolation {
     /** How the module is configured (PID {@code dev.berth.plugin.namespaces.impl.NamespacesModule}). */
     @ObjectClassDefinition(name = "Berth namespaces isolation module",
             description = "Namespaces for containers and the host id pool of --userns auto")
@@ -42,35 +38,8 @@ public final class NamespacesModule implements IsolationModule, ModuleLifecycle 
         int usernsSlots() default 1024;
     }
 
-    private final NamespaceIsolation isolation;
-
     @Activate
     public NamespacesModule(Config config) {
-        this.isolation = new NamespaceIsolation(config.usernsBase(), config.usernsSize(), config.usernsSlots());
-    }
-
-    @Override
-    public Set<String> options() {
-        return NamespaceOptions.ALL;
-    }
-
-    @Override
-    public void check(IsolationRequest request) throws BerthException {
-        isolation.check(request);
-    }
-
-    @Override
-    public Contribution contribute(IsolationRequest request) throws BerthException {
-        return isolation.contribute(request);
-    }
-
-    @Override
-    public void restore(String containerId, Map<String, String> facts) {
-        isolation.restore(containerId, facts);
-    }
-
-    @Override
-    public void release(String containerId, Map<String, String> facts) {
-        isolation.release(containerId, facts);
+        super(config.usernsBase(), config.usernsSize(), config.usernsSlots());
     }
 }

@@ -1,11 +1,7 @@
 package dev.berth.plugin.seccomp.impl;
 
-import dev.berth.api.BerthException;
-import dev.berth.api.isolation.Contribution;
 import dev.berth.api.isolation.IsolationModule;
-import dev.berth.api.isolation.IsolationRequest;
 import dev.berth.api.plugin.PluginProperties;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -14,8 +10,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The seccomp isolation module ({@code berth.plugin.id=seccomp}, order 500, on by default once installed):
- * a thin DS adapter over {@link SeccompPolicy}. Not a built-in bundle; it is installed by copying its jar
- * into the engine's plugins folder. Thread-safe.
+ * the DS component of {@link SeccompPolicy}, which does the work; this class only maps its configuration.
+ * Not a built-in bundle; it is installed by copying its jar into the engine's plugins folder. Thread-safe.
  */
 @Component(service = IsolationModule.class, property = {
     PluginProperties.KIND + "=isolation",
@@ -23,7 +19,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     IsolationModule.ORDER + ":Integer=500",
     IsolationModule.DEFAULT_ON + ":Boolean=true"})
 @Designate(ocd = SeccompModule.Config.class)
-public final class SeccompModule implements IsolationModule {
+public final class SeccompModule extends SeccompPolicy {
     /** How the module is configured (PID {@code dev.berth.plugin.seccomp.impl.SeccompModule}). */
     @ObjectClassDefinition(name = "Berth seccomp module", description = "Seccomp filters for containers")
     public @interface Config {
@@ -32,25 +28,8 @@ public final class SeccompModule implements IsolationModule {
         boolean unconfinedAllowed() default true;
     }
 
-    private final SeccompPolicy policy;
-
     @Activate
     public SeccompModule(Config config) {
-        this.policy = SeccompPolicy.forHost(config.unconfinedAllowed());
-    }
-
-    @Override
-    public Set<String> options() {
-        return policy.options();
-    }
-
-    @Override
-    public void check(IsolationRequest request) throws BerthException {
-        policy.check(request);
-    }
-
-    @Override
-    public Contribution contribute(IsolationRequest request) throws BerthException {
-        return policy.contribute(request);
+        super(config.unconfinedAllowed());
     }
 }

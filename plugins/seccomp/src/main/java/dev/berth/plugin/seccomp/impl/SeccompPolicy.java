@@ -3,6 +3,7 @@ package dev.berth.plugin.seccomp.impl;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.isolation.Contribution;
+import dev.berth.api.isolation.IsolationModule;
 import dev.berth.api.isolation.IsolationRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,8 +20,11 @@ import java.util.Set;
  * (the CLI reads PROFILE.json and sends its content), its capability conditions judged against the
  * container's bounding set. The capabilities are read from the request's spec ({@link BoundingSet}).
  * Records the profile's kind and SHA-256 as facts. Thread-safe (immutable).
+ *
+ * <p>Not final only so that its DS component, {@link SeccompModule}, can extend it; extended only by that
+ * component.
  */
-final class SeccompPolicy {
+class SeccompPolicy implements IsolationModule {
     static final String KEY = "seccomp";
     static final String OPTION = "security-opt=" + KEY;
     static final String PRIVILEGED = "privileged";
@@ -44,14 +48,14 @@ final class SeccompPolicy {
         this.unconfinedAllowed = unconfinedAllowed;
     }
 
-    /** The policy for this machine. */
-    static SeccompPolicy forHost(boolean unconfinedAllowed) {
-        return new SeccompPolicy(SyscallTable.shipped(), HostArch.current(), System.getProperty("os.version", ""),
-                unconfinedAllowed);
+    /** The policy for this machine: its architecture and kernel, with the shipped syscall table. */
+    SeccompPolicy(boolean unconfinedAllowed) {
+        this(SyscallTable.shipped(), HostArch.current(), System.getProperty("os.version", ""), unconfinedAllowed);
     }
 
     /** The run options read: the {@code seccomp} security option, and {@code --privileged}. */
-    Set<String> options() {
+    @Override
+    public Set<String> options() {
         return Set.of(OPTION, PRIVILEGED);
     }
 
@@ -63,7 +67,8 @@ final class SeccompPolicy {
      * The spec is not built yet at check time, so capabilities are Docker's default 14, silently: no
      * refusal depends on them.
      */
-    void check(IsolationRequest request) throws BerthException {
+    @Override
+    public void check(IsolationRequest request) throws BerthException {
         decide(request, BoundingSet.dockerDefault());
     }
 
@@ -71,7 +76,8 @@ final class SeccompPolicy {
      * The filter for {@code request}, and its kind and SHA-256 as facts; see the class comment. Capabilities
      * come from the spec's bounding set, or are Docker's default 14 with a note saying why.
      */
-    Contribution contribute(IsolationRequest request) throws BerthException {
+    @Override
+    public Contribution contribute(IsolationRequest request) throws BerthException {
         return decide(request, BoundingSet.of(request.spec()));
     }
 

@@ -58,7 +58,7 @@ class RealRuntimeTest {
 
     /** The seccomp module with {@code options}, seeing the spec it is given. */
     private static Module seccomp(Map<String, List<String>> options) {
-        return spec -> SeccompPolicy.forHost(true).contribute(new IsolationRequest("c1", "c1", options, spec, Map.of()));
+        return spec -> new SeccompPolicy(true).contribute(new IsolationRequest("c1", "c1", options, spec, Map.of()));
     }
 
     /** Runs {@code args} with Docker's 14 capabilities; see {@link #run(String, List, Module, String...)}. */

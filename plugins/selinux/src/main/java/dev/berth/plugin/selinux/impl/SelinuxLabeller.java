@@ -3,7 +3,10 @@ package dev.berth.plugin.selinux.impl;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.isolation.Contribution;
+import dev.berth.api.isolation.IsolationModule;
 import dev.berth.api.isolation.IsolationRequest;
+import dev.berth.api.isolation.ModuleLifecycle;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,8 +20,11 @@ import java.util.Set;
  * SELinux the labels are still computed and recorded as facts but left out of config.json (runc and crun
  * refuse them there), and an option that demands SELinux fails. Thread-safe: the allocator is the only
  * shared state.
+ *
+ * <p>Not final only so that its DS component, {@link SelinuxModule}, can extend it; extended only by that
+ * component.
  */
-final class SelinuxLabeller {
+class SelinuxLabeller implements IsolationModule, ModuleLifecycle {
     /** The options it reads. */
     static final Set<String> OPTIONS = Set.of("security-opt=label", "volume");
     static final String LABEL = "label";
@@ -50,15 +56,30 @@ final class SelinuxLabeller {
     }
 
     /**
+     * A labeller with {@code settings} that draws MCS pairs at random from {@code settings.categories()} and
+     * relabels volumes through {@code relabeller}.
+     */
+    SelinuxLabeller(SelinuxSettings settings, Relabeller relabeller) {
+        this(settings, new McsAllocator(settings.categories(), new SecureRandom()), relabeller);
+    }
+
+    @Override
+    public Set<String> options() {
+        return OPTIONS;
+    }
+
+    /**
      * Refuses what {@link #contribute} refuses, with the same kind and message, without allocating a pair or
      * relabelling anything: it only reads the host's SELinux state and resolves the volumes' host paths.
      */
-    void check(IsolationRequest request) throws BerthException {
+    @Override
+    public void check(IsolationRequest request) throws BerthException {
         asked(request);
     }
 
     /** This module's part of {@code request}'s spec; see the class comment. */
-    Contribution contribute(IsolationRequest request) throws BerthException {
+    @Override
+    public Contribution contribute(IsolationRequest request) throws BerthException {
         Asked asked = asked(request);
         SelinuxHost host = asked.host();
         LabelOptions label = asked.label();
@@ -152,12 +173,14 @@ final class SelinuxLabeller {
     }
 
     /** Marks the MCS pair in {@code facts} taken by {@code containerId}. Idempotent. */
-    void restore(String containerId, Map<String, String> facts) {
+    @Override
+    public void restore(String containerId, Map<String, String> facts) {
         McsPair.ofLevel(facts.get(LEVEL)).ifPresent(pair -> allocator.hold(containerId, pair));
     }
 
     /** Frees {@code containerId}'s hold on the MCS pair in {@code facts}. Idempotent. */
-    void release(String containerId, Map<String, String> facts) {
+    @Override
+    public void release(String containerId, Map<String, String> facts) {
         Optional<McsPair> pair = McsPair.ofLevel(facts.get(LEVEL));
         if (pair.isPresent()) {
             allocator.release(containerId, pair.get());

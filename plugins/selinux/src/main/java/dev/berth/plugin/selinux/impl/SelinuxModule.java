@@ -1,15 +1,9 @@
 package dev.berth.plugin.selinux.impl;
 
-import dev.berth.api.BerthException;
-import dev.berth.api.isolation.Contribution;
 import dev.berth.api.isolation.IsolationModule;
-import dev.berth.api.isolation.IsolationRequest;
 import dev.berth.api.isolation.ModuleLifecycle;
 import dev.berth.api.plugin.PluginProperties;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Map;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -17,9 +11,10 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The SELinux isolation module ({@code berth.plugin.id=selinux}, order 400, on by default): a thin DS
- * adapter over {@link SelinuxLabeller}. Its MCS allocations live in memory; the engine rebuilds them
- * through {@link #restore} whenever this service appears. Thread-safe.
+ * The SELinux isolation module ({@code berth.plugin.id=selinux}, order 400, on by default): the DS
+ * component of {@link SelinuxLabeller}, which does the work; this class only maps its configuration. Its MCS
+ * allocations live in memory; the engine rebuilds them through {@link #restore} whenever this service
+ * appears. Thread-safe.
  */
 @Component(service = {IsolationModule.class, ModuleLifecycle.class}, property = {
     PluginProperties.KIND + "=isolation",
@@ -27,7 +22,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     IsolationModule.ORDER + ":Integer=400",
     IsolationModule.DEFAULT_ON + ":Boolean=true"})
 @Designate(ocd = SelinuxModule.Config.class)
-public final class SelinuxModule implements IsolationModule, ModuleLifecycle {
+public final class SelinuxModule extends SelinuxLabeller {
     /** How the module is configured (PID {@code dev.berth.plugin.selinux.impl.SelinuxModule}). */
     @ObjectClassDefinition(name = "Berth SELinux isolation module",
             description = "Per-container SELinux labels with a unique MCS pair, and :z/:Z volume relabelling")
@@ -57,42 +52,9 @@ public final class SelinuxModule implements IsolationModule, ModuleLifecycle {
         String chcon() default "chcon";
     }
 
-    private final SelinuxLabeller labeller;
-
     @Activate
     public SelinuxModule(Config config) {
-        this(new SelinuxSettings(Path.of(config.selinuxfs()), config.required(), config.processType(),
+        super(new SelinuxSettings(Path.of(config.selinuxfs()), config.required(), config.processType(),
                 config.fileType(), config.categories(), config.chcon()), new ChconRelabeller(config.chcon()));
-    }
-
-    /** A module with {@code settings} that relabels volumes through {@code relabeller}. */
-    SelinuxModule(SelinuxSettings settings, Relabeller relabeller) {
-        this.labeller = new SelinuxLabeller(settings, new McsAllocator(settings.categories(), new SecureRandom()),
-                relabeller);
-    }
-
-    @Override
-    public Set<String> options() {
-        return SelinuxLabeller.OPTIONS;
-    }
-
-    @Override
-    public void check(IsolationRequest request) throws BerthException {
-        labeller.check(request);
-    }
-
-    @Override
-    public Contribution contribute(IsolationRequest request) throws BerthException {
-        return labeller.contribute(request);
-    }
-
-    @Override
-    public void restore(String containerId, Map<String, String> facts) {
-        labeller.restore(containerId, facts);
-    }
-
-    @Override
-    public void release(String containerId, Map<String, String> facts) {
-        labeller.release(containerId, facts);
     }
 }

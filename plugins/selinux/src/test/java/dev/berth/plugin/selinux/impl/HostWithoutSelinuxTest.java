@@ -29,7 +29,7 @@ class HostWithoutSelinuxTest {
 
     @Test
     void labelsAreRecordedAndLeftOutOfConfigJson() throws Exception {
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(SELINUXFS), new ChconRelabeller("chcon"));
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(SELINUXFS), new ChconRelabeller("chcon"));
         Contribution c = module.contribute(new IsolationRequest("real", "real", Map.of(),
                 IsolationModuleContract.BASE_SPEC, Map.of()));
         assertEquals(List.of(), c.fields());
@@ -41,7 +41,7 @@ class HostWithoutSelinuxTest {
 
     @Test
     void requiredFailsHereNamingSelinuxfs() {
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(SELINUXFS).withRequired(true),
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(SELINUXFS).withRequired(true),
                 new ChconRelabeller("chcon"));
         BerthException e = assertThrows(BerthException.class, () -> module.contribute(new IsolationRequest("real",
                 "real", Map.of(), IsolationModuleContract.BASE_SPEC, Map.of())));

@@ -42,12 +42,12 @@ class SelinuxLabellerTest {
 
     private final RecordingRelabeller relabeller = new RecordingRelabeller();
 
-    private SelinuxModule on() {
-        return new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")), relabeller);
+    private SelinuxLabeller on() {
+        return new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")), relabeller);
     }
 
-    private SelinuxModule off() {
-        return new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.off(dir)), relabeller);
+    private SelinuxLabeller off() {
+        return new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.off(dir)), relabeller);
     }
 
     private static IsolationRequest request(String id, Map<String, List<String>> options) {
@@ -87,7 +87,7 @@ class SelinuxLabellerTest {
 
     @Test
     void aPermissiveHostIsNoted() throws Exception {
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.on(dir, "0")), relabeller);
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.on(dir, "0")), relabeller);
         Contribution c = module.contribute(request("c1", Map.of()));
         assertEquals(2, c.fields().size());
         assertTrue(c.notes().get(0).startsWith("SELinux is on (permissive"), c.notes().toString());
@@ -108,7 +108,7 @@ class SelinuxLabellerTest {
 
     @Test
     void labelDisableSetsAndAllocatesNothing() throws Exception {
-        for (SelinuxModule module : List.of(on(), off())) {
+        for (SelinuxLabeller module : List.of(on(), off())) {
             Contribution c = module.contribute(request("c1", Map.of("security-opt", List.of("label=disable"),
                     "volume", List.of(dir + ":/data:rw,Z"))));
             assertEquals(List.of(), c.fields());
@@ -123,7 +123,7 @@ class SelinuxLabellerTest {
     @Test
     void requiredFailsEveryContainerOnAHostWithoutSelinux() {
         Path fs = Selinuxfs.off(dir);
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(fs).withRequired(true), relabeller);
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(fs).withRequired(true), relabeller);
         for (Map<String, List<String>> options : List.of(Map.<String, List<String>>of(), label("disable"))) {
             BerthException e = assertThrows(BerthException.class, () -> module.contribute(request("c1", options)));
             assertEquals(ErrorKind.UNAVAILABLE, e.kind());
@@ -134,7 +134,7 @@ class SelinuxLabellerTest {
 
     @Test
     void requiredIsSatisfiedOnAnSelinuxHost() throws Exception {
-        SelinuxModule module = new SelinuxModule(
+        SelinuxLabeller module = new SelinuxLabeller(
                 SelinuxSettings.defaults(Selinuxfs.on(dir, "1")).withRequired(true), relabeller);
         assertEquals(2, module.contribute(request("c1", Map.of())).fields().size());
     }
@@ -174,14 +174,14 @@ class SelinuxLabellerTest {
     void configuredTypesAreTheDefaults() throws Exception {
         SelinuxSettings settings = new SelinuxSettings(Selinuxfs.on(dir, "1"), false, "my_container_t",
                 "my_container_file_t", 1024, "chcon");
-        Contribution c = new SelinuxModule(settings, relabeller).contribute(request("c1", Map.of()));
+        Contribution c = new SelinuxLabeller(settings, relabeller).contribute(request("c1", Map.of()));
         assertTrue(text(c.fields().get(0)).startsWith("system_u:system_r:my_container_t:s0:c"));
         assertTrue(text(c.fields().get(1)).startsWith("system_u:object_r:my_container_file_t:s0:c"));
     }
 
     @Test
     void aGivenLevelIsSharedOnPurposeAndAvoidedByAllocation() throws Exception {
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")).withCategories(3),
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")).withCategories(3),
                 relabeller);
         Contribution a = module.contribute(request("a", label("level:s0:c0,c1")));
         Contribution b = module.contribute(request("b", label("level:s0:c0,c1")));
@@ -200,12 +200,12 @@ class SelinuxLabellerTest {
     @Test
     void aRestartRestoresTakenPairsFromFacts() throws Exception {
         SelinuxSettings settings = SelinuxSettings.defaults(Selinuxfs.off(dir)).withCategories(4);
-        SelinuxModule before = new SelinuxModule(settings, relabeller);
+        SelinuxLabeller before = new SelinuxLabeller(settings, relabeller);
         List<Map<String, String>> live = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             live.add(before.contribute(request("live" + i, Map.of())).facts());
         }
-        SelinuxModule after = new SelinuxModule(settings, relabeller); // the daemon restarted
+        SelinuxLabeller after = new SelinuxLabeller(settings, relabeller); // the daemon restarted
         for (int i = 0; i < 3; i++) {
             after.restore("live" + i, live.get(i));
             after.restore("live" + i, live.get(i));
@@ -224,7 +224,7 @@ class SelinuxLabellerTest {
 
     @Test
     void restoreAndReleaseIgnoreFactsWithoutAPair() {
-        SelinuxModule module = off();
+        SelinuxLabeller module = off();
         module.restore("c", Map.of());
         module.restore("c", Map.of("level", "s0"));
         module.restore("c", Map.of("level", "garbage"));
@@ -234,7 +234,7 @@ class SelinuxLabellerTest {
 
     @Test
     void refusedOptionsAllocateNothing() throws Exception {
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.off(dir)).withCategories(2),
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.off(dir)).withCategories(2),
                 relabeller);
         assertThrows(BerthException.class, () -> module.contribute(request("bad", label("bogus"))));
         assertThrows(BerthException.class, () -> module.contribute(request("bad2",
@@ -315,7 +315,7 @@ class SelinuxLabellerTest {
 
     @Test
     void twoContainersGetDifferentLabels() throws Exception {
-        SelinuxModule module = on();
+        SelinuxLabeller module = on();
         Contribution a = module.contribute(request("a", Map.of()));
         Contribution b = module.contribute(request("b", Map.of()));
         assertNotEquals(a.facts().get("level"), b.facts().get("level"));
@@ -345,7 +345,7 @@ class SelinuxLabellerTest {
 
     @Test
     void checkHoldsNoPairAndRelabelsNothing() throws Exception {
-        SelinuxModule module = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")).withCategories(3),
+        SelinuxLabeller module = new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")).withCategories(3),
                 relabeller);
         Path data = Files.createDirectories(dir.resolve("data"));
         for (int i = 0; i < 10; i++) {
@@ -363,10 +363,10 @@ class SelinuxLabellerTest {
 
     @Test
     void checkRefusesHostTroubleAsContributeDoes() {
-        SelinuxModule required = new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.off(dir)).withRequired(true),
+        SelinuxLabeller required = new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.off(dir)).withRequired(true),
                 relabeller);
-        SelinuxModule off = off();
-        for (SelinuxModule module : List.of(required, off)) {
+        SelinuxLabeller off = off();
+        for (SelinuxLabeller module : List.of(required, off)) {
             for (Map<String, List<String>> options : List.of(label("type:spc_t"), label("level:s0:c1,c2"),
                     Map.of("volume", List.of("/etc:/etc:ro,Z")), label("bogus"))) {
                 BerthException contributed = assertThrows(BerthException.class,

@@ -17,7 +17,7 @@ class SelinuxOffContractTest extends IsolationModuleContract {
 
     @Override
     protected IsolationModule module() {
-        return new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.off(dir)), new RecordingRelabeller());
+        return new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.off(dir)), new RecordingRelabeller());
     }
 
     @Override

@@ -25,7 +25,7 @@ class SelinuxOnContractTest extends IsolationModuleContract {
 
     @Override
     protected IsolationModule module() {
-        return new SelinuxModule(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")), new RecordingRelabeller());
+        return new SelinuxLabeller(SelinuxSettings.defaults(Selinuxfs.on(dir, "1")), new RecordingRelabeller());
     }
 
     @Override
