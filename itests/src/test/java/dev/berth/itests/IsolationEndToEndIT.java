@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -641,6 +642,47 @@ class IsolationEndToEndIT extends ContainerTestBase {
         } finally {
             berth("rm", "-f", name);
         }
+    }
+
+    /**
+     * What modules allocate per container (a {@code --userns auto} uid range, an SELinux MCS pair, which
+     * is computed and recorded even on a host without SELinux) is rebuilt from the log when the daemon
+     * comes back after a SIGKILL: a container created afterwards never gets what a living one holds, and
+     * removing the living one frees it again.
+     */
+    @Test
+    void allocationsAreRebuiltFromTheLogAfterTheDaemonIsKilled() throws Exception {
+        assumeUsable("runc");
+        String first = "alloc-a-" + ProcessHandle.current().pid();
+        String second = "alloc-b-" + ProcessHandle.current().pid();
+        try {
+            Cli.Result created = berth("create", "--name", first, "--userns", "auto", image(), "true");
+            assertEquals(0, created.exit(), created.toString());
+            Map<String, String> before = facts(first);
+            daemon.kill();
+            daemon.start();
+            Cli.Result again = berth("create", "--name", second, "--userns", "auto", image(), "true");
+            assertEquals(0, again.exit(), again.toString());
+            Map<String, String> after = facts(second);
+            assertNotEquals(before.get("namespaces.uidmap"), after.get("namespaces.uidmap"),
+                    "a uid range held by a container from before the restart was handed out again");
+            assertNotEquals(before.get("selinux.level"), after.get("selinux.level"),
+                    "an MCS pair held by a container from before the restart was handed out again");
+            assertTrue(before.get("selinux.level").matches("s0:c\\d+,c\\d+"), before.toString());
+        } finally {
+            berth("rm", "-f", first);
+            berth("rm", "-f", second);
+        }
+    }
+
+    /** The facts each module recorded for container {@code name}, as {@code module.key}. */
+    private static Map<String, String> facts(String name) throws Exception {
+        Map<String, String> facts = new java.util.TreeMap<>();
+        for (JsonNode module : inspect(name).path("isolation")) {
+            module.path("facts").fields().forEachRemaining(f -> facts.put(module.path("id").asText() + "." + f.getKey(),
+                    f.getValue().asText()));
+        }
+        return facts;
     }
 
     // helpers
