@@ -38,6 +38,9 @@ import java.util.function.IntPredicate;
  * but host root, can pass. Only that one folder, never one further up, never through a symlink, and only
  * when it looks like a container's own: a directory owned by root whose parent is not {@code /}. Otherwise it
  * is left alone and the reachability check speaks. When a later step fails, its group and mode are put back.
+ * The shift records the map it applied in that folder too, in the root-owned 0600 file
+ * {@code <root>/mounts/<id>/idmap}, out of the image's reach; files it leaves to ids
+ * outside the map lose their setuid/setgid bits, since the folder is open to the mapped root's host group.
  *
  * <p>Facts are returned only for {@code --userns auto}: {@code userns=auto}, {@code uidmap} and
  * {@code gidmap} (both {@code 0:HOST:SIZE}), which {@link #restore} and {@link #release} read back.
@@ -475,7 +478,8 @@ public class NamespaceIsolation implements IsolationModule, ModuleLifecycle {
 
     private static String describe(Path rootfs, OwnershipShifter.Result result) {
         if (result.alreadyApplied()) {
-            return "rootfs " + rootfs + " already owned to fit this map";
+            return "rootfs " + rootfs + " already owned to fit this map (recorded in "
+                    + rootfs.getParent().resolve(OwnershipShifter.RECORD) + ")";
         }
         StringBuilder note = new StringBuilder("rootfs ownership shifted: ").append(result.changed()).append(" of ")
                 .append(result.entries()).append(" entries re-owned");
@@ -483,8 +487,14 @@ public class NamespaceIsolation implements IsolationModule, ModuleLifecycle {
             note.append("; ").append(result.unmapped()).append(" left as they were, owned by ids outside the map")
                     .append(" (nobody in the container), e.g. ").append(String.join(", ", result.examples()));
         }
+        if (result.setIdCleared() > 0) {
+            note.append("; set-user-ID/set-group-ID bits cleared on ").append(result.setIdCleared())
+                    .append(result.setIdCleared() == 1 ? " file" : " files")
+                    .append(" left unshifted (they would keep a host id's privilege)");
+        }
         if (!result.recorded()) {
-            note.append("; the map could not be recorded on the rootfs (no user xattrs)");
+            note.append("; the map could not be recorded: the rootfs's parent folder ").append(rootfs.getParent())
+                    .append(" is not a directory of root's that only root may write");
         }
         return note.toString();
     }

@@ -295,6 +295,38 @@ class NamespaceIsolationTest {
         assertTrue(again.notes().stream().noneMatch(n -> n.startsWith("mount folder")), again.notes().toString());
     }
 
+    /**
+     * UnmappedSetgid through the module: {@code --uidmap 0:1000:1} opens the mount folder to host group 1000, a
+     * real user's; an image file 0:6 mode 2755 is left with host gid 6 (disk) and must lose setgid, and the note
+     * says so. The map is recorded in the mount folder (root's, 0600), and a second contribute changes nothing.
+     */
+    @Test
+    void anExplicitSmallMapClearsSetIdBitsAndRecordsTheMapInTheMountFolder() throws Exception {
+        Assumptions.assumeTrue(TestTrees.isRoot(), "shifting a rootfs needs root (chown)");
+        Path merged = stateTree("c5");
+        Path disk = merged.resolve("disktool");
+        Files.writeString(disk, "#!/bin/sh\n");
+        TestTrees.chown(disk, 0, 6);
+        Files.setAttribute(disk, "unix:mode", 02755);
+        Map<String, List<String>> options = Map.of("uidmap", List.of("0:1000:1"));
+
+        Contribution c = module.contribute(new IsolationRequest("c5", "c5", options, TestTrees.spec(merged), Map.of()));
+        assertEquals("0710 0:1000", modeAndOwner(merged.getParent()));
+        assertEquals("0755 1000:6", modeAndOwner(disk));
+        assertTrue(c.notes().stream().anyMatch(n -> n.startsWith("rootfs ownership shifted: 3 of 3 entries re-owned;"
+                + " 1 left as they were") && n.endsWith("; set-user-ID/set-group-ID bits cleared on 1 file left"
+                + " unshifted (they would keep a host id's privilege)")), c.notes().toString());
+        Path record = merged.getParent().resolve("idmap");
+        assertEquals("0600 0:0", modeAndOwner(record));
+        assertEquals("merged\tuid=0:1000:1;gid=0:1000:1\n", Files.readString(record));
+
+        Contribution again = module.contribute(new IsolationRequest("c5", "c5", options, TestTrees.spec(merged),
+                Map.of()));
+        assertTrue(again.notes().contains("rootfs " + merged + " already owned to fit this map (recorded in " + record
+                + ")"), again.notes().toString());
+        assertEquals("1000:1000", TestTrees.owner(merged));
+    }
+
     @Test
     void withoutAUserNamespaceTheMountFolderStaysClosed() throws Exception {
         Path merged = stateTree("c2");
