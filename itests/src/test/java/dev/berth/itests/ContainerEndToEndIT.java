@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -417,30 +416,6 @@ class ContainerEndToEndIT extends ContainerTestBase {
             Thread.sleep(100);
         }
         throw new AssertionError("no \"" + text + "\" in the logs of " + name);
-    }
-
-    private static Set<Path> containerDirs() throws IOException {
-        Path dir = daemon.root.resolve("containers");
-        if (!Files.isDirectory(dir)) {
-            return Set.of();
-        }
-        try (Stream<Path> list = Files.list(dir)) {
-            return new HashSet<>(list.toList());
-        }
-    }
-
-    private static void assertNoMountsLeftBehind() throws Exception {
-        Set<String> wanted = new HashSet<>();
-        for (JsonNode c : containers(false)) {
-            wanted.add(c.path("id").asText());
-        }
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String mountPoint = line.split(" ")[4];
-            if (mountPoint.startsWith(daemon.root.resolve("mounts").toString())) {
-                String id = daemon.root.resolve("mounts").relativize(Path.of(mountPoint)).getName(0).toString();
-                assertTrue(wanted.contains(id), "a mount no running container needs: " + mountPoint);
-            }
-        }
     }
 
     private static Set<String> shimProcesses() {

@@ -1,6 +1,7 @@
 package dev.berth.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -80,18 +84,55 @@ abstract class ContainerTestBase {
 
     /** Skips (printing why) when the daemon says {@code runtime} cannot run containers on this host. */
     static void assumeUsable(String runtime) throws IOException {
+        JsonNode r = runtime(runtime);
+        if (!r.path("usable").asBoolean()) {
+            String reason = runtime + " cannot run here: " + r.path("reason").asText();
+            System.out.println("SKIPPED (" + runtime + "): " + reason);
+            assumeTrue(false, reason);
+        }
+    }
+
+    /** Whether the daemon says {@code runtime} can run containers on this host. */
+    static boolean usable(String runtime) throws IOException {
+        return runtime(runtime).path("usable").asBoolean();
+    }
+
+    /** The daemon's entry for the runtime plugin {@code name}; there must be one. */
+    private static JsonNode runtime(String name) throws IOException {
         UnixHttp.Response response = daemon.http().get("/v1/runtimes");
         assertEquals(200, response.status(), response.body());
         for (JsonNode r : JSON.readTree(response.body()).path("runtimes")) {
-            if (r.path("name").asText().equals(runtime)) {
-                if (!r.path("usable").asBoolean()) {
-                    String reason = runtime + " cannot run here: " + r.path("reason").asText();
-                    System.out.println("SKIPPED (" + runtime + "): " + reason);
-                    assumeTrue(false, reason);
-                }
-                return;
+            if (r.path("name").asText().equals(name)) {
+                return r;
             }
         }
-        throw new AssertionError("no runtime plugin " + runtime + " in " + response.body());
+        throw new AssertionError("no runtime plugin " + name + " in " + response.body());
+    }
+
+    /** The container folders under the daemon's state root now. */
+    static Set<Path> containerDirs() throws IOException {
+        Path dir = daemon.root.resolve("containers");
+        if (!Files.isDirectory(dir)) {
+            return Set.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return new HashSet<>(list.toList());
+        }
+    }
+
+    /** Fails when something is mounted under the state root's mounts/ that no running container needs. */
+    static void assertNoMountsLeftBehind() throws Exception {
+        Set<String> wanted = new HashSet<>();
+        for (JsonNode c : containers(false)) {
+            wanted.add(c.path("id").asText());
+        }
+        Path mounts = daemon.root.resolve("mounts");
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String mountPoint = line.split(" ")[4];
+            if (mountPoint.startsWith(mounts.toString())) {
+                String id = mounts.relativize(Path.of(mountPoint)).getName(0).toString();
+                assertTrue(wanted.contains(id), "a mount no running container needs: " + mountPoint);
+            }
+        }
     }
 }

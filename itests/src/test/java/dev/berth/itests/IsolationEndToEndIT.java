@@ -402,15 +402,6 @@ class IsolationEndToEndIT extends ContainerTestBase {
         assertTrue(gone.stderr().contains("seccomp"), gone.stderr());
     }
 
-    private static boolean usable(String runtime) throws IOException {
-        for (JsonNode r : JSON.readTree(daemon.http().get("/v1/runtimes").body()).path("runtimes")) {
-            if (r.path("name").asText().equals(runtime)) {
-                return r.path("usable").asBoolean();
-            }
-        }
-        return false;
-    }
-
     /** Waits until {@code berth plugins}' isolation table lists module {@code id} ({@code present}) or not. */
     private static void awaitIsolationModule(String id, boolean present) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -734,30 +725,5 @@ class IsolationEndToEndIT extends ContainerTestBase {
     private static List<String[]> psRows(String output) {
         return output.lines().map(String::strip).filter(l -> l.matches("\\d+\\s+\\S+\\s+.*"))
                 .map(l -> l.split("\\s+", 3)).toList();
-    }
-
-    private static Set<Path> containerDirs() throws IOException {
-        Path dir = daemon.root.resolve("containers");
-        if (!Files.isDirectory(dir)) {
-            return Set.of();
-        }
-        try (Stream<Path> list = Files.list(dir)) {
-            return new HashSet<>(list.toList());
-        }
-    }
-
-    private static void assertNoMountsLeftBehind() throws Exception {
-        Set<String> wanted = new HashSet<>();
-        for (JsonNode c : containers(false)) {
-            wanted.add(c.path("id").asText());
-        }
-        Path mounts = daemon.root.resolve("mounts");
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String mountPoint = line.split(" ")[4];
-            if (mountPoint.startsWith(mounts.toString())) {
-                String id = mounts.relativize(Path.of(mountPoint)).getName(0).toString();
-                assertTrue(wanted.contains(id), "a mount no running container needs: " + mountPoint);
-            }
-        }
     }
 }

@@ -20,6 +20,25 @@ public interface IsolationModule {
     String ORDER = "berth.isolation.order";
     /** Service property: whether the module runs for containers that do not name it (default true). */
     String DEFAULT_ON = "berth.isolation.default";
+    /** The order of a module that gives none, or one that is not a number: after the built-in modules. */
+    int UNORDERED = 1000;
+
+    /** A module's place from its {@link #ORDER} property: an Integer or a numeric String, else {@link #UNORDERED}. */
+    static int order(Object property) {
+        if (property instanceof Number number) {
+            return number.intValue();
+        }
+        try {
+            return property == null ? UNORDERED : Integer.parseInt(property.toString().trim());
+        } catch (NumberFormatException e) {
+            return UNORDERED;
+        }
+    }
+
+    /** Whether a module is on by default from its {@link #DEFAULT_ON} property: anything but false is. */
+    static boolean defaultOn(Object property) {
+        return !"false".equalsIgnoreCase(String.valueOf(property));
+    }
 
     /**
      * The run options this module reads, by their long flag names ({@code memory}, {@code cap-add}), and

@@ -350,7 +350,7 @@ final class ContainerService {
     private void checkJoinedNamespaces(Container c) throws BerthException {
         JsonNode namespaces;
         try {
-            namespaces = new ObjectMapper().readTree(Files.readString(containerDir(c.id()).resolve("config.json")))
+            namespaces = json.readTree(Files.readString(containerDir(c.id()).resolve("config.json")))
                     .path("linux").path("namespaces");
         } catch (IOException e) {
             return; // no spec to read: the runtime says so itself

@@ -124,21 +124,9 @@ public final class EngineComponent {
     void bindIsolationModule(ServiceReference<IsolationModule> reference, IsolationModule module) {
         Object id = reference.getProperty(PluginProperties.ID);
         IsolationTracker.Module entry = new IsolationTracker.Module(id == null ? module.getClass().getName()
-                : id.toString(), order(reference.getProperty(IsolationModule.ORDER)), module);
+                : id.toString(), IsolationModule.order(reference.getProperty(IsolationModule.ORDER)), module);
         // At once, on the binding thread: allocations must be restored before the module serves a new container.
         containerService.moduleAdded(reference, entry);
-    }
-
-    /** A module's {@code berth.isolation.order}, an Integer or a numeric String; 1000 when absent or garbled. */
-    static int order(Object value) {
-        if (value instanceof Number n) {
-            return n.intValue();
-        }
-        try {
-            return value == null ? 1000 : Integer.parseInt(value.toString().trim());
-        } catch (NumberFormatException e) {
-            return 1000;
-        }
     }
 
     void unbindIsolationModule(ServiceReference<IsolationModule> reference) {
@@ -313,10 +301,10 @@ public final class EngineComponent {
                 continue;
             }
             String id = String.valueOf(service.getProperty(PluginProperties.ID));
-            boolean own = !"false".equalsIgnoreCase(String.valueOf(service.getProperty(IsolationModule.DEFAULT_ON)));
+            boolean own = IsolationModule.defaultOn(service.getProperty(IsolationModule.DEFAULT_ON));
             boolean on = (configuredOn.isEmpty() ? own : configuredOn.contains(id)) && !configuredOff.contains(id);
             JsonObject module = new JsonObject().put("id", id)
-                    .put("order", order(service.getProperty(IsolationModule.ORDER)))
+                    .put("order", IsolationModule.order(service.getProperty(IsolationModule.ORDER)))
                     .put("defaultOn", on).put("configured", on != own);
             modules.add(module);
         }

@@ -117,13 +117,13 @@ final class IsolationTracker {
             if (!(module.service() instanceof ModuleLifecycle lifecycle)) {
                 continue;
             }
-            // Without a record (a creation that failed or timed out inside the spec stage) the module is
-            // told to free whatever this container holds.
-            Map<String, String> facts = records.stream().filter(r -> r.id().equals(module.id())).findFirst()
-                    .map(ModuleRecord::facts).orElse(Map.of());
-            if (!records.isEmpty() && records.stream().noneMatch(r -> r.id().equals(module.id()))) {
+            Optional<ModuleRecord> record = records.stream().filter(r -> r.id().equals(module.id())).findFirst();
+            if (!records.isEmpty() && record.isEmpty()) {
                 continue; // the module did not contribute to this container
             }
+            // Without records (a creation that failed or timed out inside the spec stage) the module is told
+            // to free whatever this container holds.
+            Map<String, String> facts = record.map(ModuleRecord::facts).orElse(Map.of());
             try {
                 lifecycle.release(id, facts);
             } catch (RuntimeException e) {

@@ -211,33 +211,37 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         }
     }
 
+    /** The exit the container's monitor recorded in its exit file, if it wrote one yet. */
+    private Optional<ExitStatus> recordedExit(String id, ContainerIndex.Entry entry, String action)
+            throws BerthException {
+        try {
+            Optional<ExitFile> exit = ExitFile.read(entry.stateDir());
+            if (exit.isEmpty()) {
+                return Optional.empty();
+            }
+            ExitFile f = exit.get();
+            return Optional.of(new ExitStatus(f.exitCode(), f.signal(), oomKilled(id, entry), f.finishedAt(), f.error()));
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, action + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public ExitStatus exitStatus(String id) throws BerthException {
         String action = "read the exit of container " + id;
         ContainerIndex.Entry entry = index.get(id).orElseThrow(() -> new BerthException(ErrorKind.NOT_FOUND,
                 action + ": " + name() + " did not create it"));
-        Optional<ExitFile> exit;
-        try {
-            exit = ExitFile.read(entry.stateDir());
-        } catch (IOException e) {
-            throw new BerthException(ErrorKind.INTERNAL, action + ": " + e.getMessage(), e);
-        }
-        if (exit.isPresent()) {
-            ExitFile f = exit.get();
-            return new ExitStatus(f.exitCode(), f.signal(), oomKilled(id, entry), f.finishedAt(), f.error());
+        Optional<ExitStatus> recorded = recordedExit(id, entry, action);
+        if (recorded.isPresent()) {
+            return recorded.get();
         }
         if (Shims.alive(entry.stateDir())) {
             return null;
         }
-        try {
-            // The monitor may have written its file and ended between the first look and now.
-            exit = ExitFile.read(entry.stateDir());
-        } catch (IOException e) {
-            throw new BerthException(ErrorKind.INTERNAL, action + ": " + e.getMessage(), e);
-        }
-        if (exit.isPresent()) {
-            ExitFile f = exit.get();
-            return new ExitStatus(f.exitCode(), f.signal(), oomKilled(id, entry), f.finishedAt(), f.error());
+        // The monitor may have written its file and ended between the first look and now.
+        recorded = recordedExit(id, entry, action);
+        if (recorded.isPresent()) {
+            return recorded.get();
         }
         String status = state(id).status();
         if (status.equals("stopped") || status.equals("absent")) {

@@ -86,19 +86,8 @@ public final class OciSpecStage implements SpecStage {
         Object id = reference.getProperty(PluginProperties.ID);
         String version = reference.getBundle() == null ? null : reference.getBundle().getVersion().toString();
         return new ActiveModule(id == null ? module.getClass().getName() : id.toString(), version,
-                integer(reference.getProperty(IsolationModule.ORDER)),
-                !"false".equalsIgnoreCase(String.valueOf(reference.getProperty(IsolationModule.DEFAULT_ON))), module);
-    }
-
-    private static int integer(Object value) {
-        if (value instanceof Number number) {
-            return number.intValue();
-        }
-        try {
-            return value == null ? 1000 : Integer.parseInt(value.toString().trim());
-        } catch (NumberFormatException e) {
-            return 1000;
-        }
+                IsolationModule.order(reference.getProperty(IsolationModule.ORDER)),
+                IsolationModule.defaultOn(reference.getProperty(IsolationModule.DEFAULT_ON)), module);
     }
 
     @Override
