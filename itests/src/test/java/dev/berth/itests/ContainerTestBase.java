@@ -30,14 +30,22 @@ abstract class ContainerTestBase {
     static DemoRegistry registry;
     static Daemon daemon;
     static Path base;
+    /** Extra options for the daemon of a suite: {@code @DaemonArguments({"--stage-timeout", "3"})}. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.TYPE)
+    @interface DaemonArguments {
+        String[] value();
+    }
 
     @BeforeAll
-    static void startDaemonAndRegistry() throws Exception {
+    static void startDaemonAndRegistry(org.junit.jupiter.api.TestInfo suite) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "containers need root");
         registry = DemoRegistry.start();
         base = Files.createTempDirectory("berth-containers-");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
-        daemon = new Daemon(base).start();
+        String[] options = suite.getTestClass().map(c -> c.getAnnotation(DaemonArguments.class))
+                .map(DaemonArguments::value).orElse(new String[0]);
+        daemon = new Daemon(base).withArguments(options).start();
         Cli.Result pull = daemon.cli("pull", image());
         assertEquals(0, pull.exit(), pull.toString());
     }

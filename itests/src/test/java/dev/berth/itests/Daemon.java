@@ -24,6 +24,7 @@ final class Daemon implements AutoCloseable {
     final Path plugins;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final java.util.Map<String, String> environment = new java.util.HashMap<>();
+    private final List<String> arguments = new ArrayList<>();
     private Process process;
 
     Daemon(Path base) throws IOException {
@@ -40,6 +41,12 @@ final class Daemon implements AutoCloseable {
     /** Adds {@code name=value} to the daemon's environment (e.g. BERTH_DAEMON_OPTS) for its next start. */
     Daemon withEnvironment(String name, String value) {
         environment.put(name, value);
+        return this;
+    }
+
+    /** Adds daemon options (e.g. {@code --stage-timeout 3}) for its next start. */
+    Daemon withArguments(String... options) {
+        arguments.addAll(List.of(options));
         return this;
     }
 
@@ -82,8 +89,10 @@ final class Daemon implements AutoCloseable {
 
     private Process launch() throws IOException {
         output.clear();
-        ProcessBuilder builder = new ProcessBuilder(BERTH.toString(), "daemon", "--root", root.toString(), "--run",
-                run.toString(), "--plugins", plugins.toString()).redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of(BERTH.toString(), "daemon", "--root", root.toString(), "--run",
+                run.toString(), "--plugins", plugins.toString()));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         process = builder.start();
         Process p = process;

@@ -97,7 +97,10 @@ class DaemonEndToEndIT {
 
             Cli.Result plugins = daemon.cli("plugins");
             assertEquals(0, plugins.exit(), plugins.toString());
-            assertTrue(plugins.stdout().contains("dev.berth.engine"), plugins.stdout());
+            assertFalse(plugins.stdout().contains("dev.berth.engine"), "the engine's own bundles only with -a");
+            assertTrue(plugins.stdout().contains("dev.berth.plugin.pull"), plugins.stdout());
+            Cli.Result every = daemon.cli("plugins", "-a");
+            assertTrue(every.stdout().contains("dev.berth.engine"), every.stdout());
             JsonNode pluginsJson = JSON.readTree(daemon.cli("plugins", "--format", "json").stdout());
             for (JsonNode plugin : pluginsJson.get("plugins")) {
                 assertEquals("active", plugin.get("state").asText(), plugin.toString());

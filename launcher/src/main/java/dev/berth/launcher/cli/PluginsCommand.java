@@ -1,35 +1,72 @@
 package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.launcher.Option;
 import dev.berth.launcher.OptionParser;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** {@code berth plugins}: the daemon's bundles and plugins from {@code GET /v1/plugins}, as a table or JSON. */
-final class PluginsCommand extends JsonQueryCommand {
+/**
+ * {@code berth plugins [-a]}: the daemon's plugins from {@code GET /v1/plugins} (with {@code -a} every bundle,
+ * libraries and the engine's own included), as a table or JSON.
+ */
+final class PluginsCommand extends CliCommand {
+    private static final Option ALL = Option.flag("all", "a", "also list the engine's own bundles, libraries and "
+            + "framework bundles");
+    private static final java.util.Set<String> NOT_PLUGINS = java.util.Set.of("engine", "library", "framework");
 
     PluginsCommand() {
-        super("plugins", "list the bundles and plugins the daemon runs",
-                "List the bundles the daemon runs: built-ins and hot-deployed plugins.", "/v1/plugins");
+        super("plugins", "[-a] [--format json]", "list the plugins: kind, version, state, what each serves",
+                "List the plugins the daemon runs, built-in and hot-deployed: kind, version, state, what each\n"
+                + "provides and which stage each serves (berth plugin use swaps it). Failed plugins show why.",
+                List.of(ALL, Formats.OPTION));
     }
 
     @Override
-    void render(JsonNode answer, PrintStream out) {
-        TextTable table = new TextTable("ID", "KIND", "VERSION", "STATE", "BUNDLE");
+    int run(ParsedArguments args, CliContext context)
+            throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
+        noArguments(args);
+        if (json(args)) {
+            try (HttpResponse response = context.client().get("/v1/plugins")) {
+                RawJson.print(response.readBody(), context.out());
+            }
+        } else {
+            render(context.client().getJson("/v1/plugins"), args.has("all"), context.out());
+        }
+        return 0;
+    }
+
+    void render(JsonNode answer, boolean all, PrintStream out) {
+        TextTable table = new TextTable("ID", "KIND", "VERSION", "STATE", "PROVIDES", "SERVES");
+        List<String> failures = new ArrayList<>();
         List<JsonNode> modules = new ArrayList<>();
         for (JsonNode plugin : answer.path("plugins")) {
-            table.add(text(plugin, "id"), text(plugin, "kind"), text(plugin, "version"), text(plugin, "state"),
-                    text(plugin, "bundleId"));
+            if (!all && NOT_PLUGINS.contains(text(plugin, "kind")) && plugin.path("builtin").asBoolean()) {
+                continue; // part of the engine, not a plugin; shown with -a
+            }
+            String state = text(plugin, "state");
+            if (plugin.hasNonNull("failure")) {
+                state = state + " (failed)";
+                failures.add(text(plugin, "id") + ": " + text(plugin, "failure"));
+            }
+            table.add(text(plugin, "id"), text(plugin, "kind"), text(plugin, "version"), state,
+                    joined(plugin.path("provides")), joined(plugin.path("serves")));
             for (JsonNode module : plugin.path("isolation")) {
                 modules.add(((com.fasterxml.jackson.databind.node.ObjectNode) module.deepCopy())
                         .put("bundle", text(plugin, "id")).put("version", text(plugin, "version")));
             }
         }
         table.print(out);
+        if (!failures.isEmpty()) {
+            out.println();
+            out.println("Failures (the last one logged for each plugin):");
+            failures.forEach(f -> out.println("  " + f));
+        }
         if (modules.isEmpty()) {
             return;
         }
@@ -45,6 +82,12 @@ final class PluginsCommand extends JsonQueryCommand {
                     text(module, "version"), text(module, "bundle"));
         }
         isolation.print(out);
+    }
+
+    private static String joined(JsonNode array) {
+        StringBuilder text = new StringBuilder();
+        array.forEach(item -> text.append(text.length() == 0 ? "" : ", ").append(item.asText()));
+        return text.length() == 0 ? "-" : text.toString();
     }
 
     private static String text(JsonNode node, String field) {

@@ -71,6 +71,41 @@ public final class BuiltinSet {
         return List.copyOf(ordered);
     }
 
+    /**
+     * The built-ins with the updates {@code berth plugin update} keeps in {@code updates} ({@code <root>/builtins/
+     * <symbolic name>.jar}) in place of the distribution's jar; an update that cannot be read or names
+     * another bundle is ignored with a warning, so a bad file there never stops the daemon.
+     */
+    public static List<BuiltinJar> withUpdates(List<BuiltinJar> jars, Path updates, java.io.PrintStream err) {
+        if (!Files.isDirectory(updates)) {
+            return jars;
+        }
+        List<BuiltinJar> chosen = new ArrayList<>();
+        for (BuiltinJar jar : jars) {
+            Path update = updates.resolve(jar.symbolicName() + ".jar");
+            BuiltinJar replacement = null;
+            if (Files.isRegularFile(update)) {
+                try {
+                    replacement = read(updates, update);
+                } catch (DaemonException e) {
+                    err.println("berth daemon: ignoring update " + update + ": " + e.getMessage());
+                }
+                if (replacement != null && !jar.symbolicName().equals(replacement.symbolicName())) {
+                    err.println("berth daemon: ignoring update " + update + ": it is "
+                            + (replacement.symbolicName() == null ? "not a bundle (no Bundle-SymbolicName)"
+                            : replacement.symbolicName() + ", not " + jar.symbolicName()));
+                    replacement = null;
+                }
+            }
+            if (replacement != null) {
+                err.println("berth daemon: " + jar.symbolicName() + " " + replacement.version() + " from " + update
+                        + " (updated with berth plugin update) in place of " + jar.version());
+            }
+            chosen.add(replacement == null ? jar : replacement);
+        }
+        return List.copyOf(chosen);
+    }
+
     /** Every {@code *.jar} in the folder by file name, with its symbolic name ({@code null} if it has none). */
     public static Map<String, BuiltinJar> scan(Path bundlesFolder) throws DaemonException {
         if (!Files.isDirectory(bundlesFolder)) {

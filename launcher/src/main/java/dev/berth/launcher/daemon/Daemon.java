@@ -88,7 +88,8 @@ public final class Daemon {
         int code = ExitCodes.ERROR;
         try {
             checkPreconditions();
-            List<BuiltinJar> jars = BuiltinSet.resolve(home.resolve("bundles"), builtins);
+            List<BuiltinJar> jars = BuiltinSet.withUpdates(BuiltinSet.resolve(home.resolve("bundles"), builtins),
+                    options.root().resolve("builtins"), err);
             DaemonLock lock = acquireLock();
             try {
                 code = boot(jars);
@@ -163,8 +164,14 @@ public final class Daemon {
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // Netty needs sun.misc (Unsafe) and sun.nio.ch from the JDK.
         properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "sun.misc,sun.nio.ch");
+        // berth plugin update reads the new jar as a bundle next to the running one, which may have the same
+        // symbolic name and version (a rebuild): let the framework hold both for that moment.
+        properties.put(Constants.FRAMEWORK_BSNVERSION, Constants.FRAMEWORK_BSNVERSION_MULTIPLE);
         properties.put("felix.fileinstall.dir", options.plugins().toString());
-        properties.put("felix.fileinstall.poll", "500");
+        properties.put("felix.fileinstall.poll", "100"); // a dropped jar is picked up within 0.1 s
+        // Only whole jars and configurations (*.cfg, *.config): berth plugin install writes ".NAME.jar.*.part"
+        // first and renames it when complete.
+        properties.put("felix.fileinstall.filter", "[^.].*\\.(jar|cfg|config)");
         properties.put("felix.fileinstall.noInitialDelay", "true");
         properties.put("felix.fileinstall.bundles.new.start", "true");
         properties.put("felix.fileinstall.log.level", "3");
@@ -173,6 +180,7 @@ public final class Daemon {
         properties.put(PluginProperties.VERSION_PROPERTY, BerthVersion.get());
         options.tcp().ifPresent(tcp -> properties.put(PluginProperties.TCP_PROPERTY, tcp));
         properties.put(PluginProperties.BUILTINS_PROPERTY, String.join(",", builtins));
+        options.stageTimeout().ifPresent(t -> properties.put("berth.stage.timeout", Long.toString(t.toSeconds())));
         return properties;
     }
 

@@ -19,13 +19,18 @@ import java.util.Optional;
  * @param plugins      the folder FileInstall watches, default {@code <home>/plugins}
  * @param tcp          {@code host:port} for an additional TCP API listener, if any
  * @param readyTimeout how long to wait for the API server to report ready
+ * @param stageTimeout how long a stage call may go without progress before it is abandoned; empty: the
+ *                     engine's default (120 s)
  */
-public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> tcp, Duration readyTimeout) {
+public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> tcp, Duration readyTimeout,
+        Optional<Duration> stageTimeout) {
 
     /** Default state root. */
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
     /** Default run folder. */
     public static final Path DEFAULT_RUN = Path.of("/run/berth");
+    /** The longest timeout the options take: a day. */
+    static final long MAX_SECONDS = 86_400;
     /** Default readiness timeout. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -38,11 +43,13 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
             "also serve the API on TCP (default: Unix socket only)");
     private static final Option READY_TIMEOUT = Option.value("ready-timeout", null, "SECONDS",
             "how long to wait for the engine to come up (default 60)");
-    private static final List<Option> OPTIONS = List.of(ROOT, RUN, PLUGINS, TCP, READY_TIMEOUT);
+    private static final Option STAGE_TIMEOUT = Option.value("stage-timeout", null, "SECONDS",
+            "abandon a stage call that shows no progress for this long, as a plugin fault (default 120)");
+    private static final List<Option> OPTIONS = List.of(ROOT, RUN, PLUGINS, TCP, READY_TIMEOUT, STAGE_TIMEOUT);
 
     /** The usage text of {@code berth daemon}. */
     public static final String USAGE = """
-            Usage: berth daemon [--root DIR] [--run DIR] [--plugins DIR] [--tcp HOST:PORT]
+            Usage: berth daemon [--root DIR] [--run DIR] [--plugins DIR] [--tcp HOST:PORT] [--stage-timeout SECONDS]
 
             Run the Berth daemon in the foreground: Felix with the built-in bundles, the event log under the
             state root, and the HTTP API on <run>/berth.sock. Needs root. Prints one line
@@ -60,6 +67,12 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
         Objects.requireNonNull(plugins, "plugins");
         Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(readyTimeout, "readyTimeout");
+        Objects.requireNonNull(stageTimeout, "stageTimeout");
+    }
+
+    /** Options with the engine's default stage timeout. */
+    public DaemonOptions(Path root, Path run, Path plugins, Optional<String> tcp, Duration readyTimeout) {
+        this(root, run, plugins, tcp, readyTimeout, Optional.empty());
     }
 
     /** A parser for the daemon's options. */
@@ -79,21 +92,25 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
         if (tcp.isPresent()) {
             checkHostPort(tcp.get());
         }
-        Duration timeout = DEFAULT_READY_TIMEOUT;
-        if (args.value("ready-timeout").isPresent()) {
-            String text = args.value("ready-timeout").get();
-            try {
-                long seconds = Long.parseLong(text);
-                if (seconds < 1) {
-                    throw new NumberFormatException();
-                }
-                timeout = Duration.ofSeconds(seconds);
-            } catch (NumberFormatException e) {
-                throw new UsageException("berth daemon: --ready-timeout needs a positive number of seconds, got '"
-                        + text + "'", USAGE);
+        Duration timeout = args.value("ready-timeout").isPresent()
+                ? seconds(args.value("ready-timeout").get(), "--ready-timeout") : DEFAULT_READY_TIMEOUT;
+        Optional<Duration> stageTimeout = args.value("stage-timeout").isPresent()
+                ? Optional.of(seconds(args.value("stage-timeout").get(), "--stage-timeout")) : Optional.empty();
+        return new DaemonOptions(root, run, plugins, tcp, timeout, stageTimeout);
+    }
+
+    private static Duration seconds(String text, String option) throws UsageException {
+        try {
+            long seconds = Long.parseLong(text);
+            if (seconds >= 1 && seconds <= MAX_SECONDS) {
+                return Duration.ofSeconds(seconds);
             }
+        } catch (NumberFormatException e) {
+            // reported below
         }
-        return new DaemonOptions(root, run, plugins, tcp, timeout);
+        throw new UsageException("berth daemon: " + option + " needs a number of seconds from 1 to " + MAX_SECONDS
+                + ", got '" + text + "'",
+                USAGE);
     }
 
     private static Path folder(ParsedArguments args, String name, Path fallback) throws UsageException {

@@ -259,18 +259,29 @@ class CliFakeDaemonTest {
     }
 
     @Test
-    void pluginsPrintsATable() throws Exception {
+    void pluginsPrintsATableOfPluginsAndWithAllEveryBundle() throws Exception {
         String body = "{\"plugins\":[{\"bundleId\":27,\"id\":\"dev.berth.engine\",\"version\":\"0.1.0.2026\","
-                + "\"state\":\"active\",\"kind\":\"engine\",\"location\":\"file:/x\"},"
-                + "{\"bundleId\":3,\"id\":\"crun\",\"version\":\"1.0.0\",\"state\":\"resolved\",\"kind\":\"runtime\"}]}";
+                + "\"state\":\"active\",\"kind\":\"engine\",\"builtin\":true,\"location\":\"file:/x\"},"
+                + "{\"bundleId\":3,\"id\":\"crun\",\"version\":\"1.0.0\",\"state\":\"active\",\"kind\":\"runtime\","
+                + "\"builtin\":true,\"provides\":[\"runtime crun\"],\"serves\":[\"run (default runtime)\"]},"
+                + "{\"bundleId\":50,\"id\":\"faulty\",\"version\":\"2.0.0\",\"state\":\"active\",\"kind\":\"stage\","
+                + "\"builtin\":false,\"provides\":[\"stage pull\"],\"serves\":[],\"failure\":\"pull stage: boom\"}]}";
         try (FakeDaemon daemon = new FakeDaemon(folder,
                 (request, stream) -> FakeDaemon.respond(stream, 200, "OK", "application/json", body))) {
             assertEquals(0, berth("-H", daemon.uri(), "plugins"), err.text());
             assertEquals("""
-                    ID                 KIND      VERSION      STATE      BUNDLE
-                    dev.berth.engine   engine    0.1.0.2026   active     27
-                    crun               runtime   1.0.0        resolved   3
+                    ID       KIND      VERSION   STATE             PROVIDES       SERVES
+                    crun     runtime   1.0.0     active            runtime crun   run (default runtime)
+                    faulty   stage     2.0.0     active (failed)   stage pull     -
+
+                    Failures (the last one logged for each plugin):
+                      faulty: pull stage: boom
                     """, out.text());
+        }
+        try (FakeDaemon daemon = new FakeDaemon(folder,
+                (request, stream) -> FakeDaemon.respond(stream, 200, "OK", "application/json", body))) {
+            assertEquals(0, berth("-H", daemon.uri(), "plugins", "-a"), err.text());
+            assertTrue(out.text().contains("dev.berth.engine   engine"), out.text());
         }
     }
 

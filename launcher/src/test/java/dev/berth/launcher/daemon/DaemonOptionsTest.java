@@ -12,7 +12,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Parsing of {@code berth daemon} options and the framework properties they turn into. */
 class DaemonOptionsTest {
@@ -67,7 +71,15 @@ class DaemonOptionsTest {
         assertEquals("onFirstInit", properties.get("org.osgi.framework.storage.clean"));
         assertEquals("sun.misc,sun.nio.ch", properties.get("org.osgi.framework.system.packages.extra"));
         assertEquals("/p", properties.get("felix.fileinstall.dir"));
-        assertEquals("500", properties.get("felix.fileinstall.poll"));
+        assertEquals("100", properties.get("felix.fileinstall.poll"));
+        String filter = (String) properties.get("felix.fileinstall.filter");
+        for (String taken : List.of("crun.jar", "dev.berth.plugin.spec.impl.OciSpecStage.cfg", "x.config")) {
+            assertTrue(taken.matches(filter), taken + " is picked up");
+        }
+        for (String ignored : List.of(".crun.jar.1234.part", ".crun.jar", "crun.jar.part", ".crun.jar.previous")) {
+            assertFalse(ignored.matches(filter), ignored + " is not picked up");
+        }
+        assertEquals("multiple", properties.get("org.osgi.framework.bsnversion"), "berth plugin update inspects a rebuild");
         assertEquals("true", properties.get("felix.fileinstall.noInitialDelay"));
         assertEquals("true", properties.get("felix.fileinstall.bundles.new.start"));
         assertEquals("3", properties.get("felix.fileinstall.log.level"));
@@ -83,5 +95,97 @@ class DaemonOptionsTest {
                 Optional.of("127.0.0.1:2375"), Duration.ofSeconds(1));
         assertEquals("127.0.0.1:2375", new Daemon(withTcp, HOME, System.out, System.err, () -> 0)
                 .frameworkProperties().get("berth.api.tcp"));
+    }
+
+    @Test
+    void stageTimeoutIsEmptyUnlessGiven() throws Exception {
+        assertEquals(Optional.empty(), parse().stageTimeout());
+        assertEquals(Optional.empty(), parse("--ready-timeout", "5").stageTimeout(), "only --stage-timeout sets it");
+        assertEquals(Optional.empty(), new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
+                Duration.ofSeconds(1)).stageTimeout(), "the short constructor keeps the engine's default");
+    }
+
+    static Stream<Arguments> validStageTimeouts() {
+        return Stream.of(
+                Arguments.of("OneSecond", List.of("--stage-timeout", "1"), Duration.ofSeconds(1)),
+                Arguments.of("TwoMinutes", List.of("--stage-timeout", "120"), Duration.ofMinutes(2)),
+                Arguments.of("EqualsForm", List.of("--stage-timeout=30"), Duration.ofSeconds(30)),
+                Arguments.of("ADay", List.of("--stage-timeout", "86400"), Duration.ofDays(1)),
+                Arguments.of("LeadingZeros", List.of("--stage-timeout", "007"), Duration.ofSeconds(7)),
+                Arguments.of("WithOtherOptions", List.of("--tcp", "127.0.0.1:2375", "--stage-timeout", "45",
+                        "--ready-timeout", "9"), Duration.ofSeconds(45)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validStageTimeouts")
+    void stageTimeoutInSeconds(String name, List<String> args, Duration expected) throws Exception {
+        DaemonOptions options = parse(args.toArray(String[]::new));
+
+        assertEquals(Optional.of(expected), options.stageTimeout());
+        assertEquals(args.contains("--ready-timeout") ? Duration.ofSeconds(9) : Duration.ofSeconds(60),
+                options.readyTimeout(), "the ready timeout is its own option");
+    }
+
+    static Stream<Arguments> badStageTimeouts() {
+        return Stream.of(
+                Arguments.of("Zero", "0"),
+                Arguments.of("Negative", "-5"),
+                Arguments.of("MinusZero", "-0"),
+                Arguments.of("NotANumber", "soon"),
+                Arguments.of("WithUnit", "30s"),
+                Arguments.of("Fraction", "1.5"),
+                Arguments.of("Empty", ""),
+                Arguments.of("Blank", " "),
+                Arguments.of("SurroundingSpaces", " 30 "),
+                Arguments.of("Hex", "0x10"),
+                Arguments.of("LargerThanALong", "99999999999999999999"),
+                Arguments.of("Exponent", "1e3"),
+                Arguments.of("MoreThanADay", "86401"),
+                Arguments.of("LongMax", "9223372036854775807"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badStageTimeouts")
+    void badStageTimeoutIsAUsageErrorNamingTheOptionAndValue(String name, String value) {
+        UsageException e = assertThrows(UsageException.class, () -> parse("--stage-timeout", value));
+
+        assertEquals("berth daemon: --stage-timeout needs a number of seconds from 1 to 86400, got '" + value + "'",
+                e.getMessage());
+        assertTrue(e.usage().contains("--stage-timeout SECONDS"), e.usage());
+    }
+
+    @Test
+    void stageTimeoutWithoutValueOrTwiceIsAUsageError() {
+        UsageException missing = assertThrows(UsageException.class, () -> parse("--stage-timeout"));
+        assertTrue(missing.getMessage().contains("--stage-timeout"), missing.getMessage());
+
+        UsageException twice = assertThrows(UsageException.class,
+                () -> parse("--stage-timeout", "5", "--stage-timeout", "6"));
+        assertTrue(twice.getMessage().contains("--stage-timeout"), twice.getMessage());
+    }
+
+    @Test
+    void usageDescribesTheStageTimeout() {
+        assertTrue(DaemonOptions.USAGE.contains("[--stage-timeout SECONDS]"), DaemonOptions.USAGE);
+        assertTrue(DaemonOptions.USAGE.contains("--stage-timeout"), DaemonOptions.USAGE);
+    }
+
+    @Test
+    void stageTimeoutReachesTheEngineAsAFrameworkPropertyOnlyWhenGiven() {
+        DaemonOptions without = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
+                Duration.ofSeconds(1));
+        DaemonOptions with = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
+                Duration.ofSeconds(1), Optional.of(Duration.ofSeconds(45)));
+
+        assertFalse(new Daemon(without, HOME, System.out, System.err, () -> 0).frameworkProperties()
+                .containsKey("berth.stage.timeout"), "absent: the engine keeps its default");
+        assertEquals("45", new Daemon(with, HOME, System.out, System.err, () -> 0).frameworkProperties()
+                .get("berth.stage.timeout"));
+    }
+
+    @Test
+    void theFullConstructorRefusesANullStageTimeout() {
+        assertThrows(NullPointerException.class, () -> new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"),
+                Optional.empty(), Duration.ofSeconds(1), null));
     }
 }

@@ -13,6 +13,11 @@ public final class BusAddresses {
     public static final String ENGINE_INFO = "berth.engine.info";
     /** The plugin projection for {@code berth plugins}; reply: JSON object {"plugins": [...]}. */
     public static final String ENGINE_PLUGINS = "berth.engine.plugins";
+    /**
+     * Plugin changes: request {"op": "install"|"update"|"stop"|"start"|"remove"|"use", "id", "file", "force",
+     * "stage", "use"}; reply: the plugin as it is afterwards.
+     */
+    public static final String ENGINE_PLUGIN = "berth.engine.plugin";
     /** Append an operator note; request {"message":..., "subject":...}; reply: {"sequence":..., "hash":...}. */
     public static final String ENGINE_NOTE = "berth.engine.note";
 

@@ -14,7 +14,8 @@ public final class EngineEvents {
             PullFailed.class, ImageRemoved.class, ImageLoaded.class, ImagesSaved.class, ImagesPruned.class,
             RegistryLoggedIn.class, RootfsMounted.class, RootfsUnmounted.class, SpecGenerated.class,
             ContainerCreated.class, ContainerStarted.class, ContainerExecd.class, ContainerKilled.class,
-            ContainerExited.class, ContainerRemoved.class, RuntimeDefaultChanged.class, ContainerOom.class);
+            ContainerExited.class, ContainerRemoved.class, RuntimeDefaultChanged.class, ContainerOom.class,
+            PluginFailed.class, PluginSwapped.class);
 
     private EngineEvents() {
     }

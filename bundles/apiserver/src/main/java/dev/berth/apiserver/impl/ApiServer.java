@@ -42,6 +42,8 @@ public final class ApiServer {
     public static final int MAX_NOTE = 4096;
     private static final Set<String> EVENT_PARAMETERS = Set.of("since", "until", "type", "subject", "follow", "from");
     private static final long BUS_TIMEOUT_MS = 30_000;
+    /** Plugin changes wait for calls under way to drain and for the framework to settle. */
+    private static final long PLUGIN_TIMEOUT_MS = 300_000;
 
     private final Vertx vertx;
     private final EventLog log;
@@ -145,7 +147,7 @@ public final class ApiServer {
                                 .put("graceSeconds", seconds(request, "grace", 600)).encode(), 200));
                 case "/v1/images/load" -> only(request, HttpMethod.POST, () -> withBody(request, "load",
                         Set.of("archive"), body -> stream(request, BusAddresses.ENGINE_LOAD,
-                                new JsonObject().put("archive", absolutePath(string(body, "archive", true))))));
+                                new JsonObject().put("archive", absolutePath(body, "archive")))));
                 case "/v1/images/save" -> only(request, HttpMethod.POST, () -> withBody(request, "save",
                         Set.of("references", "target", "format"), body -> {
                             Object references = body.getValue("references");
@@ -155,7 +157,7 @@ public final class ApiServer {
                             }
                             String format = string(body, "format", false);
                             stream(request, BusAddresses.ENGINE_SAVE, new JsonObject().put("references", references)
-                                    .put("target", absolutePath(string(body, "target", true)))
+                                    .put("target", absolutePath(body, "target"))
                                     .put("format", format == null ? "docker" : format));
                         }));
                 case "/v1/images/inspect" -> only(request, HttpMethod.GET, () -> ask(request,
@@ -166,7 +168,9 @@ public final class ApiServer {
                 case "/v1/stats" -> only(request, HttpMethod.GET, () -> containers.stats(request));
                 case "/v1/runtimes/default" -> only(request, HttpMethod.POST, () -> containers.defaultRuntime(request));
                 default -> {
-                    if (path.equals("/v1/containers") || path.startsWith("/v1/containers/")) {
+                    if (path.startsWith("/v1/plugins/")) {
+                        only(request, HttpMethod.POST, () -> plugin(request, path.substring("/v1/plugins/".length())));
+                    } else if (path.equals("/v1/containers") || path.startsWith("/v1/containers/")) {
                         containers.handle(request);
                     } else {
                         error(request.response(), ErrorKind.NOT_FOUND, "no such endpoint: " + method + " " + path);
@@ -319,11 +323,53 @@ public final class ApiServer {
         throw new IllegalArgumentException(name + ": \"" + value + "\" is not a number of seconds");
     }
 
-    private static String absolutePath(String path) {
+    private static String absolutePath(JsonObject body, String field) {
+        String path = string(body, field, true);
         if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("\"" + path + "\" is not an absolute path on the daemon's host");
+            throw new IllegalArgumentException("field \"" + field + "\": \"" + path + "\" is not an absolute path on the "
+                    + "daemon's host");
         }
         return path;
+    }
+
+    /** The plugin changes of {@code POST /v1/plugins/OP} and the fields each takes. */
+    private static final java.util.Map<String, Set<String>> PLUGIN_OPS = java.util.Map.of(
+            "install", Set.of("file", "use"),
+            "update", Set.of("id", "file"),
+            "stop", Set.of("id", "force"),
+            "start", Set.of("id"),
+            "remove", Set.of("id", "force"),
+            "use", Set.of("id", "stage"));
+
+    /**
+     * {@code POST /v1/plugins/install|update|stop|start|remove|use}: checks the body's fields and types, then
+     * hands the change to the engine. Files are paths on the daemon's host, like {@code load}'s archive.
+     */
+    private void plugin(HttpServerRequest request, String op) {
+        Set<String> fields = PLUGIN_OPS.get(op);
+        if (fields == null) {
+            error(request.response(), ErrorKind.NOT_FOUND, "no such endpoint: POST " + request.path() + " (plugin "
+                    + "changes: " + String.join(", ", new java.util.TreeSet<>(PLUGIN_OPS.keySet())) + ")");
+            return;
+        }
+        withBody(request, "plugin " + op, fields, body -> {
+            JsonObject order = new JsonObject().put("op", op);
+            for (String field : fields) {
+                switch (field) {
+                    case "file" -> order.put("file", absolutePath(body, "file"));
+                    case "id" -> order.put("id", string(body, "id", true));
+                    case "stage" -> order.put("stage", string(body, "stage", false));
+                    default -> {
+                        Object flag = body.getValue(field);
+                        if (flag != null && !(flag instanceof Boolean)) {
+                            throw new IllegalArgumentException("field \"" + field + "\" must be true or false");
+                        }
+                        order.put(field, Boolean.TRUE.equals(flag));
+                    }
+                }
+            }
+            ask(request, BusAddresses.ENGINE_PLUGIN, order.encode(), 200, PLUGIN_TIMEOUT_MS);
+        });
     }
 
     /**

@@ -48,6 +48,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -102,6 +103,8 @@ final class ContainerService {
     private final Set<String> restarting = ConcurrentHashMap.newKeySet();
     /** Containers whose exit is being handled (logged, released, maybe removed) right now. */
     private final Set<String> exiting = ConcurrentHashMap.newKeySet();
+    /** The last signal the engine itself sent to a container whose runtime plugin is gone. */
+    private final Map<String, Integer> orphanSignals = new ConcurrentHashMap<>();
     /** Exits seen since the engine started, by container id, for waiters that come late. */
     private final Map<String, JsonObject> exits = new HashMap<>();
     private final Map<String, List<Promise<JsonObject>>> waiters = new HashMap<>();
@@ -735,7 +738,13 @@ final class ContainerService {
         try {
             stages.kill(c.runtime(), c.id(), signal);
         } catch (BerthException e) {
-            if (!current(c.id()).running() || checkExit(c)) {
+            if (!current(c.id()).running()) {
+                return false;
+            }
+            if (orphaned(c)) {
+                return signalOrphan(c, signal, reason);
+            }
+            if (checkExit(c)) {
                 return false;
             }
             throw e;
@@ -744,9 +753,71 @@ final class ContainerService {
         return true;
     }
 
+    /**
+     * True when no runtime plugin of the container's runtime is present (removed with {@code berth plugin rm
+     * --force} or stopped): the engine then stops the container itself, by its process id.
+     */
+    private boolean orphaned(Container c) {
+        try {
+            return stages.runtimes().stream().noneMatch(r -> r.name().equals(c.runtime()));
+        } catch (BerthException e) {
+            return false;
+        }
+    }
+
+    /** Signals an orphaned container's process directly; false when it has ended already (exit handled). */
+    private boolean signalOrphan(Container c, int signal, String reason) throws BerthException {
+        Optional<ProcessHandle> process = c.pid() > 0 ? ProcessHandle.of(c.pid()) : Optional.empty();
+        if (process.isEmpty() || !process.get().isAlive()) {
+            handleOrphanExit(c, 0);
+            return false;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Integer.toString(c.pid()))
+                    .redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0) {
+                throw new BerthException(ErrorKind.INTERNAL, "signal " + c.name() + " (pid " + c.pid() + "): "
+                        + output.strip());
+            }
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.INTERNAL, "signal " + c.name() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorKind.UNAVAILABLE, "signal " + c.name() + ": interrupted", e);
+        }
+        orphanSignals.put(c.id(), signal);
+        calls.append(c.id(), new ContainerKilled(signal, reason + " (runtime plugin " + c.runtime()
+                + " is gone: the engine signalled pid " + c.pid() + " itself)"));
+        return true;
+    }
+
+    /** Logs the end of an orphaned container, whose runtime plugin is not there to report it. */
+    private void handleOrphanExit(Container c, int fallbackSignal) throws BerthException {
+        int signal = orphanSignals.getOrDefault(c.id(), fallbackSignal);
+        orphanSignals.remove(c.id());
+        handleExit(c.id(), new ExitStatus(signal > 0 ? 128 + signal : -1, signal, false, Instant.now().toString(),
+                "the runtime plugin " + c.runtime() + " was gone, so the engine saw the process end itself"
+                        + (signal > 0 ? " after signal " + signal + "; the exit code is inferred from it"
+                        : "; its exit code is unknown")));
+    }
+
     /** Polls the runtime for the container's exit for up to {@code millis}; true once it is handled. */
     private boolean awaitExit(Container c, long millis) throws BerthException {
         long deadline = System.nanoTime() + millis * 1_000_000;
+        if (orphanSignals.containsKey(c.id())) {
+            do {
+                if (!current(c.id()).running()) {
+                    return true;
+                }
+                if (ProcessHandle.of(c.pid()).map(p -> !p.isAlive()).orElse(true)) {
+                    handleOrphanExit(c, 0);
+                    return true;
+                }
+                sleep(50);
+            } while (System.nanoTime() < deadline);
+            return false;
+        }
         do {
             if (!current(c.id()).running() || checkExit(c)) {
                 return true;
@@ -814,7 +885,15 @@ final class ContainerService {
 
     private void removeLocked(Container c, String reason) throws BerthException {
         if (!absentInRuntime.contains(c.id())) {
-            stages.delete(c.runtime(), c.id(), true);
+            try {
+                stages.delete(c.runtime(), c.id(), true);
+            } catch (BerthException e) {
+                if (!orphaned(c)) {
+                    throw e;
+                }
+                LOG.log(Level.WARNING, "remove " + c.id() + ": its runtime plugin " + c.runtime() + " is gone; its "
+                        + "state in that runtime stays until the plugin returns");
+            }
         }
         absentInRuntime.remove(c.id());
         createdInRuntime.remove(c.id());

@@ -45,6 +45,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 
 /**
  * The engine core: rebuilds every projection from the event log, logs plugin changes, records its own
@@ -68,6 +69,7 @@ public final class EngineComponent {
     private final ImageProjection images = new ImageProjection(codec);
     private final ContainerProjection containers = new ContainerProjection(codec);
     private ContainerService containerService;
+    private final PluginManager pluginManager;
     private final Projections projections;
     private final PluginTracker tracker;
     private final HostProbe probe = new HostProbe();
@@ -80,7 +82,8 @@ public final class EngineComponent {
     private ServiceRegistration<?> fatal;
 
     @Activate
-    public EngineComponent(BundleContext context, @Reference EventLog log, @Reference Vertx vertx) {
+    public EngineComponent(BundleContext context, @Reference EventLog log, @Reference Vertx vertx,
+            @Reference ServiceComponentRuntime scr) {
         this.context = context;
         this.log = log;
         this.vertx = vertx;
@@ -106,9 +109,12 @@ public final class EngineComponent {
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PLUGINS, this::plugins));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_NOTE, this::note));
         consumers.addAll(new ImageService(vertx, log, codec, projections, images, root).register());
-        containerService = new ContainerService(vertx, new BusCalls(vertx, log, codec), projections, containers, images,
+        BusCalls calls = new BusCalls(vertx, log, codec);
+        containerService = new ContainerService(vertx, calls, projections, containers, images,
                 root, runDir, context.getProperty(DEFAULT_RUNTIME_PROPERTY));
         consumers.addAll(containerService.register());
+        pluginManager = new PluginManager(context, vertx, calls, projections, plugins, containers, scr, root);
+        consumers.addAll(pluginManager.register());
         settleTimer = vertx.setTimer(SETTLE_DELAY_MS, id -> vertx.executeBlocking(() -> {
             tracker.reconcileAll(false);
             return null;
@@ -148,6 +154,7 @@ public final class EngineComponent {
     void deactivate() {
         vertx.cancelTimer(checkpointTimer);
         vertx.cancelTimer(settleTimer);
+        pluginManager.stop();
         for (MessageConsumer<?> consumer : consumers) {
             consumer.unregister();
         }
@@ -242,23 +249,18 @@ public final class EngineComponent {
     }
 
     private void plugins(Message<String> message) {
-        List<PluginProjection.Plugin> logged = projections.query(plugins::all);
-        JsonArray array = new JsonArray();
-        Set<String> configuredOn = specStageList("isolationModules");
-        Set<String> configuredOff = specStageList("disabledIsolationModules");
-        for (PluginProjection.Plugin plugin : logged) {
-            JsonObject entry = new JsonObject().put("id", plugin.id()).put("version", plugin.version())
-                    .put("kind", plugin.kind()).put("location", plugin.location())
-                    .put("sinceSequence", plugin.sinceSequence())
-                    .put("since", Instant.ofEpochSecond(0, plugin.sinceTimeNanos()).toString());
-            Bundle live = Arrays.stream(context.getBundles())
-                    .filter(b -> plugin.id().equals(b.getSymbolicName())).findFirst().orElse(null);
-            entry.put("bundleId", live == null ? null : live.getBundleId());
-            entry.put("state", live == null ? "uninstalled" : stateName(live.getState()));
-            entry.put("isolation", live == null ? new JsonArray() : isolationModules(live, configuredOn, configuredOff));
-            array.add(entry);
-        }
-        message.reply(new JsonObject().put("plugins", array).encode());
+        vertx.executeBlocking(() -> {
+            Set<String> configuredOn = specStageList("isolationModules");
+            Set<String> configuredOff = specStageList("disabledIsolationModules");
+            JsonObject isolation = new JsonObject();
+            for (Bundle bundle : context.getBundles()) {
+                JsonArray modules = isolationModules(bundle, configuredOn, configuredOff);
+                if (!modules.isEmpty() && bundle.getSymbolicName() != null) {
+                    isolation.put(bundle.getSymbolicName(), modules);
+                }
+            }
+            return pluginManager.list(isolation);
+        }, false).onComplete(ar -> BusCalls.answer(message, "plugins", ar));
     }
 
     /**

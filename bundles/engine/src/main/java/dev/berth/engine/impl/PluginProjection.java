@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.event.EventRecord;
+import dev.berth.api.events.PluginFailed;
 import dev.berth.api.events.PluginInstalled;
+import dev.berth.api.events.PluginSwapped;
 import dev.berth.api.events.PluginStarted;
 import dev.berth.api.events.PluginStopped;
 import dev.berth.api.events.PluginUninstalled;
@@ -22,13 +24,21 @@ import java.util.TreeMap;
  */
 public final class PluginProjection implements Projection {
 
-    /** One plugin as the log knows it. Immutable. */
+    /**
+     * One plugin as the log knows it; {@code failure} is the last {@code plugin.failed} reason since it was
+     * last installed, updated or started, else null. Immutable.
+     */
     public record Plugin(String id, String version, String kind, String location, boolean active,
-            long sinceSequence, long sinceTimeNanos) {
+            long sinceSequence, long sinceTimeNanos, String failure) {
+        Plugin with(String version, String location, boolean active, EventRecord record, String failure) {
+            return new Plugin(id, version, kind, location, active, record.sequence(), record.timeNanos(), failure);
+        }
     }
 
     private final EventCodec codec;
     private final Map<String, Plugin> plugins = new TreeMap<>();
+    /** Per stage, the plugin {@code berth plugin use} made the one that serves it. */
+    private final Map<String, String> choices = new TreeMap<>();
 
     public PluginProjection(EventCodec codec) {
         this.codec = codec;
@@ -47,28 +57,35 @@ public final class PluginProjection implements Projection {
             case "plugin.installed" -> {
                 PluginInstalled e = codec.payload(record, PluginInstalled.class);
                 plugins.put(id, new Plugin(id, e.version(), e.kind(), e.location(), false, record.sequence(),
-                        record.timeNanos()));
+                        record.timeNanos(), null));
             }
             case "plugin.updated" -> {
                 PluginUpdated e = codec.payload(record, PluginUpdated.class);
                 if (known != null) {
-                    plugins.put(id, new Plugin(id, e.toVersion(), known.kind(), e.location(), known.active(),
-                            record.sequence(), record.timeNanos()));
+                    plugins.put(id, known.with(e.toVersion(), e.location(), known.active(), record, null));
                 }
             }
             case "plugin.started" -> {
                 codec.payload(record, PluginStarted.class);
                 if (known != null) {
-                    plugins.put(id, new Plugin(id, known.version(), known.kind(), known.location(), true,
-                            record.sequence(), record.timeNanos()));
+                    plugins.put(id, known.with(known.version(), known.location(), true, record, null));
                 }
             }
             case "plugin.stopped" -> {
                 codec.payload(record, PluginStopped.class);
                 if (known != null) {
-                    plugins.put(id, new Plugin(id, known.version(), known.kind(), known.location(), false,
-                            record.sequence(), record.timeNanos()));
+                    plugins.put(id, known.with(known.version(), known.location(), false, record, known.failure()));
                 }
+            }
+            case "plugin.failed" -> {
+                PluginFailed e = codec.payload(record, PluginFailed.class);
+                if (known != null) {
+                    plugins.put(id, known.with(known.version(), known.location(), known.active(), record, e.reason()));
+                }
+            }
+            case "plugin.swapped" -> {
+                PluginSwapped e = codec.payload(record, PluginSwapped.class);
+                choices.put(e.stage(), id);
             }
             case "plugin.uninstalled" -> {
                 codec.payload(record, PluginUninstalled.class);
@@ -90,6 +107,11 @@ public final class PluginProjection implements Projection {
         return new ArrayList<>(plugins.values());
     }
 
+    /** Per stage, the plugin chosen to serve it with {@code berth plugin use}; chosen plugins may be absent. */
+    public Map<String, String> choices() {
+        return new TreeMap<>(choices);
+    }
+
     @Override
     public JsonNode snapshot() {
         ArrayNode array = JsonNodeFactory.instance.arrayNode();
@@ -98,6 +120,7 @@ public final class PluginProjection implements Projection {
         }
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.set("plugins", array);
+        node.set("choices", codec.mapper().valueToTree(choices));
         return node;
     }
 
@@ -108,10 +131,13 @@ public final class PluginProjection implements Projection {
             Plugin plugin = codec.mapper().convertValue(entry, Plugin.class);
             plugins.put(plugin.id(), plugin);
         }
+        choices.clear();
+        snapshot.path("choices").fields().forEachRemaining(e -> choices.put(e.getKey(), e.getValue().asText()));
     }
 
     @Override
     public void clear() {
         plugins.clear();
+        choices.clear();
     }
 }

@@ -23,14 +23,14 @@ import java.util.concurrent.CompletableFuture;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
-import org.osgi.framework.BundleListener;
+import org.osgi.framework.SynchronousBundleListener;
 
 /**
  * Turns the framework's bundle changes into plugin events: at start it compares the live bundles with
  * what the log says (installed, updated, started, stopped, uninstalled while the engine was down), then
  * it logs every change as it happens. Thread-safe: all methods synchronise on the tracker.
  */
-public final class PluginTracker implements BundleListener {
+public final class PluginTracker implements SynchronousBundleListener {
     private static final System.Logger LOG = System.getLogger("berth.engine.plugins");
 
     private final BundleContext context;
@@ -46,6 +46,18 @@ public final class PluginTracker implements BundleListener {
         for (PluginProjection.Plugin plugin : logged) {
             known.put(plugin.id(), plugin);
         }
+    }
+
+    /**
+     * Location prefix of bundles the engine installs for a moment only, to read a jar the way the framework
+     * does before accepting it as a plugin ({@link PluginManager}); they are not plugins and never logged.
+     */
+    static final String INSPECTION_PREFIX = "berth-inspection:";
+
+    /** True for bundles that are not plugins: the framework itself, unnamed bundles, inspections. */
+    static boolean ignored(Bundle bundle) {
+        return bundle.getBundleId() == 0 || bundle.getSymbolicName() == null
+                || bundle.getLocation().startsWith(INSPECTION_PREFIX);
     }
 
     /** The kind a bundle declares, or framework/library by its name. */
@@ -73,12 +85,12 @@ public final class PluginTracker implements BundleListener {
         synchronized (this) {
             Set<String> live = new HashSet<>();
             for (Bundle bundle : context.getBundles()) {
-                if (bundle.getBundleId() == 0 || bundle.getSymbolicName() == null) {
+                if (ignored(bundle)) {
                     continue;
                 }
                 live.add(bundle.getSymbolicName());
                 boolean active = bundle.getState() == Bundle.ACTIVE;
-                appends.addAll(reconcile(bundle, active || !startup ? active : null));
+                appends.addAll(reconcile(bundle, active || !startup ? active : null, false));
             }
             for (PluginProjection.Plugin plugin : List.copyOf(known.values())) {
                 if (!live.contains(plugin.id()) && !(startup && jarExists(plugin.location()))) {
@@ -102,15 +114,16 @@ public final class PluginTracker implements BundleListener {
     public synchronized void bundleChanged(BundleEvent event) {
         Bundle bundle = event.getBundle();
         Bundle system = context.getBundle(0);
-        if (bundle.getBundleId() == 0 || bundle.getSymbolicName() == null
-                || (system != null && system.getState() == Bundle.STOPPING)) {
+        if (ignored(bundle) || (system != null && system.getState() == Bundle.STOPPING)) {
             return; // the framework shutting down is the engine stopping, not plugins changing
         }
-        // Events arrive asynchronously: trust the event's type, not the bundle's state by now.
+        // Delivered synchronously, on the thread making the change: the bundle's version and location are
+        // those of this very step (an update's STOPPED still shows the old build).
         switch (event.getType()) {
-            case BundleEvent.STARTED -> reconcile(bundle, true);
-            case BundleEvent.STOPPED -> reconcile(bundle, false);
-            case BundleEvent.INSTALLED, BundleEvent.UPDATED -> reconcile(bundle, null);
+            case BundleEvent.STARTED -> reconcile(bundle, true, false);
+            case BundleEvent.STOPPED -> reconcile(bundle, false, false);
+            case BundleEvent.INSTALLED -> reconcile(bundle, null, false);
+            case BundleEvent.UPDATED -> reconcile(bundle, null, true); // a new build, even with the same version
             case BundleEvent.UNINSTALLED -> uninstalled(bundle.getSymbolicName());
             default -> {
                 // RESOLVED, UNRESOLVED, STARTING, STOPPING, LAZY_ACTIVATION: no plugin state change
@@ -125,9 +138,10 @@ public final class PluginTracker implements BundleListener {
 
     /**
      * Logs what changed for one live bundle: installed, updated, and, when {@code active} is not null,
-     * started or stopped.
+     * started or stopped. With {@code rebuilt} set the bundle was updated in place, which is logged even
+     * when version and location stay the same.
      */
-    private List<CompletableFuture<?>> reconcile(Bundle bundle, Boolean active) {
+    private List<CompletableFuture<?>> reconcile(Bundle bundle, Boolean active, boolean rebuilt) {
         String id = bundle.getSymbolicName();
         if (bundle.getState() == Bundle.UNINSTALLED) {
             return uninstalled(id);
@@ -139,14 +153,14 @@ public final class PluginTracker implements BundleListener {
         String kind = kindOf(bundle).label();
         if (was == null) {
             appends.add(append(id, new PluginInstalled(version, kind, location)));
-            was = new PluginProjection.Plugin(id, version, kind, location, false, 0, 0);
-        } else if (!was.version().equals(version) || !was.location().equals(location)) {
+            was = new PluginProjection.Plugin(id, version, kind, location, false, 0, 0, null);
+        } else if (rebuilt || !was.version().equals(version) || !was.location().equals(location)) {
             appends.add(append(id, new PluginUpdated(was.version(), version, location)));
-            was = new PluginProjection.Plugin(id, version, was.kind(), location, was.active(), 0, 0);
+            was = new PluginProjection.Plugin(id, version, was.kind(), location, was.active(), 0, 0, null);
         }
         if (active != null && was.active() != active) {
             appends.add(append(id, active ? new PluginStarted(version) : new PluginStopped(version)));
-            was = new PluginProjection.Plugin(id, version, was.kind(), location, active, 0, 0);
+            was = new PluginProjection.Plugin(id, version, was.kind(), location, active, 0, 0, was.failure());
         }
         known.put(id, was);
         return appends;
