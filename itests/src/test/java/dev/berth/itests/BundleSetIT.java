@@ -4,10 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemPackage;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.berth.api.bus.BusAddresses;
 import dev.berth.api.event.EventDraft;
@@ -17,7 +13,6 @@ import dev.berth.api.event.EventRecord;
 import dev.berth.api.plugin.PluginProperties;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,29 +54,7 @@ public class BundleSetIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        Path home = Path.of(System.getProperty("berth.home", "../launcher/target/berth"));
-        Path bundles = home.resolve("bundles");
-        if (!Files.isDirectory(bundles)) {
-            throw new IllegalStateException("no distribution at " + home + ": build the launcher module first");
-        }
-        Path state = Files.createTempDirectory("berth-paxexam-");
-        List<Option> options = new ArrayList<>();
-        try (Stream<Path> jars = Files.list(bundles)) {
-            jars.filter(p -> p.toString().endsWith(".jar")).sorted()
-                    .forEach(jar -> options.add(bundle(jar.toUri().toString())));
-        }
-        options.add(junitBundles());
-        // The same JDK-internal packages the launcher exports from the system bundle.
-        options.add(systemPackage("sun.misc"));
-        options.add(systemPackage("sun.nio.ch"));
-        options.add(frameworkProperty(PluginProperties.ROOT_PROPERTY).value(state.resolve("root").toString()));
-        options.add(frameworkProperty(PluginProperties.RUN_PROPERTY).value(state.resolve("run").toString()));
-        options.add(frameworkProperty(PluginProperties.VERSION_PROPERTY).value("itest"));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(state.resolve("plugins").toString()));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        String local = System.getProperty("user.home") + File.separator + ".m2" + File.separator + "repository";
-        options.add(systemProperty("org.ops4j.pax.url.mvn.localRepository").value(local));
-        return options.toArray(new Option[0]);
+        return dev.berth.itests.plugins.BuiltInBundleSet.options();
     }
 
     private <T> T await(Class<T> type, String filter) throws Exception {

@@ -18,10 +18,10 @@ import org.ops4j.pax.exam.Option;
 
 /**
  * The Pax Exam options that boot the real built-in bundle set (every jar of the built distribution's
- * bundles/ folder) on Felix, as {@code dev.berth.itests.BundleSetIT} does, with a fresh state root per
- * configuration.
+ * bundles/ folder) on Felix, for {@code dev.berth.itests.BundleSetIT} and {@link PluginJarsIT}, with a fresh
+ * state root per configuration.
  */
-final class BuiltInBundleSet {
+public final class BuiltInBundleSet {
     private BuiltInBundleSet() {
     }
 
@@ -30,7 +30,8 @@ final class BuiltInBundleSet {
         return Path.of(System.getProperty("berth.home", "../launcher/target/berth"));
     }
 
-    static Option[] options() throws IOException {
+    /** The options: every built-in jar, JUnit, the launcher's system packages and a fresh state root. */
+    public static Option[] options() throws IOException {
         Path home = home();
         Path bundles = home.resolve("bundles");
         if (!Files.isDirectory(bundles)) {

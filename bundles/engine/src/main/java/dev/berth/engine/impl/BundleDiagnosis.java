@@ -178,9 +178,43 @@ final class BundleDiagnosis {
                 if (description.immediate && configuration.state == ComponentConfigurationDTO.SATISFIED) {
                     return false; // about to be activated
                 }
+                if (configuration.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE
+                        || configuration.state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION) {
+                    return false; // its references are being bound, or it waits for something missing
+                }
             }
         }
         return true;
+    }
+
+    /** The components of {@code bundle} waiting for a service or a configuration, each with what it waits for. */
+    static List<String> unsatisfiedComponents(Bundle bundle, ServiceComponentRuntime scr) {
+        List<String> waiting = new ArrayList<>();
+        if (scr == null) {
+            return waiting;
+        }
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle)) {
+            for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
+                if (configuration.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    List<String> wanted = new ArrayList<>();
+                    for (var reference : configuration.unsatisfiedReferences) {
+                        String name = reference.name;
+                        for (var declared : description.references) {
+                            if (declared.name.equals(reference.name)) {
+                                name = declared.interfaceName + (reference.target == null ? "" : " " + reference.target);
+                            }
+                        }
+                        wanted.add(name);
+                    }
+                    waiting.add("component " + description.name + " waits for a service nothing provides: "
+                            + String.join(", ", wanted));
+                } else if (configuration.state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION) {
+                    waiting.add("component " + description.name + " waits for its configuration (" + description.configurationPid.length
+                            + " PID(s): " + String.join(", ", description.configurationPid) + ")");
+                }
+            }
+        }
+        return waiting;
     }
 
     /** The root cause line of a failure text (a stack trace): its last "Caused by:", else its first line. */

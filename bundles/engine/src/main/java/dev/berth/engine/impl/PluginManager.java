@@ -64,6 +64,8 @@ final class PluginManager {
     /** How long a change may take to show in the framework (FileInstall polls every 500 ms). */
     private static final long SETTLE_MILLIS = 20_000;
     private static final long HEALTH_PERIOD_MS = 2_000;
+    /** How long an active plugin's components may wait for their services before it counts as failed. */
+    private static final long UNSATISFIED_MILLIS = 5_000;
 
     private final BundleContext context;
     private final Vertx vertx;
@@ -365,11 +367,19 @@ final class PluginManager {
     private Bundle settle(String id, String version, String action) throws BerthException {
         long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000;
         Bundle seen = null;
+        long activeSince = 0;
         while (System.nanoTime() < deadline) {
             seen = bundle(id).filter(b -> b.getVersion().toString().equals(version)).orElse(null);
-            if (seen != null && seen.getState() == Bundle.ACTIVE && BundleDiagnosis.componentsSettled(seen, scr)) {
-                checkStarted(seen, action);
-                return seen;
+            if (seen != null && seen.getState() == Bundle.ACTIVE) {
+                if (BundleDiagnosis.componentsSettled(seen, scr)) {
+                    checkStarted(seen, action);
+                    return seen;
+                }
+                activeSince = activeSince == 0 ? System.nanoTime() : activeSince;
+                List<String> waiting = BundleDiagnosis.unsatisfiedComponents(seen, scr);
+                if (!waiting.isEmpty() && System.nanoTime() - activeSince > UNSATISFIED_MILLIS * 1_000_000) {
+                    throw failedToStart(seen, action, String.join("; ", waiting));
+                }
             }
             if (seen != null && seen.getState() == Bundle.INSTALLED) {
                 List<String> missing = BundleDiagnosis.missingRequirements(seen, context);
