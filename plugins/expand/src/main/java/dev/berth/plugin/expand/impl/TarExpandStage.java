@@ -68,7 +68,8 @@ public final class TarExpandStage implements ExpandStage {
             }
             progress.update(item, "expanding", 0, request.layer().size());
             try (SnapshotStore.Snapshot snapshot = snapshots.prepare(chainId);
-                    InputStream in = Files.newInputStream(blob)) {
+                    InputStream in = new ProgressInputStream(Files.newInputStream(blob), progress, item,
+                            request.layer().size())) {
                 UnpackResult result = unpacker.unpack(in, snapshot.fs());
                 if (!result.diffId().equals(request.diffId())) {
                     throw new BerthException(ErrorKind.INVALID, "expand layer " + layer + ": its content has diff id "
