@@ -217,6 +217,28 @@ class PluginHotSwapIT extends ContainerTestBase {
         assertEquals(0, berth("rm", "orphan").exit());
     }
 
+    @Test
+    void aPluginStoppedByTheOperatorStaysStoppedAcrossADaemonRestartUntilStarted() throws Exception {
+        assertEquals(0, berth("plugin", "stop", CRUN).exit());
+        assertEquals("resolved", plugin(CRUN).path("state").asText());
+        assertTrue(plugin(CRUN).path("disabled").asBoolean());
+        assertTrue(berth("plugins").stdout().lines().anyMatch(l -> l.startsWith(CRUN) && l.contains("stopped")));
+        daemon.stop();
+        daemon.start();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!plugin(CRUN).path("state").asText().equals("resolved") && System.nanoTime() < deadline) {
+            Thread.sleep(100); // started by the launcher with every built-in, then stopped again
+        }
+        assertEquals("resolved", plugin(CRUN).path("state").asText(), "still stopped after the restart");
+        Cli.Result run = berth("run", "--rm", "--runtime", "crun", image(), "true");
+        assertNotEquals(0, run.exit(), run.toString());
+        assertTrue(run.stderr().contains("no runtime plugin named \"crun\""), run.toString());
+        assertEquals(0, berth("plugin", "start", CRUN).exit());
+        assertEquals("active", plugin(CRUN).path("state").asText());
+        assertFalse(plugin(CRUN).path("disabled").asBoolean());
+        assertEquals("plugin.enabled", lastEvent("plugin.enabled", CRUN).path("type").asText());
+    }
+
     // ---- faults ---------------------------------------------------------------------------------------
 
     @Test

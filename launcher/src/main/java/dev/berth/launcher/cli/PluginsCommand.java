@@ -49,7 +49,8 @@ final class PluginsCommand extends CliCommand {
             if (!all && NOT_PLUGINS.contains(text(plugin, "kind")) && plugin.path("builtin").asBoolean()) {
                 continue; // part of the engine, not a plugin; shown with -a
             }
-            String state = text(plugin, "state");
+            String state = plugin.path("disabled").asBoolean() && !text(plugin, "state").equals("active")
+                    ? "stopped" : text(plugin, "state"); // by berth plugin stop, until berth plugin start
             if (plugin.hasNonNull("failure")) {
                 state = state + " (failed)";
                 failures.add(text(plugin, "id") + ": " + text(plugin, "failure"));

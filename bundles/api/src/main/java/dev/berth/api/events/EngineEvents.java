@@ -15,7 +15,7 @@ public final class EngineEvents {
             RegistryLoggedIn.class, RootfsMounted.class, RootfsUnmounted.class, SpecGenerated.class,
             ContainerCreated.class, ContainerStarted.class, ContainerExecd.class, ContainerKilled.class,
             ContainerExited.class, ContainerRemoved.class, RuntimeDefaultChanged.class, ContainerOom.class,
-            PluginFailed.class, PluginSwapped.class);
+            PluginFailed.class, PluginSwapped.class, PluginDisabled.class, PluginEnabled.class);
 
     private EngineEvents() {
     }

@@ -4,6 +4,8 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.bus.BusAddresses;
 import dev.berth.api.container.ContainerRuntime;
+import dev.berth.api.events.PluginDisabled;
+import dev.berth.api.events.PluginEnabled;
 import dev.berth.api.events.PluginFailed;
 import dev.berth.api.events.PluginSwapped;
 import dev.berth.api.isolation.IsolationModule;
@@ -81,6 +83,11 @@ final class PluginManager {
     private final Map<String, String> reported = new ConcurrentHashMap<>();
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private long healthTimer = -1;
+    private final org.osgi.framework.BundleListener keepStopped = event -> {
+        if (event.getType() == org.osgi.framework.BundleEvent.STARTED) {
+            keepDisabledStopped(event.getBundle());
+        }
+    };
 
     PluginManager(BundleContext context, Vertx vertx, BusCalls calls, Projections projections,
             PluginProjection plugins, ContainerProjection containers, ServiceComponentRuntime scr, Path root) {
@@ -119,6 +126,10 @@ final class PluginManager {
         // The stage component may have started before the engine: tell it what the log chose.
         projections.query(plugins::choices).forEach((stage, plugin) -> vertx.eventBus().publish(
                 StageBusComponent.STAGE_CHOOSE, new JsonObject().put("stage", stage).put("plugin", plugin).encode()));
+        context.addBundleListener(keepStopped);
+        for (Bundle bundle : context.getBundles()) {
+            keepDisabledStopped(bundle);
+        }
         healthTimer = vertx.setPeriodic(HEALTH_PERIOD_MS, id -> vertx.executeBlocking(() -> {
             checkHealth();
             return null;
@@ -127,6 +138,7 @@ final class PluginManager {
     }
 
     void stop() {
+        context.removeBundleListener(keepStopped);
         if (healthTimer >= 0) {
             vertx.cancelTimer(healthTimer);
         }
@@ -423,10 +435,38 @@ final class PluginManager {
 
     // ---- stop, start, remove ------------------------------------------------------------------------
 
+    /** Whether the log says the operator stopped this plugin ({@code plugin.disabled}) and has not started it since. */
+    private boolean disabled(String id) {
+        return projections.query(() -> plugins.get(id)).map(PluginProjection.Plugin::disabled).orElse(false);
+    }
+
+    /**
+     * Keeps a plugin the operator stopped stopped: the launcher and FileInstall start every bundle at a
+     * daemon start, so one the log says is disabled is stopped again as soon as it has started.
+     */
+    private void keepDisabledStopped(Bundle bundle) {
+        if (PluginTracker.ignored(bundle) || bundle.getState() != Bundle.ACTIVE || !disabled(bundle.getSymbolicName())) {
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            synchronized (this) {
+                if (bundle.getState() == Bundle.ACTIVE && disabled(bundle.getSymbolicName())) {
+                    LOG.log(Level.INFO, "plugin " + bundle.getSymbolicName() + " was stopped with berth plugin stop; "
+                            + "keeping it stopped (berth plugin start starts it)");
+                    bundle.stop(Bundle.STOP_TRANSIENT);
+                }
+            }
+            return null;
+        }, false);
+    }
+
     private JsonObject stopPlugin(String id, boolean force) throws BerthException {
         String action = "plugin stop " + id;
         Bundle bundle = manageable(id, action);
         JsonArray orphaned = refuseLiveContainers(bundle, force, action);
+        if (!disabled(id)) {
+            calls.append(id, new PluginDisabled(bundle.getVersion().toString()));
+        }
         try {
             bundle.stop(); // its stage calls under way finish first (the stage slot drains them)
         } catch (BundleException e) {
@@ -438,6 +478,9 @@ final class PluginManager {
     private JsonObject startPlugin(String id) throws BerthException {
         String action = "plugin start " + id;
         Bundle bundle = manageable(id, action);
+        if (disabled(id)) {
+            calls.append(id, new PluginEnabled(bundle.getVersion().toString()));
+        }
         try {
             bundle.start();
         } catch (BundleException e) {
@@ -633,7 +676,8 @@ final class PluginManager {
                     .put("since", Instant.ofEpochSecond(0, plugin.sinceTimeNanos()).toString())
                     .put("bundleId", live == null ? null : live.getBundleId())
                     .put("state", live == null ? "uninstalled" : EngineComponent.stateName(live.getState()))
-                    .put("failure", plugin.failure());
+                    .put("failure", plugin.failure())
+                    .put("disabled", plugin.disabled());
             JsonArray provides = new JsonArray();
             JsonArray serves = new JsonArray();
             if (live != null) {

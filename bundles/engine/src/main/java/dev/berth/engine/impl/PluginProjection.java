@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.event.EventRecord;
+import dev.berth.api.events.PluginDisabled;
+import dev.berth.api.events.PluginEnabled;
 import dev.berth.api.events.PluginFailed;
 import dev.berth.api.events.PluginInstalled;
 import dev.berth.api.events.PluginSwapped;
@@ -26,12 +28,24 @@ public final class PluginProjection implements Projection {
 
     /**
      * One plugin as the log knows it; {@code failure} is the last {@code plugin.failed} reason since it was
-     * last installed, updated or started, else null. Immutable.
+     * last installed, updated or started, else null; {@code disabled} says the operator stopped it with
+     * {@code berth plugin stop} and it stays stopped until {@code berth plugin start}. Immutable.
      */
     public record Plugin(String id, String version, String kind, String location, boolean active,
-            long sinceSequence, long sinceTimeNanos, String failure) {
+            long sinceSequence, long sinceTimeNanos, String failure, boolean disabled) {
+        /** Without {@code disabled}: a plugin the operator has not stopped. */
+        public Plugin(String id, String version, String kind, String location, boolean active, long sinceSequence,
+                long sinceTimeNanos, String failure) {
+            this(id, version, kind, location, active, sinceSequence, sinceTimeNanos, failure, false);
+        }
+
         Plugin with(String version, String location, boolean active, EventRecord record, String failure) {
-            return new Plugin(id, version, kind, location, active, record.sequence(), record.timeNanos(), failure);
+            return new Plugin(id, version, kind, location, active, record.sequence(), record.timeNanos(), failure,
+                    disabled);
+        }
+
+        Plugin disabled(boolean value) {
+            return new Plugin(id, version, kind, location, active, sinceSequence, sinceTimeNanos, failure, value);
         }
     }
 
@@ -81,6 +95,18 @@ public final class PluginProjection implements Projection {
                 PluginFailed e = codec.payload(record, PluginFailed.class);
                 if (known != null) {
                     plugins.put(id, known.with(known.version(), known.location(), known.active(), record, e.reason()));
+                }
+            }
+            case "plugin.disabled" -> {
+                codec.payload(record, PluginDisabled.class);
+                if (known != null) {
+                    plugins.put(id, known.disabled(true));
+                }
+            }
+            case "plugin.enabled" -> {
+                codec.payload(record, PluginEnabled.class);
+                if (known != null) {
+                    plugins.put(id, known.disabled(false));
                 }
             }
             case "plugin.swapped" -> {

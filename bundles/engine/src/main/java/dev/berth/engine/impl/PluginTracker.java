@@ -156,11 +156,11 @@ public final class PluginTracker implements SynchronousBundleListener {
             was = new PluginProjection.Plugin(id, version, kind, location, false, 0, 0, null);
         } else if (rebuilt || !was.version().equals(version) || !was.location().equals(location)) {
             appends.add(append(id, new PluginUpdated(was.version(), version, location)));
-            was = new PluginProjection.Plugin(id, version, was.kind(), location, was.active(), 0, 0, null);
+            was = new PluginProjection.Plugin(id, version, was.kind(), location, was.active(), 0, 0, null, was.disabled());
         }
         if (active != null && was.active() != active) {
             appends.add(append(id, active ? new PluginStarted(version) : new PluginStopped(version)));
-            was = new PluginProjection.Plugin(id, version, was.kind(), location, active, 0, 0, was.failure());
+            was = new PluginProjection.Plugin(id, version, was.kind(), location, active, 0, 0, was.failure(), was.disabled());
         }
         known.put(id, was);
         return appends;

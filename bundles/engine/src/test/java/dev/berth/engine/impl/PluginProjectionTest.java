@@ -253,4 +253,20 @@ class PluginProjectionTest {
         assertEquals("boom", first.get(ID).orElseThrow().failure());
         assertFalse(first.get(ID).orElseThrow().active());
     }
+
+    @Test
+    void disabledLastsThroughStopsStartsAndUpdatesUntilEnabled() {
+        installAndStart(ID);
+        apply(ID, new dev.berth.api.events.PluginDisabled("1.0.0"));
+        apply(ID, new dev.berth.api.events.PluginStopped("1.0.0"));
+        assertTrue(plugin(ID).disabled());
+        apply(ID, new dev.berth.api.events.PluginStarted("1.0.0")); // the launcher at a daemon start
+        apply(ID, new dev.berth.api.events.PluginUpdated("1.0.0", "1.1.0", "file:/x.jar"));
+        assertTrue(plugin(ID).disabled(), "only plugin.enabled ends it");
+        PluginProjection restored = new PluginProjection(codec);
+        restored.restore(plugins.snapshot());
+        assertTrue(restored.get(ID).orElseThrow().disabled(), "kept in checkpoints");
+        apply(ID, new dev.berth.api.events.PluginEnabled("1.1.0"));
+        assertFalse(plugin(ID).disabled());
+    }
 }
