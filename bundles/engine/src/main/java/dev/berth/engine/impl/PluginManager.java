@@ -682,22 +682,17 @@ final class PluginManager {
             JsonArray serves = new JsonArray();
             if (live != null) {
                 for (ServiceReference<?> service : services(live)) {
+                    String provided = provision(service);
+                    if (provided != null) {
+                        provides.add(provided);
+                    }
                     Object stage = service.getProperty(PluginProperties.STAGE);
                     Object runtime = service.getProperty(ContainerRuntime.NAME_PROPERTY);
-                    if (ContainerRuntime.STAGE.equals(stage) && runtime != null) {
-                        provides.add("runtime " + runtime);
-                        if (runtime.equals(defaultRuntime)) {
-                            serves.add("run (default runtime)");
-                        }
-                    } else if (stage != null) {
-                        provides.add("stage " + stage);
-                        String active = stages.getJsonObject(stage.toString(), new JsonObject())
-                                .getJsonObject("active", new JsonObject()).getString("plugin");
-                        if (plugin.id().equals(active)) {
-                            serves.add(stage.toString());
-                        }
-                    } else if (isIsolation(service)) {
-                        provides.add("isolation " + service.getProperty(PluginProperties.ID));
+                    if (runtime != null && runtime.equals(defaultRuntime)) {
+                        serves.add("run (default runtime)");
+                    } else if (stage != null && runtime == null && plugin.id().equals(stages.getJsonObject(
+                            stage.toString(), new JsonObject()).getJsonObject("active", new JsonObject()).getString("plugin"))) {
+                        serves.add(stage.toString());
                     }
                 }
             }
@@ -720,6 +715,19 @@ final class PluginManager {
     private static List<ServiceReference<?>> services(Bundle bundle) {
         ServiceReference<?>[] registered = bundle.getRegisteredServices();
         return registered == null ? List.of() : Arrays.asList(registered);
+    }
+
+    /** What one service gives the engine, in words: "runtime crun", "stage pull", "isolation cgroups"; else null. */
+    private static String provision(ServiceReference<?> service) {
+        Object stage = service.getProperty(PluginProperties.STAGE);
+        Object runtime = service.getProperty(ContainerRuntime.NAME_PROPERTY);
+        if (runtime != null && ContainerRuntime.STAGE.equals(stage)) {
+            return "runtime " + runtime;
+        }
+        if (stage != null) {
+            return "stage " + stage;
+        }
+        return isIsolation(service) ? "isolation " + service.getProperty(PluginProperties.ID) : null;
     }
 
     private static boolean isIsolation(ServiceReference<?> service) {
@@ -800,14 +808,9 @@ final class PluginManager {
     private JsonObject describe(Bundle bundle) {
         JsonArray provides = new JsonArray();
         for (ServiceReference<?> service : services(bundle)) {
-            Object stage = service.getProperty(PluginProperties.STAGE);
-            Object runtime = service.getProperty(ContainerRuntime.NAME_PROPERTY);
-            if (runtime != null) {
-                provides.add("runtime " + runtime);
-            } else if (stage != null) {
-                provides.add("stage " + stage);
-            } else if (isIsolation(service)) {
-                provides.add("isolation " + service.getProperty(PluginProperties.ID));
+            String provided = provision(service);
+            if (provided != null) {
+                provides.add(provided);
             }
         }
         return new JsonObject().put("id", bundle.getSymbolicName()).put("version", bundle.getVersion().toString())
