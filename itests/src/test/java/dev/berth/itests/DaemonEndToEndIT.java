@@ -127,6 +127,54 @@ class DaemonEndToEndIT {
     }
 
     @Test
+    void auditVerifyFindsATamperedRecordInTheLiveLogAndNamesIt() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).start()) {
+            for (int i = 0; i < 5; i++) {
+                assertEquals(0, daemon.cli("note", "audited note " + i).exit());
+            }
+            Cli.Result intact = daemon.cli("audit", "verify");
+            assertEquals(0, intact.exit(), intact.toString());
+            assertTrue(intact.stdout().contains("event log intact: records #1 to #"), intact.stdout());
+            JsonNode head = JSON.readTree(daemon.cli("info", "--format", "json").stdout()).at("/eventLog/head");
+            assertTrue(intact.stdout().contains(head.get("hash").asText()), "the chain head, as berth info shows it: "
+                    + intact.stdout());
+
+            // One byte of a record in the middle of the log, changed while the daemon runs.
+            Path segment;
+            try (java.util.stream.Stream<Path> files = Files.list(daemon.root.resolve("events"))) {
+                segment = files.filter(f -> f.toString().endsWith(".log")).sorted().findFirst().orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(segment);
+            int at = bytes.length / 2;
+            byte original = bytes[at];
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (original ^ 0x20)}), at);
+                Cli.Result damaged = daemon.cli("audit", "verify");
+                assertEquals(1, damaged.exit(), damaged.toString());
+                assertTrue(damaged.stderr().contains("event log damaged: record #")
+                        && damaged.stderr().contains(segment.getFileName().toString()), damaged.toString());
+                JsonNode json = JSON.readTree(daemon.cli("audit", "verify", "--format", "json").stdout());
+                assertFalse(json.get("intact").asBoolean());
+                assertTrue(json.at("/damage/sequence").asLong() > json.get("verifiedThrough").asLong(), json.toString());
+                Cli.Result past = daemon.cli("audit", "verify", "--from", String.valueOf(json.get("head").asLong() + 1));
+                assertEquals(0, past.exit(), past.toString());
+                assertTrue(past.stdout().contains("nothing to check"), past.stdout());
+                channel.write(java.nio.ByteBuffer.wrap(new byte[] {original}), at);
+            }
+            assertEquals(0, daemon.cli("audit", "verify").exit(), "intact again once the byte is back");
+            for (String bad : List.of("0", "-3", "abc")) {
+                Cli.Result usage = daemon.cli("audit", "verify", "--from", bad);
+                assertEquals(2, usage.exit(), usage.toString());
+                assertTrue(usage.stderr().contains("--from"), usage.toString());
+            }
+            assertEquals(400, daemon.http().get("/v1/audit/verify?from=x").status());
+            assertEquals(2, daemon.cli("audit").exit(), "a subcommand is needed");
+            assertEquals(2, daemon.cli("audit", "check").exit(), "only verify exists");
+        }
+    }
+
+    @Test
     void aCleanRestartReplaysAndLogsNoSpuriousPluginEvents() throws Exception {
         Daemon daemon = new Daemon(tmp);
         daemon.start();

@@ -18,6 +18,11 @@ public final class BusAddresses {
      * "stage", "use"}; reply: the plugin as it is afterwards.
      */
     public static final String ENGINE_PLUGIN = "berth.engine.plugin";
+    /**
+     * Check the event log's CRCs and hash chain; request {"from": SEQ}; reply {"intact", "fromSequence",
+     * "verifiedThrough", "head", "headHash", "damage": {"file", "offset", "sequence", "problem"} or null}.
+     */
+    public static final String ENGINE_AUDIT_VERIFY = "berth.engine.audit.verify";
     /** Append an operator note; request {"message":..., "subject":...}; reply: {"sequence":..., "hash":...}. */
     public static final String ENGINE_NOTE = "berth.engine.note";
 

@@ -42,4 +42,15 @@ public interface EventLog {
      * durable. Listeners run on the log's writer thread and must not block. Close the handle to unregister.
      */
     AutoCloseable subscribe(Consumer<EventRecord> listener);
+
+    /**
+     * Checks every record from {@code fromSequence} (from 1) to the head straight from the files: framing,
+     * CRCs, sequence continuity and the hash chain, and reports the first record that fails instead of
+     * throwing. Fails with a {@link dev.berth.api.BerthException} UNAVAILABLE only when the log cannot be
+     * read at all, or when this implementation cannot check itself (the default).
+     */
+    default LogVerification verify(long fromSequence) throws dev.berth.api.BerthException {
+        throw new dev.berth.api.BerthException(dev.berth.api.ErrorKind.UNAVAILABLE,
+                "verify the event log: " + getClass().getName() + " cannot check its own records");
+    }
 }

@@ -42,8 +42,11 @@ public final class ApiServer {
     public static final int MAX_NOTE = 4096;
     private static final Set<String> EVENT_PARAMETERS = Set.of("since", "until", "type", "subject", "follow", "from");
     private static final long BUS_TIMEOUT_MS = 30_000;
-    /** Plugin changes wait for calls under way to drain and for the framework to settle. */
-    private static final long PLUGIN_TIMEOUT_MS = 300_000;
+    /**
+     * For slow requests: plugin changes wait for calls under way to drain and for the framework to settle;
+     * a log verification reads every record.
+     */
+    private static final long SLOW_TIMEOUT_MS = 300_000;
 
     private final Vertx vertx;
     private final EventLog log;
@@ -124,6 +127,9 @@ public final class ApiServer {
                         () -> ask(request, BusAddresses.ENGINE_PLUGINS, "{}", 200));
                 case "/v1/events" -> only(request, HttpMethod.GET, () -> events(request));
                 case "/v1/notes" -> only(request, HttpMethod.POST, () -> note(request));
+                case "/v1/audit/verify" -> only(request, HttpMethod.GET, () -> ask(request,
+                        BusAddresses.ENGINE_AUDIT_VERIFY, new JsonObject().put("from", sequence(request, "from", 1))
+                                .encode(), 200, SLOW_TIMEOUT_MS));
                 case "/v1/images" -> {
                     if (request.method().equals(HttpMethod.DELETE)) {
                         ask(request, BusAddresses.ENGINE_IMAGE_REMOVE, new JsonObject()
@@ -307,6 +313,23 @@ public final class ApiServer {
         return text;
     }
 
+    /** A sequence number query parameter (from 1), or {@code fallback} when absent. */
+    static long sequence(HttpServerRequest request, String name, long fallback) {
+        String value = single(request, name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long sequence = Long.parseLong(value);
+            if (sequence >= 1) {
+                return sequence;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + ": \"" + value + "\" is not a sequence number (1 or more)");
+    }
+
     static long seconds(HttpServerRequest request, String name, long fallback) {
         String value = single(request, name);
         if (value == null) {
@@ -368,7 +391,7 @@ public final class ApiServer {
                     }
                 }
             }
-            ask(request, BusAddresses.ENGINE_PLUGIN, order.encode(), 200, PLUGIN_TIMEOUT_MS);
+            ask(request, BusAddresses.ENGINE_PLUGIN, order.encode(), 200, SLOW_TIMEOUT_MS);
         });
     }
 

@@ -6,6 +6,7 @@ import dev.berth.api.bus.BusAddresses;
 import dev.berth.api.event.EventLog;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.event.LogHead;
+import dev.berth.api.event.LogVerification;
 import dev.berth.api.events.EngineStarted;
 import dev.berth.api.events.EngineStopped;
 import dev.berth.api.events.NoteAdded;
@@ -108,6 +109,7 @@ public final class EngineComponent {
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_INFO, this::info));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PLUGINS, this::plugins));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_NOTE, this::note));
+        consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_AUDIT_VERIFY, this::verify));
         consumers.addAll(new ImageService(vertx, log, codec, projections, images, root).register());
         BusCalls calls = new BusCalls(vertx, log, codec);
         containerService = new ContainerService(vertx, calls, projections, containers, images,
@@ -349,6 +351,25 @@ public final class EngineComponent {
         } catch (IllegalArgumentException e) {
             message.fail(ErrorKind.INVALID.httpStatus(), "note: " + e.getMessage());
         }
+    }
+
+    /** {@code berth audit verify}: the log's own check of every record's CRCs and the hash chain. */
+    private void verify(Message<String> message) {
+        new BusCalls(vertx, log, codec).serve(message, "audit verify", request -> {
+            long from = request.getLong("from", 1L);
+            if (from < 1) {
+                throw new BerthException(ErrorKind.INVALID, "audit verify: --from " + from + ": sequences start at 1");
+            }
+            LogVerification result = log.verify(from);
+            LogHead head = log.head();
+            JsonObject answer = new JsonObject().put("intact", result.intact()).put("fromSequence", result.fromSequence())
+                    .put("verifiedThrough", result.verifiedThrough()).put("head", result.head())
+                    .put("headHash", head.sequence() == result.head() ? head.hash().hex() : null);
+            answer.put("damage", result.damage().map(d -> new JsonObject().put("file", d.file())
+                    .put("offset", d.offset()).put("sequence", d.sequence()).put("problem", d.problem()))
+                    .orElse(null));
+            return answer;
+        });
     }
 
     private static JsonObject receipt(EventRecord record) {

@@ -93,7 +93,11 @@ final class ChainWalker implements AutoCloseable {
     private void openSegment(long offset) throws IOException, Damage {
         close();
         Segment segment = segments.get(segmentIndex);
-        channel = FileChannel.open(segment.file(), StandardOpenOption.READ);
+        try {
+            channel = FileChannel.open(segment.file(), StandardOpenOption.READ);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new Damage(segment.file(), 0, segment.firstSequence(), "segment file is missing (deleted or moved)");
+        }
         long limit = segmentIndex == segments.size() - 1 ? lastSegmentEnd : channel.size();
         scanner.position(segment.file(), channel, 0, limit);
         long first = segment.firstSequence();

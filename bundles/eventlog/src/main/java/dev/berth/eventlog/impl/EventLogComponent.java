@@ -8,6 +8,7 @@ import dev.berth.api.event.EventLog;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.event.EventType;
 import dev.berth.api.event.LogHead;
+import dev.berth.api.event.LogVerification;
 import dev.berth.api.events.EngineEvents;
 import dev.berth.api.events.LogRecovered;
 import dev.berth.api.plugin.PluginProperties;
@@ -88,6 +89,11 @@ public final class EventLogComponent implements EventLog {
     @Override
     public AutoCloseable subscribe(Consumer<EventRecord> listener) {
         return log.subscribe(listener);
+    }
+
+    @Override
+    public LogVerification verify(long fromSequence) throws BerthException {
+        return log.verify(fromSequence);
     }
 
     /** The {@code log.recovered} payload for {@code recovery}, shaped like {@link LogRecovered}. */

@@ -17,6 +17,7 @@ import dev.berth.api.event.EventLog;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.event.LogCorruptedException;
 import dev.berth.api.event.LogHead;
+import dev.berth.api.event.LogVerification;
 import dev.berth.api.event.LogReadException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -349,12 +350,20 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         return () -> subscriptions.remove(subscription);
     }
 
+    @Override
+    public LogVerification verify(long fromSequence) throws BerthException {
+        VerifyResult result = verifyRecords(fromSequence);
+        return new LogVerification(result.fromSequence(), result.verifiedThrough(), result.head(),
+                result.damage().map(d -> new LogVerification.Damage(d.file().toString(), d.offset(), d.sequence(),
+                        d.what())));
+    }
+
     /**
      * Checks every record from {@code fromSequence} to the current head straight from disk: framing, both
      * CRCs, sequence continuity, segment headers and the hash chain. Reports the first damaged record
      * instead of throwing; throws UNAVAILABLE only when the files cannot be read at all.
      */
-    public VerifyResult verify(long fromSequence) throws BerthException {
+    public VerifyResult verifyRecords(long fromSequence) throws BerthException {
         if (fromSequence < 1) {
             throw new IllegalArgumentException("verify from sequence " + fromSequence + ": sequences start at 1");
         }

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The outcome of {@link SegmentedEventLog#verify(long)}: how far the check got and the first damaged
+ * The outcome of {@link SegmentedEventLog#verifyRecords(long)}: how far the check got and the first damaged
  * record, if any. Immutable.
  *
  * @param fromSequence    the first sequence checked

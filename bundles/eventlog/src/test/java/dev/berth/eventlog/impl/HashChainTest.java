@@ -30,9 +30,9 @@ class HashChainTest {
             for (int i = 1; i < written.size(); i++) {
                 assertEquals(written.get(i - 1).hash(), written.get(i).previousHash());
             }
-            assertEquals(new VerifyResult(1, 30, 30, java.util.Optional.empty()), log.verify(1));
-            assertEquals(new VerifyResult(17, 30, 30, java.util.Optional.empty()), log.verify(17));
-            assertEquals(new VerifyResult(31, 30, 30, java.util.Optional.empty()), log.verify(31));
+            assertEquals(new VerifyResult(1, 30, 30, java.util.Optional.empty()), log.verifyRecords(1));
+            assertEquals(new VerifyResult(17, 30, 30, java.util.Optional.empty()), log.verifyRecords(17));
+            assertEquals(new VerifyResult(31, 30, 30, java.util.Optional.empty()), log.verifyRecords(31));
         }
     }
 
@@ -49,7 +49,7 @@ class HashChainTest {
                 for (long at = 0; at < size; at++) {
                     long[] expected = locate(file, at);
                     LogFiles.flip(file, at);
-                    VerifyResult result = log.verify(1);
+                    VerifyResult result = log.verifyRecords(1);
                     LogFiles.flip(file, at);
                     String where = file.getFileName() + " byte " + at;
                     assertFalse(result.ok(), where);
@@ -60,7 +60,7 @@ class HashChainTest {
                     assertEquals(expected[1] - 1, result.verifiedThrough(), where);
                 }
             }
-            assertTrue(log.verify(1).ok(), "all flips undone");
+            assertTrue(log.verifyRecords(1).ok(), "all flips undone");
         }
         // With the log closed: open refuses, naming the file and the record's offset.
         for (Path file : LogFiles.segments(dir)) {
@@ -86,10 +86,10 @@ class HashChainTest {
             List<Path> segments = LogFiles.segments(dir);
             Path first = segments.get(0);
             LogFiles.flip(first, LogFiles.frames(first).get(0).offset() + 30);
-            assertEquals(1, log.verify(1).damage().orElseThrow().sequence());
+            assertEquals(1, log.verifyRecords(1).damage().orElseThrow().sequence());
             long laterStart = Files.readAllBytes(segments.get(2)).length > 0
                     ? java.nio.ByteBuffer.wrap(Files.readAllBytes(segments.get(2))).getLong(8) : 0;
-            assertTrue(log.verify(laterStart).ok(), "damage before the checked range is not reported");
+            assertTrue(log.verifyRecords(laterStart).ok(), "damage before the checked range is not reported");
         }
     }
 
