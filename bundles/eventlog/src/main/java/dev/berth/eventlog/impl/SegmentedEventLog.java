@@ -350,27 +350,20 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         return () -> subscriptions.remove(subscription);
     }
 
-    @Override
-    public LogVerification verify(long fromSequence) throws BerthException {
-        VerifyResult result = verifyRecords(fromSequence);
-        return new LogVerification(result.fromSequence(), result.verifiedThrough(), result.head(),
-                result.damage().map(d -> new LogVerification.Damage(d.file().toString(), d.offset(), d.sequence(),
-                        d.what())));
-    }
-
     /**
      * Checks every record from {@code fromSequence} to the current head straight from disk: framing, both
      * CRCs, sequence continuity, segment headers and the hash chain. Reports the first damaged record
      * instead of throwing; throws UNAVAILABLE only when the files cannot be read at all.
      */
-    public VerifyResult verifyRecords(long fromSequence) throws BerthException {
+    @Override
+    public LogVerification verify(long fromSequence) throws BerthException {
         if (fromSequence < 1) {
             throw new IllegalArgumentException("verify from sequence " + fromSequence + ": sequences start at 1");
         }
         State s = state;
         long head = s.head().sequence();
         if (fromSequence > head) {
-            return new VerifyResult(fromSequence, fromSequence - 1, head, Optional.empty());
+            return new LogVerification(fromSequence, fromSequence - 1, head, Optional.empty());
         }
         long verified = fromSequence - 1;
         try (ChainWalker walker = walkerFrom(s, fromSequence)) {
@@ -379,10 +372,10 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
                     verified = walker.scanner().sequence();
                 }
             }
-            return new VerifyResult(fromSequence, verified, head, Optional.empty());
+            return new LogVerification(fromSequence, verified, head, Optional.empty());
         } catch (Damage d) {
-            return new VerifyResult(fromSequence, verified, head,
-                    Optional.of(new VerifyResult.Damaged(d.file(), d.offset(), d.sequence(), d.what())));
+            return new LogVerification(fromSequence, verified, head,
+                    Optional.of(new LogVerification.Damage(d.file().toString(), d.offset(), d.sequence(), d.what())));
         } catch (IOException e) {
             throw new BerthException(ErrorKind.UNAVAILABLE, "verify event log " + dir + ": " + describe(e), e);
         }

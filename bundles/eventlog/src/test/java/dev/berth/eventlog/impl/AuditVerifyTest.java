@@ -81,9 +81,9 @@ class AuditVerifyTest {
             LogFiles.appendNotes(log, 12, "audited");
             List<Path> segments = LogFiles.segments(dir);
             assertTrue(segments.size() >= 3, "several segments, got " + segments.size());
-            assertTrue(((EventLog) log).verify(1).intact(), "intact before");
+            assertTrue(log.verify(1).intact(), "intact before");
             Path named = hostile.tamper().apply(segments, other);
-            LogVerification result = ((EventLog) log).verify(1);
+            LogVerification result = log.verify(1);
             assertFalse(result.intact(), hostile.name());
             LogVerification.Damage damage = result.damage().orElseThrow();
             assertEquals(named.toString(), damage.file(), damage.problem());
@@ -98,11 +98,11 @@ class AuditVerifyTest {
     void anIntactLogVerifiesThroughTheHead() throws Exception {
         try (SegmentedEventLog log = SegmentedEventLog.open(dir, OPTIONS)) {
             LogFiles.appendNotes(log, 7, "fine");
-            LogVerification result = ((EventLog) log).verify(1);
+            LogVerification result = log.verify(1);
             assertTrue(result.intact());
             assertEquals(7, result.verifiedThrough());
             assertEquals(7, result.head());
-            assertTrue(((EventLog) log).verify(8).intact(), "nothing to check past the head");
+            assertTrue(log.verify(8).intact(), "nothing to check past the head");
         }
     }
 }

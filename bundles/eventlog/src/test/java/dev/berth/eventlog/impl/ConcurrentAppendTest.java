@@ -95,7 +95,7 @@ class ConcurrentAppendTest {
                 assertEquals(i + 1, fromDisk.get(i).sequence());
             }
             LogFiles.assertSameRecords(fromDisk, fromListener);
-            assertTrue(log.verifyRecords(1).ok());
+            assertTrue(log.verify(1).intact());
             assertTrue(LogFiles.segments(dir).size() > 1, "rolled over under contention");
         }
     }

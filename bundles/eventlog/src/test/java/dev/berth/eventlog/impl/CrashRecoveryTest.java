@@ -46,7 +46,7 @@ class CrashRecoveryTest {
                                 cut - last.offset()));
                 assertEquals(expected, log.recovery(), at);
                 assertEquals(last.offset(), Files.size(file), at);
-                assertTrue(log.verifyRecords(1).ok(), at);
+                assertTrue(log.verify(1).intact(), at);
                 EventRecord next = log.append(note("after the crash")).toCompletableFuture().join();
                 assertEquals(RECORDS, next.sequence(), at);
                 assertEquals(previous.hash(), next.previousHash(), at);
@@ -54,7 +54,7 @@ class CrashRecoveryTest {
             try (SegmentedEventLog log = SegmentedEventLog.open(dir)) {
                 assertTrue(log.recovery().isEmpty());
                 assertEquals(RECORDS, log.head().sequence());
-                assertTrue(log.verifyRecords(1).ok());
+                assertTrue(log.verify(1).intact());
             }
         }
     }
@@ -106,9 +106,9 @@ class CrashRecoveryTest {
                     assertEquals(Optional.of(new SegmentedEventLog.Recovery(nextName, 0, length)), log.recovery());
                     assertEquals(head.hash(), log.head().hash());
                     assertEquals(segments, LogFiles.segments(dir).size());
-                    assertTrue(log.verifyRecords(1).ok());
+                    assertTrue(log.verify(1).intact());
                     appendNotes(log, 3, "after");
-                    assertTrue(log.verifyRecords(1).ok());
+                    assertTrue(log.verify(1).intact());
                 }
                 try (SegmentedEventLog log = SegmentedEventLog.open(dir, options)) {
                     assertEquals(RECORDS + 3, log.head().sequence());
@@ -142,7 +142,7 @@ class CrashRecoveryTest {
             assertFalse(log.recovery().isPresent());
             log.append(note("into the empty segment")).toCompletableFuture().join();
             assertEquals(SegmentFormat.HEADER_BYTES + LogFiles.frames(next).get(0).length(), Files.size(next));
-            assertTrue(log.verifyRecords(1).ok());
+            assertTrue(log.verify(1).intact());
         }
     }
 
@@ -160,7 +160,7 @@ class CrashRecoveryTest {
             assertEquals(last.hash(), log.head().hash());
             assertEquals(recovery.offset(), Files.size(dir.resolve(recovery.segment())));
             assertEquals(head + 1, log.append(note("next")).toCompletableFuture().join().sequence());
-            assertTrue(log.verifyRecords(1).ok());
+            assertTrue(log.verify(1).intact());
         }
     }
 }

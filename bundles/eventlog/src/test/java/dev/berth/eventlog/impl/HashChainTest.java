@@ -30,9 +30,9 @@ class HashChainTest {
             for (int i = 1; i < written.size(); i++) {
                 assertEquals(written.get(i - 1).hash(), written.get(i).previousHash());
             }
-            assertEquals(new VerifyResult(1, 30, 30, java.util.Optional.empty()), log.verifyRecords(1));
-            assertEquals(new VerifyResult(17, 30, 30, java.util.Optional.empty()), log.verifyRecords(17));
-            assertEquals(new VerifyResult(31, 30, 30, java.util.Optional.empty()), log.verifyRecords(31));
+            assertEquals(new dev.berth.api.event.LogVerification(1, 30, 30, java.util.Optional.empty()), log.verify(1));
+            assertEquals(new dev.berth.api.event.LogVerification(17, 30, 30, java.util.Optional.empty()), log.verify(17));
+            assertEquals(new dev.berth.api.event.LogVerification(31, 30, 30, java.util.Optional.empty()), log.verify(31));
         }
     }
 
@@ -49,18 +49,18 @@ class HashChainTest {
                 for (long at = 0; at < size; at++) {
                     long[] expected = locate(file, at);
                     LogFiles.flip(file, at);
-                    VerifyResult result = log.verifyRecords(1);
+                    dev.berth.api.event.LogVerification result = log.verify(1);
                     LogFiles.flip(file, at);
                     String where = file.getFileName() + " byte " + at;
-                    assertFalse(result.ok(), where);
-                    VerifyResult.Damaged damage = result.damage().orElseThrow();
-                    assertEquals(file, damage.file(), where);
-                    assertEquals(expected[0], damage.offset(), where + ": " + damage.what());
-                    assertEquals(expected[1], damage.sequence(), where + ": " + damage.what());
+                    assertFalse(result.intact(), where);
+                    dev.berth.api.event.LogVerification.Damage damage = result.damage().orElseThrow();
+                    assertEquals(file.toString(), damage.file(), where);
+                    assertEquals(expected[0], damage.offset(), where + ": " + damage.problem());
+                    assertEquals(expected[1], damage.sequence(), where + ": " + damage.problem());
                     assertEquals(expected[1] - 1, result.verifiedThrough(), where);
                 }
             }
-            assertTrue(log.verifyRecords(1).ok(), "all flips undone");
+            assertTrue(log.verify(1).intact(), "all flips undone");
         }
         // With the log closed: open refuses, naming the file and the record's offset.
         for (Path file : LogFiles.segments(dir)) {
@@ -86,10 +86,10 @@ class HashChainTest {
             List<Path> segments = LogFiles.segments(dir);
             Path first = segments.get(0);
             LogFiles.flip(first, LogFiles.frames(first).get(0).offset() + 30);
-            assertEquals(1, log.verifyRecords(1).damage().orElseThrow().sequence());
+            assertEquals(1, log.verify(1).damage().orElseThrow().sequence());
             long laterStart = Files.readAllBytes(segments.get(2)).length > 0
                     ? java.nio.ByteBuffer.wrap(Files.readAllBytes(segments.get(2))).getLong(8) : 0;
-            assertTrue(log.verifyRecords(laterStart).ok(), "damage before the checked range is not reported");
+            assertTrue(log.verify(laterStart).intact(), "damage before the checked range is not reported");
         }
     }
 

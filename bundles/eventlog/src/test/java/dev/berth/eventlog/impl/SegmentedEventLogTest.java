@@ -66,7 +66,7 @@ class SegmentedEventLogTest {
             LogFiles.assertSameRecords(appended, readAll(log, 1));
             EventRecord last = appended.get(appended.size() - 1);
             assertEquals(new LogHead(last.sequence(), last.timeNanos(), last.hash()), log.head());
-            assertTrue(log.verifyRecords(1).ok());
+            assertTrue(log.verify(1).intact());
         }
     }
 
@@ -89,7 +89,7 @@ class SegmentedEventLogTest {
         }
         try (SegmentedEventLog log = SegmentedEventLog.open(dir)) {
             assertEquals(51, log.head().sequence());
-            assertTrue(log.verifyRecords(1).ok());
+            assertTrue(log.verify(1).intact());
         }
     }
 
@@ -116,7 +116,7 @@ class SegmentedEventLogTest {
             assertEquals(LogHead.EMPTY, log.head());
             assertEquals(List.of(), readAll(log, 1));
             assertEquals(1, log.firstSequenceAtOrAfter(Instant.EPOCH));
-            assertTrue(log.verifyRecords(1).ok());
+            assertTrue(log.verify(1).intact());
             assertEquals(List.of(dir.resolve("segment-00000000000000000001.log")), LogFiles.segments(dir));
         }
         try (SegmentedEventLog log = SegmentedEventLog.open(dir)) {
