@@ -115,7 +115,8 @@ public final class EngineComponent {
         containerService = new ContainerService(vertx, calls, projections, containers, images,
                 root, runDir, context.getProperty(DEFAULT_RUNTIME_PROPERTY));
         consumers.addAll(containerService.register());
-        pluginManager = new PluginManager(context, vertx, calls, projections, plugins, containers, scr, root);
+        pluginManager = new PluginManager(context, vertx, calls, projections, plugins, containers,
+                containerService::defaultRuntime, scr, root);
         consumers.addAll(pluginManager.register());
         settleTimer = vertx.setTimer(SETTLE_DELAY_MS, id -> vertx.executeBlocking(() -> {
             tracker.reconcileAll(false);

@@ -76,6 +76,8 @@ final class PluginManager {
     private final PluginProjection plugins;
     private final ContainerProjection containers;
     private final ServiceComponentRuntime scr;
+    /** The runtime new containers get, as the container service decides it (the log, else configuration). */
+    private final java.util.function.Supplier<String> defaultRuntime;
     private final Path pluginsDir;
     private final Path builtinsDir;
     private final Set<String> builtins;
@@ -90,8 +92,10 @@ final class PluginManager {
     };
 
     PluginManager(BundleContext context, Vertx vertx, BusCalls calls, Projections projections,
-            PluginProjection plugins, ContainerProjection containers, ServiceComponentRuntime scr, Path root) {
+            PluginProjection plugins, ContainerProjection containers, java.util.function.Supplier<String> defaultRuntime,
+            ServiceComponentRuntime scr, Path root) {
         this.context = context;
+        this.defaultRuntime = defaultRuntime;
         this.vertx = vertx;
         this.calls = calls;
         this.projections = projections;
@@ -658,13 +662,7 @@ final class PluginManager {
         } catch (BerthException e) {
             stages = new JsonObject();
         }
-        String defaultRuntime;
-        try {
-            defaultRuntime = calls.request(BusAddresses.ENGINE_CONTAINERS, "runtimes", new JsonObject()
-                    .put("op", "runtimes"), 10_000).getString("default");
-        } catch (BerthException e) {
-            defaultRuntime = null;
-        }
+        String defaultRuntime = this.defaultRuntime.get();
         JsonArray array = new JsonArray();
         for (PluginProjection.Plugin plugin : projections.query(plugins::all)) {
             Bundle live = bundle(plugin.id()).orElse(null);
