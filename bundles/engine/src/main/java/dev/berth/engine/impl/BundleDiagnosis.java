@@ -107,7 +107,7 @@ final class BundleDiagnosis {
                 return wanted + ", which no installed bundle exports";
             }
             return wanted + ", but this engine has it only at " + String.join(", ", offeredVersions)
-                    + (pkg.startsWith("dev.berth.api") ? " (the plugin was built against another major version "
+                    + (pkg.equals("dev.berth.api") || pkg.startsWith("dev.berth.api.") ? " (the plugin was built against another major version "
                             + "of Berth's SPI)" : "");
         }
         if (namespace.equals("osgi.ee")) {

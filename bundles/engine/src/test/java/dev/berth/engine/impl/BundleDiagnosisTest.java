@@ -101,7 +101,11 @@ class BundleDiagnosisTest {
         String berth = BundleDiagnosis.describe("osgi.wiring.package",
                 "(&(osgi.wiring.package=dev.berth.api.events)(version>=3.0.0))", Set.of("2.17.0"));
 
+        String lookalike = BundleDiagnosis.describe("osgi.wiring.package",
+                "(&(osgi.wiring.package=dev.berth.apiserver.impl)(version>=3.0.0))", Set.of("2.17.0"));
+
         assertFalse(foreign.contains("SPI"), foreign);
+        assertFalse(lookalike.contains("SPI"), "dev.berth.apiserver is not Berth's SPI: " + lookalike);
         assertTrue(berth.contains("another major version of Berth's SPI"), berth);
         assertTrue(berth.contains("2.17.0"), berth);
     }
