@@ -132,16 +132,19 @@ class PluginHotSwapIT extends ContainerTestBase {
                 } else {
                     // A failure must say what failed, never hang or be silent.
                     assertFalse(result.stderr().isBlank(), "a failed run said nothing: " + result);
+                    System.out.println("update under load: run-" + i + " failed: " + result.stderr().strip());
                 }
             }
             System.out.println("update under load: " + succeeded + " of 20 runs succeeded, version " + before
                     + " -> " + newVersion);
+            assertTrue(succeeded > 0, "no run got through the update");
         } finally {
             pool.shutdownNow();
         }
         assertEquals(newVersion, plugin(SPEC).path("version").asText());
 
-        // Exactly one outcome per call: every container created since the mark exited once and was removed once.
+        // Exactly one outcome per call: every container created since the mark was removed once, and exited
+        // once if it started (a run that failed before its start has no exit).
         Map<String, List<String>> bySubject = new HashMap<>();
         for (JsonNode event : DaemonEndToEndIT.events(daemon)) {
             if (event.path("sequence").asLong() > mark && event.path("type").asText().startsWith("container.")) {
@@ -152,7 +155,9 @@ class PluginHotSwapIT extends ContainerTestBase {
         for (Map.Entry<String, List<String>> container : bySubject.entrySet()) {
             List<String> types = container.getValue();
             assertEquals(1, types.stream().filter("container.created"::equals).count(), container.toString());
-            assertEquals(1, types.stream().filter("container.exited"::equals).count(), container.toString());
+            long started = types.stream().filter("container.started"::equals).count();
+            assertTrue(started <= 1, container.toString());
+            assertEquals(started, types.stream().filter("container.exited"::equals).count(), container.toString());
             assertEquals(1, types.stream().filter("container.removed"::equals).count(), container.toString());
         }
         assertTrue(bySubject.size() <= 20, bySubject.keySet().toString());
