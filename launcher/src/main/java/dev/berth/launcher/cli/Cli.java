@@ -30,7 +30,7 @@ public final class Cli {
     private static Map<String, CliCommand> commands() {
         Map<String, CliCommand> commands = new LinkedHashMap<>();
         for (CliCommand command : List.of(new EventsCommand(), new ImageCommand(), new ImagesCommand(),
-                new InfoCommand(), new LoadCommand(), new LoginCommand(), new NoteCommand(), new PluginsCommand(), new PluginCommand(), new PullCommand(), new AuditCommand(),
+                new InfoCommand(), new LoadCommand(), new LoginCommand(), new NoteCommand(), new PluginsCommand(), new PluginCommand(), new PullCommand(), new AuditCommand(), new HistoryCommand(),
                 new SaveCommand(), new TagCommand(), new VersionCommand(),
                 new RunCommand(), new CreateCommand(), new StartCommand(), StopCommand.stop(), StopCommand.restart(),
                 new KillCommand(), new RmCommand(), new PsCommand(), new ContainerInspectCommand(), new LogsCommand(),

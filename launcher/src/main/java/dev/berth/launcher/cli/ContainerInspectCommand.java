@@ -6,6 +6,7 @@ import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code berth inspect CONTAINER...}: every container's full record from {@code GET /v1/containers/{id}}
@@ -14,9 +15,9 @@ import java.util.List;
  */
 final class ContainerInspectCommand extends ContainerCommand {
     ContainerInspectCommand() {
-        super("inspect", "CONTAINER...", "show containers' full records as JSON",
-                "Print the full record of each container (options, state, rootfs, bundle, log path) as a JSON array.",
-                List.of());
+        super("inspect", "[--at T] CONTAINER...", "show containers' full records as JSON",
+                "Print the full record of each container (options, state, rootfs, bundle, log path) as a JSON array;\n"
+                        + "with --at, the record as the event log had it at T.", List.of(PointInTime.OPTION));
     }
 
     @Override
@@ -29,7 +30,10 @@ final class ContainerInspectCommand extends ContainerCommand {
         int code = ExitCodes.OK;
         for (String container : args.positionals()) {
             try {
-                all.add(context.client().getJson(ContainerPaths.of(container, "")));
+                Optional<String> at = PointInTime.of(args);
+                all.add(at.isPresent() ? PointInTime.ask(context, "inspect", at.get(), "&id="
+                        + PointInTime.encode(container)).path("container")
+                        : context.client().getJson(ContainerPaths.of(container, "")));
             } catch (DaemonErrorException e) {
                 context.err().println("berth inspect: " + e.getMessage());
                 code = ExitCodes.ERROR;

@@ -1,14 +1,22 @@
 package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.launcher.ParsedArguments;
 import java.io.PrintStream;
+import java.util.List;
 
 /** {@code berth images}: the images in the store and the names pointing at them, from {@code GET /v1/images}. */
 final class ImagesCommand extends JsonQueryCommand {
 
     ImagesCommand() {
-        super("images", "list images", "List the images in the store, one line per name (untagged ones once).",
-                "/v1/images");
+        super("images", "[--at T] [--format json]", "list images",
+                "List the images in the store, one line per name (untagged ones once); with --at, as they were at T.",
+                "/v1/images", List.of(PointInTime.OPTION, Formats.OPTION));
+    }
+
+    @Override
+    String path(ParsedArguments args, CliContext context) {
+        return PointInTime.of(args).map(at -> "/v1/audit/at?what=images&at=" + PointInTime.encode(at)).orElse("/v1/images");
     }
 
     @Override

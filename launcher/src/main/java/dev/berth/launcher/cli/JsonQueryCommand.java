@@ -1,6 +1,7 @@
 package dev.berth.launcher.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.launcher.Option;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
@@ -15,8 +16,17 @@ abstract class JsonQueryCommand extends CliCommand {
     private final String path;
 
     JsonQueryCommand(String name, String summary, String description, String path) {
-        super(name, "[--format json]", summary, description, List.of(Formats.OPTION));
+        this(name, "[--format json]", summary, description, path, List.of(Formats.OPTION));
+    }
+
+    JsonQueryCommand(String name, String usage, String summary, String description, String path, List<Option> options) {
+        super(name, usage, summary, description, options);
         this.path = path;
+    }
+
+    /** The request target for these arguments; by default the fixed path. */
+    String path(ParsedArguments args, CliContext context) {
+        return path;
     }
 
     @Override
@@ -24,11 +34,11 @@ abstract class JsonQueryCommand extends CliCommand {
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
         noArguments(args);
         if (json(args)) {
-            try (HttpResponse response = context.client().get(path)) {
+            try (HttpResponse response = context.client().get(path(args, context))) {
                 RawJson.print(response.readBody(), context.out());
             }
         } else {
-            render(context.client().getJson(path), context.out());
+            render(context.client().getJson(path(args, context)), context.out());
         }
         return 0;
     }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code berth ps}: the containers from {@code GET /v1/containers} as Docker's table (running ones unless
@@ -25,8 +26,9 @@ final class PsCommand extends ContainerCommand {
     private static final int COMMAND_WIDTH = 20;
 
     PsCommand() {
-        super("ps", "[-a] [-q] [--ns] [--no-trunc] [--format json]", "list containers",
-                "List the running containers (all of them with -a).", List.of(ALL, QUIET, NS, NO_TRUNC, FORMAT));
+        super("ps", "[-a] [-q] [--ns] [--no-trunc] [--at T] [--format json]", "list containers",
+                "List the running containers (all of them with -a); with --at, as they were at T.",
+                List.of(ALL, QUIET, NS, NO_TRUNC, PointInTime.OPTION, FORMAT));
     }
 
     @Override
@@ -36,7 +38,14 @@ final class PsCommand extends ContainerCommand {
         boolean json = json(args);
         boolean ns = args.has("ns");
         String query = (args.has("all") ? "?all=1" : "") + (ns ? (args.has("all") ? "&" : "?") + "ns=1" : "");
-        JsonNode answer = context.client().getJson("/v1/containers" + query);
+        Optional<String> at = PointInTime.of(args);
+        if (at.isPresent() && ns) {
+            throw usageError("--ns shows live namespaces; it cannot be combined with --at");
+        }
+        JsonNode answer = at.isPresent()
+                ? PointInTime.ask(context, "ps", at.get(), args.has("all") ? "&all=1" : "")
+                : context.client().getJson("/v1/containers" + query);
+        Instant now = at.isPresent() ? PointInTime.moment(answer) : Instant.now();
         PrintStream out = context.out();
         boolean trunc = !args.has("no-trunc");
         if (json) {
@@ -48,7 +57,7 @@ final class PsCommand extends ContainerCommand {
                 out.println(shortId(container.path("id").asText(), trunc));
             }
         } else {
-            table(answer, ns, trunc, Instant.now()).print(out);
+            table(answer, ns, trunc, now).print(out);
         }
         return 0;
     }

@@ -23,6 +23,12 @@ public final class BusAddresses {
      * "verifiedThrough", "head", "headHash", "damage": {"file", "offset", "sequence", "problem"} or null}.
      */
     public static final String ENGINE_AUDIT_VERIFY = "berth.engine.audit.verify";
+    /**
+     * The audit side of the log; request {"op": "history", "target"} | {"op": "at", "what": "ps"|"inspect"|"images",
+     * "at…", "all", "id"} | {"op": "replay"} | {"op": "export", "since…", "until…", "file"} |
+     * {"op": "archive", "before…"}, where a bound is "NAMESequence": N or "NAMETime": RFC 3339.
+     */
+    public static final String ENGINE_AUDIT = "berth.engine.audit";
     /** Append an operator note; request {"message":..., "subject":...}; reply: {"sequence":..., "hash":...}. */
     public static final String ENGINE_NOTE = "berth.engine.note";
 

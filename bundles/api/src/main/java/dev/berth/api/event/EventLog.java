@@ -53,4 +53,35 @@ public interface EventLog {
         throw new dev.berth.api.BerthException(dev.berth.api.ErrorKind.UNAVAILABLE,
                 "verify the event log: " + getClass().getName() + " cannot check its own records");
     }
+
+    /**
+     * Writes records {@code fromSequence} to {@code toSequence} (both inclusive, clamped to the head) to
+     * {@code target} as one self-contained, verifiable file: the chain anchor before the first record, then
+     * the records byte for byte as stored. The file appears complete or not at all. Fails with a
+     * {@link dev.berth.api.BerthException}: INVALID for an empty or reversed range or an existing target,
+     * UNAVAILABLE when the log cannot be read or this implementation cannot export (the default).
+     */
+    default LogExport export(long fromSequence, long toSequence, java.nio.file.Path target)
+            throws dev.berth.api.BerthException {
+        throw new dev.berth.api.BerthException(dev.berth.api.ErrorKind.UNAVAILABLE,
+                "export the event log: " + getClass().getName() + " cannot export its records");
+    }
+
+    /**
+     * Moves every whole segment whose records all come before {@code beforeSequence} out of the live
+     * directory, compressed, into the log's archive; the current segment is never archived. Archived
+     * records stay readable through {@link #read} and checked by {@link #verify}: the chain runs across the
+     * boundary. Returns the segments archived by this call (empty when none qualified). Fails with a
+     * {@link dev.berth.api.BerthException} UNAVAILABLE when the files cannot be moved, leaving every
+     * segment either live or archived, never half of each, or when this implementation cannot archive.
+     */
+    default java.util.List<ArchivedSegment> archive(long beforeSequence) throws dev.berth.api.BerthException {
+        throw new dev.berth.api.BerthException(dev.berth.api.ErrorKind.UNAVAILABLE,
+                "archive the event log: " + getClass().getName() + " cannot archive its segments");
+    }
+
+    /** Every archived segment, oldest first (empty when nothing was archived). */
+    default java.util.List<ArchivedSegment> archived() {
+        return java.util.List.of();
+    }
 }

@@ -130,6 +130,24 @@ public final class ApiServer {
                 case "/v1/audit/verify" -> only(request, HttpMethod.GET, () -> ask(request,
                         BusAddresses.ENGINE_AUDIT_VERIFY, new JsonObject().put("from", sequence(request, "from", 1))
                                 .encode(), 200, SLOW_TIMEOUT_MS));
+                case "/v1/history" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_AUDIT,
+                        new JsonObject().put("op", "history").put("target", required(request, "target")).encode(), 200,
+                        SLOW_TIMEOUT_MS));
+                case "/v1/audit/at" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_AUDIT,
+                        point(request, "at", new JsonObject().put("op", "at").put("what", required(request, "what"))
+                                .put("all", flag(request, "all")).put("id", single(request, "id")), true).encode(),
+                        200, SLOW_TIMEOUT_MS));
+                case "/v1/audit/replay" -> only(request, HttpMethod.POST, () -> ask(request, BusAddresses.ENGINE_AUDIT,
+                        new JsonObject().put("op", "replay").encode(), 200, SLOW_TIMEOUT_MS));
+                case "/v1/audit/export" -> only(request, HttpMethod.POST, () -> {
+                    JsonObject body = new JsonObject().put("op", "export").put("file", required(request, "file"));
+                    point(request, "since", body, false);
+                    point(request, "until", body, false);
+                    ask(request, BusAddresses.ENGINE_AUDIT, body.encode(), 200, SLOW_TIMEOUT_MS);
+                });
+                case "/v1/audit/archive" -> only(request, HttpMethod.POST, () -> ask(request, BusAddresses.ENGINE_AUDIT,
+                        point(request, "before", new JsonObject().put("op", "archive"), true).encode(), 200,
+                        SLOW_TIMEOUT_MS));
                 case "/v1/images" -> {
                     if (request.method().equals(HttpMethod.DELETE)) {
                         ask(request, BusAddresses.ENGINE_IMAGE_REMOVE, new JsonObject()
@@ -446,6 +464,28 @@ public final class ApiServer {
                         response.end(line.append("}\n").toString());
                     }
                 }));
+    }
+
+    /**
+     * Puts the point in the log that parameter {@code name} names into {@code body}: a sequence number
+     * ({@code 1234} or {@code #1234}) as {@code NAMESequence}, otherwise a time as {@link TimeArgument} reads
+     * it ({@code @SECONDS} for Unix seconds, as a bare number is a sequence) as {@code NAMETime}.
+     */
+    static JsonObject point(HttpServerRequest request, String name, JsonObject body, boolean required) {
+        String value = required ? required(request, name) : single(request, name);
+        if (value == null) {
+            return body;
+        }
+        String digits = value.startsWith("#") ? value.substring(1) : value;
+        if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit)) {
+            try {
+                return body.put(name + "Sequence", Long.parseLong(digits));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + ": sequence " + value + " is too large");
+            }
+        }
+        String time = value.startsWith("@") ? value.substring(1) : value;
+        return body.put(name + "Time", TimeArgument.parse(name, time, Instant.now()).toString());
     }
 
     static String single(HttpServerRequest request, String name) {

@@ -39,6 +39,11 @@ public final class CheckpointStore {
         this.mapper = mapper;
     }
 
+    /** The directory the checkpoints live in. */
+    Path directory() {
+        return directory;
+    }
+
     /** The file holding the current checkpoint. */
     public Path file() {
         return directory.resolve("engine.json");
@@ -46,6 +51,11 @@ public final class CheckpointStore {
 
     /** Writes a checkpoint durably, replacing the previous one. */
     public void write(Checkpoint checkpoint) throws IOException {
+        write(file(), checkpoint);
+    }
+
+    /** Writes {@code checkpoint} durably to {@code file}, a file of this store's directory. */
+    void write(Path file, Checkpoint checkpoint) throws IOException {
         Files.createDirectories(directory);
         ObjectNode root = mapper.createObjectNode();
         root.put("format", FORMAT);
@@ -54,7 +64,7 @@ public final class CheckpointStore {
         ObjectNode projections = root.putObject("projections");
         checkpoint.projections().forEach(projections::set);
         byte[] bytes = mapper.writeValueAsBytes(root);
-        Path temporary = directory.resolve("engine.json.tmp");
+        Path temporary = directory.resolve(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -64,9 +74,9 @@ public final class CheckpointStore {
             channel.force(true);
         }
         try {
-            Files.move(temporary, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, file(), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
         }
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
@@ -78,7 +88,11 @@ public final class CheckpointStore {
      * reported through {@link IOException} so the caller can fall back to a full replay and say why.
      */
     public Optional<Checkpoint> read() throws IOException {
-        Path file = file();
+        return read(file());
+    }
+
+    /** Reads the checkpoint in {@code file}, as {@link #read()} does. */
+    Optional<Checkpoint> read(Path file) throws IOException {
         if (!Files.exists(file)) {
             return Optional.empty();
         }

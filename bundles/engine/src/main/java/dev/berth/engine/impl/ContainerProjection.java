@@ -16,6 +16,7 @@ import dev.berth.api.events.RootfsUnmounted;
 import dev.berth.api.events.RuntimeDefaultChanged;
 import dev.berth.api.events.SpecGenerated;
 import dev.berth.api.isolation.ModuleRecord;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The containers the log says exist, with their last known state, and the default runtime. Removed
- * containers are kept (status {@code removed}) so a late {@code wait} still learns how they ended. Not
+ * The containers the log says exist, with their last known state, and the default runtime. The newest
+ * {@value #REMOVED_KEPT} removed containers are kept (status {@code removed}) so a late {@code wait} still
+ * learns how they ended; older ones leave the projection (their history stays in the log, which
+ * {@code berth history} reads), so its size follows the live containers, not the log's age. Not
  * thread-safe on its own; {@link Projections} serialises access.
  */
 public final class ContainerProjection implements Projection {
@@ -55,8 +58,13 @@ public final class ContainerProjection implements Projection {
     record Pending(String snapshotter, String rootfs, List<String> args, List<ModuleRecord> modules) {
     }
 
+    /** How many removed containers the projection remembers, as Docker keeps its last 256 events. */
+    static final int REMOVED_KEPT = 256;
+
     private final EventCodec codec;
     private final Map<String, Container> containers = new LinkedHashMap<>();
+    /** Ids of the removed containers still kept, oldest removal first. */
+    private final ArrayDeque<String> removed = new ArrayDeque<>();
     private final Map<String, Pending> pending = new LinkedHashMap<>();
     /** The OOM kill count last logged for each running container (reset when it starts). */
     private final Map<String, Long> oomKills = new LinkedHashMap<>();
@@ -144,6 +152,7 @@ public final class ContainerProjection implements Projection {
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "removed", 0, c.startedTimeNanos(),
                             c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(), c.exitReason(),
                             c.snapshotter(), c.rootfs(), false, c.args(), c.modules()));
+                    forgetOldRemoved(id);
                 }
             }
             case "container.oom" -> {
@@ -161,6 +170,14 @@ public final class ContainerProjection implements Projection {
             default -> {
                 // not a container event
             }
+        }
+    }
+
+    private void forgetOldRemoved(String id) {
+        removed.remove(id);
+        removed.addLast(id);
+        while (removed.size() > REMOVED_KEPT) {
+            containers.remove(removed.removeFirst());
         }
     }
 
@@ -201,6 +218,8 @@ public final class ContainerProjection implements Projection {
         ObjectNode waiting = node.putObject("pending");
         pending.forEach((id, p) -> waiting.set(id, codec.mapper().valueToTree(p)));
         node.put("defaultRuntime", defaultRuntime);
+        ArrayNode removedOrder = node.putArray("removed");
+        removed.forEach(removedOrder::add);
         ObjectNode kills = node.putObject("oomKills");
         oomKills.forEach(kills::put);
         return node;
@@ -216,12 +235,22 @@ public final class ContainerProjection implements Projection {
         snapshot.path("pending").fields().forEachRemaining(e -> pending.put(e.getKey(),
                 codec.mapper().convertValue(e.getValue(), Pending.class)));
         defaultRuntime = snapshot.path("defaultRuntime").isTextual() ? snapshot.path("defaultRuntime").asText() : null;
+        if (snapshot.has("removed")) {
+            snapshot.path("removed").forEach(id -> removed.addLast(id.asText()));
+        } else {
+            // A snapshot from before the bound: its removed containers, in creation order.
+            containers.values().stream().filter(c -> c.status().equals("removed")).forEach(c -> removed.addLast(c.id()));
+            while (removed.size() > REMOVED_KEPT) {
+                containers.remove(removed.removeFirst());
+            }
+        }
         snapshot.path("oomKills").fields().forEachRemaining(e -> oomKills.put(e.getKey(), e.getValue().asLong()));
     }
 
     @Override
     public void clear() {
         containers.clear();
+        removed.clear();
         pending.clear();
         oomKills.clear();
         defaultRuntime = null;

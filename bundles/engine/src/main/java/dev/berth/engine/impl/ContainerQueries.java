@@ -37,8 +37,15 @@ final class ContainerQueries {
         if (wanted == null || wanted.isBlank()) {
             throw new BerthException(ErrorKind.INVALID, "no container given");
         }
-        List<Container> live = projections.query(() -> containers.all().stream()
-                .filter(c -> !c.status().equals("removed")).toList());
+        return resolveIn(projections.query(() -> containers.all().stream()
+                .filter(c -> !c.status().equals("removed")).toList()), wanted);
+    }
+
+    /** The container among {@code live} that an id, a unique id prefix or a name names. */
+    static Container resolveIn(List<Container> live, String wanted) throws BerthException {
+        if (wanted == null || wanted.isBlank()) {
+            throw new BerthException(ErrorKind.INVALID, "no container given");
+        }
         for (Container c : live) {
             if (c.id().equals(wanted) || c.name().equals(wanted)) {
                 return c;
@@ -57,7 +64,6 @@ final class ContainerQueries {
         throw new BerthException(ErrorKind.NOT_FOUND, "no such container: " + wanted);
     }
 
-    /** The container with this full id, removed ones included. */
     /** The state root. */
     Path root() {
         return root;
@@ -90,7 +96,7 @@ final class ContainerQueries {
         return new JsonObject().put("containers", array);
     }
 
-    JsonObject summary(Container c) {
+    static JsonObject summary(Container c) {
         return new JsonObject().put("id", c.id()).put("name", c.name()).put("image", c.image())
                 .put("imageDigest", c.imageDigest()).put("command", new JsonArray(c.args()))
                 .put("created", instant(c.createdTimeNanos())).put("status", c.status())

@@ -72,6 +72,8 @@ public final class EngineComponent {
     private ContainerService containerService;
     private final PluginManager pluginManager;
     private final Projections projections;
+    private final CheckpointSeries series;
+    private final SubjectIndex index;
     private final PluginTracker tracker;
     private final HostProbe probe = new HostProbe();
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -90,9 +92,13 @@ public final class EngineComponent {
         this.vertx = vertx;
         this.root = PluginProperties.stateRoot(context::getProperty);
         this.runDir = Path.of(property(PluginProperties.RUN_PROPERTY, "/run/berth"));
-        this.projections = new Projections(log, List.of(plugins, images, containers), new CheckpointStore(root.resolve("checkpoints"),
-                codec.mapper()));
+        this.series = new CheckpointSeries(new CheckpointStore(root.resolve("checkpoints").resolve("series"),
+                codec.mapper()), CheckpointSeries.INTERVAL);
+        this.projections = new Projections(log, List.of(plugins, images, containers), new CheckpointStore(
+                root.resolve("checkpoints"), codec.mapper()), series);
+        this.index = new SubjectIndex(log, codec.mapper());
         try {
+            index.start();
             projections.start();
             LOG.log(Level.INFO, "projections rebuilt: {0}", projections.startReport());
             tracker = new PluginTracker(context, log, codec, projections.query(plugins::all));
@@ -118,6 +124,8 @@ public final class EngineComponent {
         pluginManager = new PluginManager(context, vertx, calls, projections, plugins, containers,
                 containerService::defaultRuntime, scr, root);
         consumers.addAll(pluginManager.register());
+        consumers.addAll(new AuditService(vertx, log, codec, projections, containers, images, plugins, index, series)
+                .register());
         settleTimer = vertx.setTimer(SETTLE_DELAY_MS, id -> vertx.executeBlocking(() -> {
             tracker.reconcileAll(false);
             return null;
@@ -178,6 +186,8 @@ public final class EngineComponent {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "stop following the log: " + e.getMessage());
         }
+        index.stop();
+        series.close();
         if (fatal != null) {
             fatal.unregister();
         }

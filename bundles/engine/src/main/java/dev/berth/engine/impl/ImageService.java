@@ -217,7 +217,7 @@ final class ImageService {
         message.reply(new JsonObject().put("images", list).encode());
     }
 
-    private static JsonObject summary(ImageProjection.Image image, List<String> tags) {
+    static JsonObject summary(ImageProjection.Image image, List<String> tags) {
         return new JsonObject().put("manifestDigest", image.manifestDigest())
                 .put("id", image.configDigest()).put("tags", new JsonArray(tags))
                 .put("platform", image.platform()).put("size", image.size()).put("layers", image.layers().size())

@@ -25,6 +25,7 @@ public final class Projections {
     private final EventLog log;
     private final List<Projection> projections;
     private final CheckpointStore checkpoints;
+    private final CheckpointSeries series;
     private final List<EventRecord> early = new ArrayList<>();
     private AutoCloseable subscription;
     private boolean started;
@@ -35,9 +36,15 @@ public final class Projections {
     private String checkpointNote = "none";
 
     public Projections(EventLog log, List<Projection> projections, CheckpointStore checkpoints) {
+        this(log, projections, checkpoints, null);
+    }
+
+    /** As above, also keeping the state every {@code series.interval()} records for time travel (null: not). */
+    Projections(EventLog log, List<Projection> projections, CheckpointStore checkpoints, CheckpointSeries series) {
         this.log = log;
         this.projections = List.copyOf(projections);
         this.checkpoints = checkpoints;
+        this.series = series;
     }
 
     /**
@@ -77,8 +84,7 @@ public final class Projections {
             return 1;
         }
         CheckpointStore.Checkpoint checkpoint = stored.get();
-        Optional<EventRecord> anchor = recordAt(checkpoint.sequence());
-        if (anchor.isEmpty() || !anchor.get().hash().equals(checkpoint.hash())) {
+        if (!matchesLog(log, checkpoint)) {
             checkpointNote = "ignored: checkpoint at #" + checkpoint.sequence() + " does not match the log";
             LOG.log(Level.WARNING, "replaying the whole log: {0}", checkpointNote);
             return 1;
@@ -110,13 +116,64 @@ public final class Projections {
         return applied + 1;
     }
 
-    private Optional<EventRecord> recordAt(long sequence) {
+    /** Whether the record {@code checkpoint} stands at is in {@code log} with the hash it noted. */
+    static boolean matchesLog(EventLog log, CheckpointStore.Checkpoint checkpoint) {
+        long sequence = checkpoint.sequence();
         if (sequence < 1 || sequence > log.head().sequence()) {
-            return Optional.empty();
+            return false;
         }
         try (EventCursor cursor = log.read(sequence)) {
-            return cursor.hasNext() ? Optional.of(cursor.next()) : Optional.empty();
+            return cursor.hasNext() && cursor.next().hash().equals(checkpoint.hash());
         }
+    }
+
+    /**
+     * Folds the records after {@code from} (null: from the first) up to and including {@code through} into
+     * {@code fresh} projections, which must be empty; returns how many records it folded.
+     */
+    static long replay(EventLog log, List<Projection> fresh, CheckpointStore.Checkpoint from, long through) {
+        long start = 1;
+        if (from != null) {
+            for (Projection projection : fresh) {
+                JsonNode snapshot = from.projections().get(projection.name());
+                if (snapshot == null) {
+                    throw new IllegalArgumentException("checkpoint at #" + from.sequence() + " has no snapshot of "
+                            + projection.name());
+                }
+                projection.restore(snapshot);
+            }
+            start = from.sequence() + 1;
+        }
+        long folded = 0;
+        if (start > through) {
+            return folded;
+        }
+        try (EventCursor cursor = log.read(start)) {
+            while (cursor.hasNext()) {
+                EventRecord record = cursor.next();
+                if (record.sequence() > through) {
+                    break;
+                }
+                for (Projection projection : fresh) {
+                    projection.apply(record);
+                }
+                folded++;
+            }
+        }
+        return folded;
+    }
+
+    /** The state of every projection as of now, under the lock: what a checkpoint would store. */
+    synchronized CheckpointStore.Checkpoint capture() {
+        return new CheckpointStore.Checkpoint(applied, appliedHash, snapshots());
+    }
+
+    private Map<String, JsonNode> snapshots() {
+        Map<String, JsonNode> snapshots = new HashMap<>();
+        for (Projection projection : projections) {
+            snapshots.put(projection.name(), projection.snapshot());
+        }
+        return snapshots;
     }
 
     /** Called by the log's writer thread for every durable record. */
@@ -146,6 +203,9 @@ public final class Projections {
         }
         applied = record.sequence();
         appliedHash = record.hash();
+        if (series != null && series.due(applied)) {
+            series.submit(new CheckpointStore.Checkpoint(applied, appliedHash, snapshots()));
+        }
     }
 
     /** Runs {@code query} under the lock, so it sees the projections at one consistent sequence. */
@@ -170,11 +230,7 @@ public final class Projections {
             if (applied == checkpointed || applied == 0) {
                 return false;
             }
-            Map<String, JsonNode> snapshots = new HashMap<>();
-            for (Projection projection : projections) {
-                snapshots.put(projection.name(), projection.snapshot());
-            }
-            checkpoint = new CheckpointStore.Checkpoint(applied, appliedHash, snapshots);
+            checkpoint = new CheckpointStore.Checkpoint(applied, appliedHash, snapshots());
         }
         checkpoints.write(checkpoint);
         synchronized (this) {
