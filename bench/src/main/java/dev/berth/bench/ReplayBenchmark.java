@@ -3,8 +3,8 @@ package dev.berth.bench;
 import dev.berth.api.BerthException;
 import dev.berth.api.event.EventCursor;
 import dev.berth.api.event.EventRecord;
+import dev.berth.api.event.LogVerification;
 import dev.berth.eventlog.impl.SegmentedEventLog;
-import dev.berth.eventlog.impl.VerifyResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,9 +77,9 @@ public class ReplayBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(EVENTS)
-    public VerifyResult verify() throws BerthException {
-        VerifyResult result = log.verify(1);
-        if (!result.ok()) {
+    public LogVerification verify() throws BerthException {
+        LogVerification result = log.verify(1);
+        if (!result.intact()) {
             throw new IllegalStateException("verify failed: " + result);
         }
         return result;

@@ -1,12 +1,14 @@
 package dev.berth.eventlog.impl;
 
 import dev.berth.api.BerthException;
+import dev.berth.api.event.ArchivedSegment;
 import dev.berth.api.event.EnvelopeFormat;
 import dev.berth.api.event.EventCursor;
 import dev.berth.api.event.EventDraft;
 import dev.berth.api.event.EventLog;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.event.EventType;
+import dev.berth.api.event.LogExport;
 import dev.berth.api.event.LogHead;
 import dev.berth.api.event.LogVerification;
 import dev.berth.api.events.EngineEvents;
@@ -15,6 +17,7 @@ import dev.berth.api.plugin.PluginProperties;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -36,6 +39,11 @@ import org.osgi.service.component.annotations.Deactivate;
 public final class EventLogComponent implements EventLog {
     /** The state root used when the framework property {@link PluginProperties#ROOT_PROPERTY} is unset. */
     public static final String DEFAULT_ROOT = PluginProperties.DEFAULT_ROOT;
+    /**
+     * Framework or system property: the size in bytes after which the log starts a new segment (default
+     * 64 MiB, at least 4 KiB). Smaller segments can be archived sooner by {@code berth audit archive}.
+     */
+    static final String SEGMENT_BYTES_PROPERTY = "berth.log.segment.bytes";
     /** The subject of the log's own events. */
     static final String SUBJECT = "log";
 
@@ -47,7 +55,8 @@ public final class EventLogComponent implements EventLog {
         Path dir = PluginProperties.stateRoot(context::getProperty).resolve("events");
         SegmentedEventLog opened;
         try {
-            opened = SegmentedEventLog.open(dir);
+            opened = SegmentedEventLog.open(dir, SegmentedEventLog.Options.defaults()
+                    .withSegmentBytes(segmentBytes(context.getProperty(SEGMENT_BYTES_PROPERTY))));
         } catch (BerthException e) {
             throw fatal(context, e.getMessage(), e);
         }
@@ -59,6 +68,23 @@ public final class EventLogComponent implements EventLog {
             throw fatal(context, "record recovery of event log " + dir + ": " + cause.getMessage(), cause);
         }
         this.log = opened;
+    }
+
+    /** The segment size {@code value} asks for; the default when unset; refused when not a size the log takes. */
+    static long segmentBytes(String value) throws BerthException {
+        if (value == null || value.isBlank()) {
+            return SegmentedEventLog.Options.DEFAULT_SEGMENT_BYTES;
+        }
+        try {
+            long bytes = Long.parseLong(value.trim());
+            if (bytes >= 4096) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BerthException(dev.berth.api.ErrorKind.INVALID, SEGMENT_BYTES_PROPERTY + " must be a number of bytes, "
+                + "4096 or more, got \"" + value + "\"");
     }
 
     @Deactivate
@@ -94,6 +120,21 @@ public final class EventLogComponent implements EventLog {
     @Override
     public LogVerification verify(long fromSequence) throws BerthException {
         return log.verify(fromSequence);
+    }
+
+    @Override
+    public LogExport export(long fromSequence, long toSequence, Path target) throws BerthException {
+        return log.export(fromSequence, toSequence, target);
+    }
+
+    @Override
+    public List<ArchivedSegment> archive(long beforeSequence) throws BerthException {
+        return log.archive(beforeSequence);
+    }
+
+    @Override
+    public List<ArchivedSegment> archived() {
+        return log.archived();
     }
 
     /** The {@code log.recovered} payload for {@code recovery}, shaped like {@link LogRecovered}. */

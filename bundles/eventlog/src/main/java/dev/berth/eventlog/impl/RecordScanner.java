@@ -10,8 +10,8 @@ import static dev.berth.eventlog.impl.SegmentFormat.MIN_BODY_BYTES;
 import static dev.berth.eventlog.impl.SegmentFormat.SHORT;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.DigestException;
@@ -55,7 +55,7 @@ final class RecordScanner {
     private int refills;
 
     private Path file;
-    private FileChannel channel;
+    private SegmentInput channel;
     private long limit;
     private long bufferStart;
     private int pos;
@@ -76,6 +76,8 @@ final class RecordScanner {
     private int payloadStart;
     private int payloadLength;
     private int previousHashStart;
+    private int frameStart;
+    private int frameLength;
     private String problem;
 
     /** Starts the chain at {@code sequence}, whose predecessor has hash {@code previousHash}. */
@@ -85,8 +87,11 @@ final class RecordScanner {
         lastTimeNanos = Long.MIN_VALUE;
     }
 
-    /** Reads {@code channel} (the file {@code file}) from {@code offset} up to byte {@code limit}. */
-    void position(Path file, FileChannel channel, long offset, long limit) {
+    /**
+     * Reads {@code channel} (the file {@code file}) from {@code offset} up to byte {@code limit}
+     * ({@link SegmentInput#UNKNOWN_LENGTH} to read to its end).
+     */
+    void position(Path file, SegmentInput channel, long offset, long limit) {
         this.file = file;
         this.channel = channel;
         this.limit = limit;
@@ -157,6 +162,11 @@ final class RecordScanner {
         return new String(buf, payloadStart, payloadLength, StandardCharsets.UTF_8);
     }
 
+    /** Writes the current record exactly as stored: frame header and body. */
+    void copyFrame(OutputStream out) throws IOException {
+        out.write(buf, frameStart, frameLength);
+    }
+
     /** A copy of the current record's previousHash field. */
     byte[] previousHash() {
         return Arrays.copyOfRange(buf, previousHashStart, previousHashStart + HASH_BYTES);
@@ -183,7 +193,8 @@ final class RecordScanner {
             return Status.END;
         }
         if (!ensure(FRAME_BYTES)) {
-            return Status.INCOMPLETE;
+            // An input of unknown length learns its limit only by reading past its end.
+            return recordOffset >= limit ? Status.END : Status.INCOMPLETE;
         }
         int bodyLength = (int) INT.get(buf, pos);
         if (SegmentFormat.lengthCrc(crc, bodyLength) != (int) INT.get(buf, pos + 4)) {
@@ -224,8 +235,34 @@ final class RecordScanner {
         }
         expectedSequence++;
         lastTimeNanos = timeNanos;
+        frameStart = pos;
+        frameLength = FRAME_BYTES + bodyLength;
         pos = body + bodyLength;
         return Status.RECORD;
+    }
+
+    /**
+     * After {@link Status#DAMAGED}: estimates how far the damaged input goes. Follows the frames from the
+     * damaged record on, trusting a length only where its CRC holds, and returns the last sequence among
+     * them: a frame's sequence field where its body CRC holds, else the one after the frame before it. The
+     * answer is at least the last verified sequence. Checks neither order nor chain, so it is a hint for
+     * reports, never a verified record. Leaves the scanner after what it read.
+     */
+    long lastSequenceBeyondDamage() throws IOException {
+        long last = expectedSequence - 1;
+        while (ensure(FRAME_BYTES)) {
+            int bodyLength = (int) INT.get(buf, pos);
+            if (SegmentFormat.lengthCrc(crc, bodyLength) != (int) INT.get(buf, pos + 4)
+                    || bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES || !ensure(FRAME_BYTES + bodyLength)) {
+                break;
+            }
+            crc.reset();
+            crc.update(buf, pos + FRAME_BYTES, bodyLength);
+            boolean intact = (int) crc.getValue() == (int) INT.get(buf, pos + 8);
+            last = intact ? (long) LONG.get(buf, pos + FRAME_BYTES) : last + 1;
+            pos += FRAME_BYTES + bodyLength;
+        }
+        return Math.max(last, expectedSequence - 1);
     }
 
     /**

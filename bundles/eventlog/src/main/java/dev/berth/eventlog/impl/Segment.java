@@ -1,13 +1,21 @@
 package dev.berth.eventlog.impl;
 
+import dev.berth.api.event.ArchivedSegment;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One segment file as the log knows it in memory: its path, first sequence, chain anchor and a sparse
  * index of record positions, so readers can start near a sequence or a time without scanning the whole
- * file. Thread-safe: the writer thread adds index entries while readers look them up.
+ * file. A segment is live (a plain file the writer may still append to) or archived (a compressed file in
+ * the archive, indexed only at its first record). Thread-safe: the writer thread adds index entries while
+ * readers look them up.
  */
 final class Segment {
     /**
@@ -23,16 +31,62 @@ final class Segment {
     private final Path file;
     private final long firstSequence;
     private final byte[] anchor;
+    private final ArchivedSegment archive;
     private final List<Entry> entries = new ArrayList<>();
 
+    /** A live segment. */
     Segment(Path file, long firstSequence, byte[] anchor) {
+        this(file, firstSequence, anchor, null);
+    }
+
+    private Segment(Path file, long firstSequence, byte[] anchor, ArchivedSegment archive) {
         this.file = file;
         this.firstSequence = firstSequence;
         this.anchor = anchor.clone();
+        this.archive = archive;
+    }
+
+    /** The archived segment {@code archive} describes, stored compressed in {@code file}. */
+    static Segment archived(Path file, ArchivedSegment archive) {
+        Segment segment = new Segment(file, archive.firstSequence(), archive.anchor().bytes(), archive);
+        if (archive.lastSequence() >= archive.firstSequence()) {
+            segment.add(new Entry(archive.firstSequence(), SegmentFormat.HEADER_BYTES, archive.firstTimeNanos(),
+                    archive.anchor().bytes()));
+        }
+        return segment;
     }
 
     Path file() {
         return file;
+    }
+
+    /** What the archive knows about this segment, or null for a live one. */
+    ArchivedSegment archive() {
+        return archive;
+    }
+
+    boolean isArchived() {
+        return archive != null;
+    }
+
+    /**
+     * Opens the segment's bytes for reading: the live file or the decompressed archive. A live segment
+     * archived since this object was listed is read from the archive. Throws {@link NoSuchFileException}
+     * when the file is gone.
+     */
+    SegmentInput open() throws IOException {
+        if (archive != null) {
+            return GzipSegmentInput.open(file);
+        }
+        try {
+            return SegmentInput.of(file, FileChannel.open(file, StandardOpenOption.READ));
+        } catch (NoSuchFileException e) {
+            Path archived = ArchiveFormat.archiveFileOf(file);
+            if (Files.isRegularFile(archived)) {
+                return GzipSegmentInput.open(archived);
+            }
+            throw e;
+        }
     }
 
     long firstSequence() {

@@ -10,12 +10,14 @@ import static dev.berth.eventlog.impl.SegmentFormat.SHORT;
 
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
+import dev.berth.api.event.ArchivedSegment;
 import dev.berth.api.event.ChainHash;
 import dev.berth.api.event.EventCursor;
 import dev.berth.api.event.EventDraft;
 import dev.berth.api.event.EventLog;
 import dev.berth.api.event.EventRecord;
 import dev.berth.api.event.LogCorruptedException;
+import dev.berth.api.event.LogExport;
 import dev.berth.api.event.LogHead;
 import dev.berth.api.event.LogVerification;
 import dev.berth.api.event.LogReadException;
@@ -46,6 +48,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 
 /**
@@ -58,9 +61,14 @@ import java.util.zip.CRC32C;
  * stage (group commit).
  * Readers open their own file channels and verify CRCs and the chain as they go.
  *
- * <p>{@link #open} scans and verifies every segment. A crash can only tear the last record of the last
+ * <p>{@link #open} scans and verifies every live segment. A crash can only tear the last record of the last
  * segment (earlier segments are fsynced before the next is created); such a tail is cut off and reported
  * by {@link #recovery()}. Any other damage makes {@code open} throw {@link LogCorruptedException}.
+ *
+ * <p>{@link #archive} moves old segments, gzipped, to {@code archive/} inside the directory (see
+ * {@link ArchiveFormat}); reads, {@link #verify}, {@link #export} and {@link #firstSequenceAtOrAfter} run
+ * across them as across live segments. {@code open} checks only the archive headers and their chain to the
+ * first live segment, not every archived record: {@link #verify} does that.
  */
 public final class SegmentedEventLog implements EventLog, AutoCloseable {
     /** The name of the writer thread. */
@@ -75,7 +83,8 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
             StandardOpenOption.WRITE);
 
     /**
-     * Opens segment files for writing; tests substitute one that fails on demand. Must be thread-safe.
+     * Opens segment and archive files for writing; tests substitute one that fails on demand. Must be
+     * thread-safe.
      */
     @FunctionalInterface
     public interface ChannelOpener {
@@ -89,7 +98,7 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
      *
      * @param segmentBytes  start a new segment once the current one would grow past this many bytes
      * @param clock         the UTC clock records are stamped with
-     * @param channelOpener opens segment files for writing
+     * @param channelOpener opens segment and archive files for writing
      */
     public record Options(long segmentBytes, InstantSource clock, ChannelOpener channelOpener) {
         /** The default segment size: 64 MiB. */
@@ -139,8 +148,14 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         }
     }
 
-    /** What readers see: the durable head, the segments and how far the last one is durable. Immutable. */
+    /**
+     * What readers see: the durable head, the segments (archived ones first, the current one last) and how
+     * far the last one is durable. Immutable.
+     */
     private record State(LogHead head, List<Segment> segments, long lastSegmentEnd) {
+        State withSegments(List<Segment> changed) {
+            return new State(head, List.copyOf(changed), lastSegmentEnd);
+        }
     }
 
     /** An append waiting for the writer, with its strings already encoded by the appending thread. */
@@ -174,14 +189,17 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
     private boolean closing;
     private final Thread writerThread;
 
+    /** Read freely; replaced only through {@link #updateState}, since the writer and archiving both change it. */
     private volatile State state;
+    private final Object stateLock = new Object();
+    /** Held by one {@link #archive} at a time, and by {@link #close} so the directory lock outlives archiving. */
+    private final ReentrantLock archiveLock = new ReentrantLock();
     /** Set once an fsync failed; every later append fails with it. */
     private volatile String stoppedMessage;
 
     // Owned by the writer thread after construction.
     private FileChannel channel;
     private Segment current;
-    private List<Segment> segments;
     private long writePosition;
     private long nextSequence;
     private byte[] lastHash;
@@ -200,7 +218,7 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         this.lockChannel = lockChannel;
         this.recovery = Optional.ofNullable(opened.recovery);
         this.channel = opened.channel;
-        this.segments = List.copyOf(opened.segments);
+        List<Segment> segments = List.copyOf(opened.segments);
         this.current = segments.get(segments.size() - 1);
         this.writePosition = opened.end;
         this.nextSequence = opened.nextSequence;
@@ -382,18 +400,139 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
     }
 
     /**
+     * Writes records {@code fromSequence..toSequence} (clamped to the head when called) to {@code target}
+     * in the segment format: a header with {@code fromSequence} and the hash before it, then the records as
+     * stored, copied from the live and archived segments after checking them. Appends meanwhile do not
+     * matter. The file is written as {@code .<name>.part} beside {@code target}, fsynced and linked into
+     * place; it is never left behind on failure. Throws a {@link BerthException}: INVALID for
+     * {@code fromSequence < 1}, {@code fromSequence} past the head, {@code toSequence < fromSequence}, an
+     * existing {@code target} or a missing directory; CONFLICT when the {@code .part} file exists;
+     * {@link LogCorruptedException} when a record in the range is damaged; UNAVAILABLE when files cannot be
+     * read or written.
+     */
+    @Override
+    public LogExport export(long fromSequence, long toSequence, Path target) throws BerthException {
+        Objects.requireNonNull(target, "target");
+        State s = state;
+        long head = s.head().sequence();
+        String action = "export event log records " + fromSequence + ".." + toSequence + " to " + target;
+        LogExporter.checkRange(fromSequence, toSequence, head, action);
+        LogExporter.checkTarget(target, action);
+        try (ChainWalker walker = walkerFrom(s, fromSequence)) {
+            return LogExporter.write(walker, fromSequence, Math.min(toSequence, head), target, action);
+        } catch (Damage d) {
+            throw d.toException();
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * Moves every whole live segment whose last record comes before {@code beforeSequence}, oldest first and
+     * never the current one, to {@code archive/segment-<first>.log.gz} (see {@link SegmentArchive} for why
+     * no record is ever in neither place), and returns what it moved; empty when nothing qualified, so a
+     * repeated call is harmless. Each segment is checked record by record on the way. Throws
+     * {@link LogCorruptedException} for a damaged segment and UNAVAILABLE when files cannot be written or
+     * the log is closed; segments archived before the failure stay archived.
+     */
+    @Override
+    public List<ArchivedSegment> archive(long beforeSequence) throws BerthException {
+        archiveLock.lock();
+        try {
+            queueLock.lock();
+            try {
+                if (closing) {
+                    throw new BerthException(ErrorKind.UNAVAILABLE, "archive event log " + dir + ": the log is closed");
+                }
+            } finally {
+                queueLock.unlock();
+            }
+            List<ArchivedSegment> archived = new ArrayList<>();
+            while (true) {
+                List<Segment> segs = state.segments();
+                int oldestLive = 0;
+                while (segs.get(oldestLive).isArchived()) {
+                    oldestLive++;
+                }
+                if (oldestLive == segs.size() - 1 || segs.get(oldestLive + 1).firstSequence() - 1 >= beforeSequence) {
+                    return List.copyOf(archived);
+                }
+                archived.add(archiveSegment(segs.get(oldestLive), segs.get(oldestLive + 1)));
+            }
+        } finally {
+            archiveLock.unlock();
+        }
+    }
+
+    /** Every archived segment, oldest first. */
+    @Override
+    public List<ArchivedSegment> archived() {
+        List<ArchivedSegment> archived = new ArrayList<>();
+        for (Segment segment : state.segments()) {
+            if (segment.isArchived()) {
+                archived.add(segment.archive());
+            }
+        }
+        return List.copyOf(archived);
+    }
+
+    /**
+     * Writes one archive, then lets readers find the segment there, then deletes the live file. A reader that
+     * listed the segment as live and opens it after the delete is sent to the archive by {@link Segment#open}.
+     */
+    private ArchivedSegment archiveSegment(Segment live, Segment next) throws BerthException {
+        ArchivedSegment done;
+        try {
+            done = SegmentArchive.archive(dir, live, next, options.channelOpener());
+        } catch (Damage d) {
+            throw d.toException();
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "archive event log segment " + live.file() + ": "
+                    + describe(e), e);
+        }
+        Segment archived = Segment.archived(Path.of(done.file()), done);
+        updateState(s -> {
+            List<Segment> changed = new ArrayList<>(s.segments());
+            changed.set(changed.indexOf(live), archived);
+            return s.withSegments(changed);
+        });
+        try {
+            Files.delete(live.file());
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "archive event log segment " + live.file() + ": archived to "
+                    + done.file() + " but cannot remove the live file (" + describe(e)
+                    + "); until it is removed, the next open uses the live file and drops the archive", e);
+        }
+        return done;
+    }
+
+    /** Replaces the published state; the writer thread and archiving both change it, never at once. */
+    private void updateState(UnaryOperator<State> change) {
+        synchronized (stateLock) {
+            state = change.apply(state);
+        }
+    }
+
+    /**
      * Writes and acknowledges every append queued so far, then stops the writer and releases the files.
      * Later appends fail with UNAVAILABLE. Idempotent.
      */
     @Override
     public void close() {
-        queueLock.lock();
+        // An archiving in progress finishes first: it moves files only while this log holds the directory.
+        archiveLock.lock();
         try {
-            closing = true;
-            writerWaiting = false;
-            queueNotEmpty.signal();
+            queueLock.lock();
+            try {
+                closing = true;
+                writerWaiting = false;
+                queueNotEmpty.signal();
+            } finally {
+                queueLock.unlock();
+            }
         } finally {
-            queueLock.unlock();
+            archiveLock.unlock();
         }
         // A listener may close the log from the writer thread itself; the writer then exits on its own.
         if (Thread.currentThread() != writerThread) {
@@ -608,7 +747,9 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         lastTimeNanos = last.timeNanos();
         lastHashObject = last.hash();
         lastHash = lastHashObject.bytes();
-        state = new State(new LogHead(last.sequence(), last.timeNanos(), last.hash()), segments, writePosition);
+        LogHead head = new LogHead(last.sequence(), last.timeNanos(), last.hash());
+        long end = writePosition;
+        updateState(s -> new State(head, s.segments(), end));
         // Listeners first, then the appender: once an append's stage completes, every listener registered
         // before it has the record, and a listener registered after it never gets it ("from now on").
         for (int i = from; i < to; i++) {
@@ -666,12 +807,14 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         closeQuietly(channel);
         channel = next;
         current = new Segment(file, nextSequence, lastHash);
-        List<Segment> grown = new ArrayList<>(segments);
-        grown.add(current);
-        segments = List.copyOf(grown);
         writePosition = HEADER_BYTES;
         lastIndexedOffset = -1;
-        state = new State(state.head(), segments, writePosition);
+        Segment added = current;
+        updateState(s -> {
+            List<Segment> grown = new ArrayList<>(s.segments());
+            grown.add(added);
+            return new State(s.head(), List.copyOf(grown), HEADER_BYTES);
+        });
     }
 
     private long nowNanos() {
@@ -751,9 +894,13 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
 
     private static Opened recover(Path dir, Options options) throws IOException, BerthException {
         List<Path> files = segmentFiles(dir);
+        SegmentArchive.Loaded archive = SegmentArchive.load(dir, files);
         Opened opened = new Opened();
+        opened.segments.addAll(archive.segments());
+        opened.lastTimeNanos = archive.lastTimeNanos();
         RecordScanner scanner = new RecordScanner();
-        scanner.startChain(1, new byte[HASH_BYTES]);
+        scanner.startChain(archive.nextSequence(), archive.lastHash());
+        checkArchiveBoundary(dir, files, archive);
         byte[] header = new byte[HEADER_BYTES];
         long tornAt = -1;
         long fileSize = 0;
@@ -764,7 +911,7 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
             boolean partialHeader;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 fileSize = ch.size();
-                scanner.position(file, ch, 0, fileSize);
+                scanner.position(file, SegmentInput.of(file, ch), 0, fileSize);
                 partialHeader = !scanner.readHeader(header);
                 if (partialHeader) {
                     if (!last) {
@@ -788,11 +935,13 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         }
         opened.nextSequence = scanner.expectedSequence();
         opened.lastHash = scanner.chainHash().clone();
-        if (opened.segments.isEmpty()) {
-            Path file = dir.resolve(SegmentFormat.fileName(1));
+        removeLeftovers(dir, archive.leftovers());
+        if (opened.segments.isEmpty() || opened.segments.get(opened.segments.size() - 1).isArchived()) {
+            // A new log, or (after an interrupted rollover) one whose live segments all went to the archive.
+            Path file = dir.resolve(SegmentFormat.fileName(opened.nextSequence));
             FileChannel ch = options.channelOpener().open(file, CREATE);
             try {
-                ByteBuffer h = ByteBuffer.wrap(SegmentFormat.header(1, opened.lastHash));
+                ByteBuffer h = ByteBuffer.wrap(SegmentFormat.header(opened.nextSequence, opened.lastHash));
                 while (h.hasRemaining()) {
                     ch.write(h, h.position());
                 }
@@ -802,7 +951,7 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
                 closeQuietly(ch);
                 throw e;
             }
-            opened.segments.add(new Segment(file, 1, opened.lastHash));
+            opened.segments.add(new Segment(file, opened.nextSequence, opened.lastHash));
             opened.channel = ch;
             opened.end = HEADER_BYTES;
             return opened;
@@ -826,6 +975,42 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "event log " + dir + ": cut off a torn tail: " + opened.recovery);
         }
         return opened;
+    }
+
+    /**
+     * The first live segment must start where the archive ends (at 1 without one), with a clear message
+     * when records in between are missing; and a log that archived segments has a live one after them.
+     */
+    private static void checkArchiveBoundary(Path dir, List<Path> files, SegmentArchive.Loaded archive)
+            throws LogCorruptedException {
+        long expected = archive.nextSequence();
+        Path archiveDir = dir.resolve(ArchiveFormat.DIRECTORY);
+        if (files.isEmpty()) {
+            if (!archive.segments().isEmpty()) {
+                throw new LogCorruptedException(dir.resolve(SegmentFormat.fileName(expected)), 0,
+                        "segment file is missing: the archive ends at sequence " + (expected - 1)
+                                + " but no live segment follows it");
+            }
+            return;
+        }
+        Path first = files.get(0);
+        long named = SegmentFormat.parseFileName(first.getFileName().toString());
+        if (named != expected) {
+            throw new LogCorruptedException(first, 0, "segment starts at sequence " + named + ", expected " + expected
+                    + SegmentArchive.missing(archiveDir, expected, named));
+        }
+    }
+
+    /** Removes what an interrupted archiving left, now that the live segments it duplicates checked out. */
+    private static void removeLeftovers(Path dir, List<Path> leftovers) throws IOException {
+        for (Path leftover : leftovers) {
+            LOG.log(System.Logger.Level.WARNING, "event log " + dir + ": removing " + leftover
+                    + ", left by an interrupted archiving (the live segment is kept)");
+            Files.delete(leftover);
+        }
+        if (!leftovers.isEmpty()) {
+            fsyncDirectory(dir.resolve(ArchiveFormat.DIRECTORY));
+        }
     }
 
     /**

@@ -47,6 +47,22 @@ class EventLogComponentTest {
     }
 
     @Test
+    void exportAndArchiveReachTheLog() throws Exception {
+        EventLogComponent component = new EventLogComponent(context(root.toString()));
+        try {
+            component.append(LogFiles.note("exported")).toCompletableFuture().join();
+            Path target = root.resolve("export.log");
+            assertEquals(1, component.export(1, 1, target).records());
+            assertTrue(ExportedFiles.verify(target).intact());
+            assertEquals(List.of(), component.archive(Long.MAX_VALUE), "one segment: the current one stays live");
+            assertEquals(List.of(), component.archived());
+        } finally {
+            component.deactivate();
+        }
+        assertEquals(List.of(), registered);
+    }
+
+    @Test
     void aCorruptedLogRegistersTheFatalMarkerAndFailsActivation() throws Exception {
         Path events = root.resolve("events");
         try (SegmentedEventLog log = SegmentedEventLog.open(events)) {
@@ -126,5 +142,18 @@ class EventLogComponentTest {
                             throw new UnsupportedOperationException(method.getName());
                     }
                 });
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0", "4095", "-1", "64k", "9999999999999999999999"})
+    void aSegmentSizeTheLogCannotTakeIsRefusedByName(String value) {
+        BerthException e = assertThrows(BerthException.class, () -> EventLogComponent.segmentBytes(value));
+        assertTrue(e.getMessage().contains("berth.log.segment.bytes") && e.getMessage().contains(value), e.getMessage());
+    }
+
+    @Test
+    void theSegmentSizeDefaultsTo64MiB() throws BerthException {
+        assertEquals(64L << 20, EventLogComponent.segmentBytes(null));
+        assertEquals(65536, EventLogComponent.segmentBytes(" 65536 "));
     }
 }

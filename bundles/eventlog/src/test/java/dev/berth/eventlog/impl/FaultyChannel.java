@@ -73,7 +73,10 @@ final class FaultyChannel extends FileChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return write(src, delegate.position());
+        long at = delegate.position();
+        int written = write(src, at);
+        delegate.position(at + written);
+        return written;
     }
 
     @Override

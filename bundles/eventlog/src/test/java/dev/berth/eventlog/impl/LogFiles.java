@@ -1,8 +1,12 @@
 package dev.berth.eventlog.impl;
 
+import dev.berth.api.event.ArchivedSegment;
 import dev.berth.api.event.EventDraft;
 import dev.berth.api.event.EventRecord;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,8 +16,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import java.util.zip.GZIPInputStream;
 
 /** Reads and damages segment files behind the log's back, for the recovery and corruption tests. Stateless. */
 final class LogFiles {
@@ -137,6 +143,43 @@ final class LogFiles {
         ByteBuffer head = ByteBuffer.allocate(8);
         head.putInt(bodyLength).putInt(SegmentFormat.lengthCrc(new CRC32C(), bodyLength));
         overwrite(file, frame.offset(), head.array());
+    }
+
+    /** The sequence field of the record at {@code frame} in {@code bytes} (a whole segment or export file). */
+    static long sequenceOf(byte[] bytes, Frame frame) {
+        return ByteBuffer.wrap(bytes).getLong((int) frame.offset() + SegmentFormat.FRAME_BYTES);
+    }
+
+    /** The decompressed content of a gzip file. */
+    static byte[] gunzip(Path file) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * Decompresses the archive {@code gz}, lets {@code edit} change the segment bytes, and compresses the
+     * result back under the same archive header: what a careful forger would do.
+     */
+    static void rewriteArchive(Path gz, UnaryOperator<byte[]> edit) throws Exception {
+        ArchivedSegment summary = ArchiveFormat.describe(gz);
+        byte[] edited = edit.apply(gunzip(gz));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ArchiveFormat.write(summary, new ByteArrayInputStream(edited), out);
+        Files.write(gz, out.toByteArray());
+    }
+
+    /** The files directly in {@code dir} with their contents, to show that something changed nothing. */
+    static java.util.Map<String, byte[]> contents(Path dir) throws IOException {
+        java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path f : list.toList()) {
+                if (Files.isRegularFile(f)) {
+                    files.put(f.getFileName().toString(), Files.readAllBytes(f));
+                }
+            }
+        }
+        return files;
     }
 
     static void copyDirectory(Path from, Path to) throws IOException {
