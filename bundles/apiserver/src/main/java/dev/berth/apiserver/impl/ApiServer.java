@@ -473,9 +473,11 @@ public final class ApiServer {
      */
     static JsonObject point(HttpServerRequest request, String name, JsonObject body, boolean required) {
         String value = required ? required(request, name) : single(request, name);
-        if (value == null) {
-            return body;
-        }
+        return value == null ? body : point(name, value, body, Instant.now());
+    }
+
+    /** {@link #point(HttpServerRequest, String, JsonObject, boolean)} for one value, relative times from {@code now}. */
+    static JsonObject point(String name, String value, JsonObject body, Instant now) {
         String digits = value.startsWith("#") ? value.substring(1) : value;
         if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit)) {
             try {
@@ -485,7 +487,7 @@ public final class ApiServer {
             }
         }
         String time = value.startsWith("@") ? value.substring(1) : value;
-        return body.put(name + "Time", TimeArgument.parse(name, time, Instant.now()).toString());
+        return body.put(name + "Time", TimeArgument.parse(name, time, now).toString());
     }
 
     static String single(HttpServerRequest request, String name) {

@@ -1,5 +1,7 @@
 package dev.berth.engine.impl;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -16,11 +18,13 @@ import dev.berth.api.events.RootfsUnmounted;
 import dev.berth.api.events.RuntimeDefaultChanged;
 import dev.berth.api.events.SpecGenerated;
 import dev.berth.api.isolation.ModuleRecord;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -36,16 +40,24 @@ public final class ContainerProjection implements Projection {
     public record Container(String id, String name, String image, String imageDigest, String runtime,
             String specDigest, RunOptions options, boolean autoRemove, long createdTimeNanos, String status,
             int pid, long startedTimeNanos, long finishedTimeNanos, Integer exitCode, int signal, boolean oomKilled,
-            String exitReason, String snapshotter, String rootfs, boolean mounted, List<String> args,
-            List<ModuleRecord> modules) {
+            String exitReason, String snapshotter, String rootfs, boolean mounted, SpecSummary spec) {
         public Container {
-            args = args == null ? List.of() : List.copyOf(args);
-            modules = modules == null ? List.of() : List.copyOf(modules);
+            spec = spec == null ? SpecSummary.NONE : spec;
+        }
+
+        /** The command its spec runs. */
+        public List<String> args() {
+            return spec.args();
+        }
+
+        /** What each isolation module contributed to its spec. */
+        public List<ModuleRecord> modules() {
+            return spec.modules();
         }
 
         /** What isolation module {@code id} recorded for this container, if it contributed. */
         public Optional<ModuleRecord> module(String id) {
-            return modules.stream().filter(m -> m.id().equals(id)).findFirst();
+            return modules().stream().filter(m -> m.id().equals(id)).findFirst();
         }
 
         /** Whether the container holds a process (created with a process, or running). */
@@ -55,7 +67,75 @@ public final class ContainerProjection implements Projection {
     }
 
     /** What a container's mount and spec events said before its creation event arrived. */
-    record Pending(String snapshotter, String rootfs, List<String> args, List<ModuleRecord> modules) {
+    record Pending(String snapshotter, String rootfs, SpecSummary spec) {
+    }
+
+    /**
+     * The command and the isolation modules of a container's {@code spec.generated} event, decoded on first
+     * use: a replay folds the specs of every container ever run, most of them removed long ago, and decoding
+     * each at once was half the replay's time. Serialised as {@code {"args": [...], "modules": [...]}}.
+     * Thread-safe; equal when the decoded values are.
+     */
+    public static final class SpecSummary {
+        static final SpecSummary NONE = new SpecSummary(List.of(), List.of());
+
+        private EventCodec codec;
+        private EventRecord record;
+        private List<String> args;
+        private List<ModuleRecord> modules;
+
+        @JsonCreator
+        SpecSummary(@JsonProperty("args") List<String> args, @JsonProperty("modules") List<ModuleRecord> modules) {
+            this.args = args == null ? List.of() : List.copyOf(args);
+            this.modules = modules == null ? List.of() : List.copyOf(modules);
+        }
+
+        private SpecSummary(EventCodec codec, EventRecord record) {
+            this.codec = codec;
+            this.record = record;
+        }
+
+        /** The summary of {@code record}, a {@code spec.generated} event, read when first asked. */
+        static SpecSummary of(EventCodec codec, EventRecord record) {
+            return new SpecSummary(codec, record);
+        }
+
+        @JsonProperty("args")
+        public synchronized List<String> args() {
+            decode();
+            return args;
+        }
+
+        @JsonProperty("modules")
+        public synchronized List<ModuleRecord> modules() {
+            decode();
+            return modules;
+        }
+
+        private void decode() {
+            if (record != null) {
+                SpecGenerated e = codec.payload(record, SpecGenerated.class);
+                args = e.args() == null ? List.of() : List.copyOf(e.args());
+                modules = e.modules() == null ? List.of() : List.copyOf(e.modules());
+                record = null;
+                codec = null;
+            }
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof SpecSummary s && args().equals(s.args()) && modules().equals(s.modules());
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(args(), modules());
+        }
+
+        @Override
+        public String toString() {
+            return "SpecSummary" + args();
+        }
     }
 
     /** How many removed containers the projection remembers, as Docker keeps its last 256 events. */
@@ -64,7 +144,7 @@ public final class ContainerProjection implements Projection {
     private final EventCodec codec;
     private final Map<String, Container> containers = new LinkedHashMap<>();
     /** Ids of the removed containers still kept, oldest removal first. */
-    private final ArrayDeque<String> removed = new ArrayDeque<>();
+    private final LinkedHashSet<String> removed = new LinkedHashSet<>();
     private final Map<String, Pending> pending = new LinkedHashMap<>();
     /** The OOM kill count last logged for each running container (reset when it starts). */
     private final Map<String, Long> oomKills = new LinkedHashMap<>();
@@ -88,13 +168,12 @@ public final class ContainerProjection implements Projection {
                 RootfsMounted e = codec.payload(record, RootfsMounted.class);
                 if (c == null) {
                     Pending p = pending.get(id);
-                    pending.put(id, new Pending(e.snapshotter(), e.rootfs(), p == null ? List.of() : p.args(),
-                            p == null ? List.of() : p.modules()));
+                    pending.put(id, new Pending(e.snapshotter(), e.rootfs(), p == null ? null : p.spec()));
                 } else {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
                             c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(),
-                            c.exitReason(), e.snapshotter(), e.rootfs(), true, c.args(), c.modules()));
+                            c.exitReason(), e.snapshotter(), e.rootfs(), true, c.spec()));
                 }
             }
             case "rootfs.unmounted" -> {
@@ -105,14 +184,13 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
                             c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(),
-                            c.exitReason(), c.snapshotter(), c.rootfs(), false, c.args(), c.modules()));
+                            c.exitReason(), c.snapshotter(), c.rootfs(), false, c.spec()));
                 }
             }
             case "spec.generated" -> {
-                SpecGenerated e = codec.payload(record, SpecGenerated.class);
                 Pending p = pending.get(id);
                 pending.put(id, new Pending(p == null ? null : p.snapshotter(), p == null ? null : p.rootfs(),
-                        e.args(), e.modules()));
+                        SpecSummary.of(codec, record)));
             }
             case "container.created" -> {
                 ContainerCreated e = codec.payload(record, ContainerCreated.class);
@@ -120,8 +198,7 @@ public final class ContainerProjection implements Projection {
                 put(new Container(id, e.name(), e.image(), e.imageDigest(), e.runtime(), e.specDigest(),
                         e.options(), e.autoRemove(), record.timeNanos(), "created", 0, 0, 0, null, 0, false, null,
                         p == null ? null : p.snapshotter(), p == null ? null : p.rootfs(), p != null
-                                && p.rootfs() != null, p == null ? List.of() : p.args(),
-                        p == null ? List.of() : p.modules()));
+                                && p.rootfs() != null, p == null ? null : p.spec()));
             }
             case "container.started" -> {
                 ContainerStarted e = codec.payload(record, ContainerStarted.class);
@@ -130,7 +207,7 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "running", e.pid(),
                             record.timeNanos(), 0, null, 0, false, null, c.snapshotter(), c.rootfs(), c.mounted(),
-                            c.args(), c.modules()));
+                            c.spec()));
                 }
             }
             case "container.exited" -> {
@@ -140,7 +217,7 @@ public final class ContainerProjection implements Projection {
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "exited", 0, c.startedTimeNanos(),
                             record.timeNanos(), e.exitCode(), e.signal(), e.oomKilled() || c.oomKilled(), e.reason(),
                             c.snapshotter(),
-                            c.rootfs(), c.mounted(), c.args(), c.modules()));
+                            c.rootfs(), c.mounted(), c.spec()));
                 }
             }
             case "container.removed" -> {
@@ -151,7 +228,7 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), "removed", 0, c.startedTimeNanos(),
                             c.finishedTimeNanos(), c.exitCode(), c.signal(), c.oomKilled(), c.exitReason(),
-                            c.snapshotter(), c.rootfs(), false, c.args(), c.modules()));
+                            c.snapshotter(), c.rootfs(), false, c.spec()));
                     forgetOldRemoved(id);
                 }
             }
@@ -162,7 +239,7 @@ public final class ContainerProjection implements Projection {
                     put(new Container(c.id(), c.name(), c.image(), c.imageDigest(), c.runtime(), c.specDigest(),
                             c.options(), c.autoRemove(), c.createdTimeNanos(), c.status(), c.pid(),
                             c.startedTimeNanos(), c.finishedTimeNanos(), c.exitCode(), c.signal(), true,
-                            c.exitReason(), c.snapshotter(), c.rootfs(), c.mounted(), c.args(), c.modules()));
+                            c.exitReason(), c.snapshotter(), c.rootfs(), c.mounted(), c.spec()));
                 }
             }
             case "runtime.default.changed" -> defaultRuntime = codec.payload(record, RuntimeDefaultChanged.class)
@@ -175,9 +252,15 @@ public final class ContainerProjection implements Projection {
 
     private void forgetOldRemoved(String id) {
         removed.remove(id);
-        removed.addLast(id);
+        removed.add(id);
+        trimRemoved();
+    }
+
+    private void trimRemoved() {
+        Iterator<String> oldest = removed.iterator();
         while (removed.size() > REMOVED_KEPT) {
-            containers.remove(removed.removeFirst());
+            containers.remove(oldest.next());
+            oldest.remove();
         }
     }
 
@@ -236,13 +319,11 @@ public final class ContainerProjection implements Projection {
                 codec.mapper().convertValue(e.getValue(), Pending.class)));
         defaultRuntime = snapshot.path("defaultRuntime").isTextual() ? snapshot.path("defaultRuntime").asText() : null;
         if (snapshot.has("removed")) {
-            snapshot.path("removed").forEach(id -> removed.addLast(id.asText()));
+            snapshot.path("removed").forEach(id -> removed.add(id.asText()));
         } else {
             // A snapshot from before the bound: its removed containers, in creation order.
-            containers.values().stream().filter(c -> c.status().equals("removed")).forEach(c -> removed.addLast(c.id()));
-            while (removed.size() > REMOVED_KEPT) {
-                containers.remove(removed.removeFirst());
-            }
+            containers.values().stream().filter(c -> c.status().equals("removed")).forEach(c -> removed.add(c.id()));
+            trimRemoved();
         }
         snapshot.path("oomKills").fields().forEachRemaining(e -> oomKills.put(e.getKey(), e.getValue().asLong()));
     }

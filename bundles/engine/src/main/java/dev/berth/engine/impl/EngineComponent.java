@@ -98,8 +98,9 @@ public final class EngineComponent {
                 root.resolve("checkpoints"), codec.mapper()), series);
         this.index = new SubjectIndex(log, codec.mapper());
         try {
-            index.start();
             projections.start();
+            // After the replay, not beside it: on two cores the two reads of the whole log would share them.
+            index.start();
             LOG.log(Level.INFO, "projections rebuilt: {0}", projections.startReport());
             tracker = new PluginTracker(context, log, codec, projections.query(plugins::all));
             context.addBundleListener(tracker);

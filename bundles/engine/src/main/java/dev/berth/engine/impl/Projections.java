@@ -57,12 +57,7 @@ public final class Projections {
         }
         long from = restoreCheckpoint();
         synchronized (this) {
-            try (EventCursor cursor = log.read(from)) {
-                while (cursor.hasNext()) {
-                    applyInOrder(cursor.next());
-                    replayedAtStart++;
-                }
-            }
+            replayedAtStart = LogFeed.forEach(log, from, Long.MAX_VALUE, this::applyInOrder);
             for (EventRecord record : early) {
                 applyInOrder(record);
             }
@@ -144,23 +139,11 @@ public final class Projections {
             }
             start = from.sequence() + 1;
         }
-        long folded = 0;
-        if (start > through) {
-            return folded;
-        }
-        try (EventCursor cursor = log.read(start)) {
-            while (cursor.hasNext()) {
-                EventRecord record = cursor.next();
-                if (record.sequence() > through) {
-                    break;
-                }
-                for (Projection projection : fresh) {
-                    projection.apply(record);
-                }
-                folded++;
+        return LogFeed.forEach(log, start, through, record -> {
+            for (Projection projection : fresh) {
+                projection.apply(record);
             }
-        }
-        return folded;
+        });
     }
 
     /** The state of every projection as of now, under the lock: what a checkpoint would store. */

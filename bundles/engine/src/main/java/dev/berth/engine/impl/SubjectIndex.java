@@ -1,6 +1,7 @@
 package dev.berth.engine.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
@@ -120,20 +121,44 @@ final class SubjectIndex {
         bySubject.computeIfAbsent(record.subject(), s -> new Sequences()).add(record.sequence());
         if (record.type().equals("container.created")) {
             try {
-                JsonNode payload = mapper.readTree(record.payload());
-                String name = payload.path("name").asText("");
-                if (!name.isEmpty()) {
-                    containersByName.computeIfAbsent(name, n -> new LinkedHashSet<>()).add(record.subject());
+                String[] fields = topLevelStrings(record.payload(), "name", "imageDigest");
+                if (fields[0] != null && !fields[0].isEmpty()) {
+                    containersByName.computeIfAbsent(fields[0], n -> new LinkedHashSet<>()).add(record.subject());
                 }
-                String image = payload.path("imageDigest").asText("");
-                if (!image.isEmpty()) {
-                    containersByImage.computeIfAbsent(image, n -> new LinkedHashSet<>()).add(record.subject());
+                if (fields[1] != null && !fields[1].isEmpty()) {
+                    containersByImage.computeIfAbsent(fields[1], n -> new LinkedHashSet<>()).add(record.subject());
                 }
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "history index: event #" + record.sequence() + " does not read: "
                         + e.getMessage());
             }
         }
+    }
+
+    /**
+     * The string values of the named top-level fields of a JSON object, null where absent, read with the
+     * streaming parser and stopping once all are found: the index reads a million records at start.
+     */
+    private String[] topLevelStrings(String json, String... names) throws IOException {
+        String[] found = new String[names.length];
+        int missing = names.length;
+        try (JsonParser parser = mapper.getFactory().createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return found;
+            }
+            while (missing > 0 && parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                int index = List.of(names).indexOf(field);
+                if (index >= 0 && value == JsonToken.VALUE_STRING) {
+                    found[index] = parser.getText();
+                    missing--;
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        }
+        return found;
     }
 
     /** Waits for the first build; fails when it did not finish or failed. */
