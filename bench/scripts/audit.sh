@@ -19,6 +19,7 @@
 # Timed in ONE hyperfine invocation (-N, --warmup 3, RUNS runs each, one command after the other):
 #   history   : berth -H unix://RUN/berth.sock history ID       (ID: a service container from mid-log)
 #   ps-at     : berth -H unix://RUN/berth.sock ps -a --at T      (T: the time of the middle record)
+#   history-http, ps-at-http: the same two questions with curl on the socket (no CLI JVM)
 #   version   : berth -H unix://RUN/berth.sock version           anchor: the CLI's JVM start + one round trip
 #   grep      : grep -cF ID DUMP                                 anchor: one scan of the whole log as JSON lines
 # Then REPLAYS rounds (after one untimed warm-up round), each:
@@ -272,6 +273,13 @@ add() { keys+=("$1"); labels+=("$2"); cmds+=("$3"); }
 berth_cmd="$dist/bin/berth -H unix://$sock"
 [ "$have_history" = 0 ] || add history "berth history ID" "$berth_cmd history $id"
 [ "$have_ps_at" = 0 ] || add ps-at "berth ps -a --at T" "$berth_cmd ps -a --at $at_time"
+# The same questions over the API without the CLI's JVM: what a client that is already running (the
+# Docker-API socket of issue 8, a native CLI) waits for.
+at_encoded=$(jq -rn --arg v "$at_time" '$v | @uri')
+[ "$have_history" = 0 ] || add history-http "curl /v1/history (no CLI JVM)" \
+  "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/history?target=$id"
+[ "$have_ps_at" = 0 ] || add ps-at-http "curl /v1/audit/at?what=ps (no CLI JVM)" \
+  "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/audit/at?what=ps&all=1&at=$at_encoded"
 add version "berth version (anchor: CLI floor)" "$berth_cmd version"
 add grep "grep -cF ID dump (anchor)" "grep -cF $id $dump"
 style=()
@@ -346,7 +354,7 @@ echo
 echo "### audit: history, ps --at, replay on $records events ($stamp)"
 echo
 echo "Machine: $(nproc) vCPU, $(uname -r), $(java -version 2>&1 | head -n 1); ${berth_version:-berth ?}; hyperfine" \
-  "$(hyperfine --version | awk '{ print $2 }') -N --warmup 3 --runs $runs, all four in one invocation. Load average at" \
+  "$(hyperfine --version | awk '{ print $2 }') -N --warmup 3 --runs $runs, all in one invocation. Load average at" \
   "daemon launch: $load_start; before hyperfine: $load_before; at the end: $load_after."
 echo "Log: $records records, $(( log_bytes / 1048576 )) MiB in $(S .segments) segments, $(S .first) to $(S .last)" \
   "($(S .containersPlanned) containers; generated in $(cat "$gen/generate-ms" 2>/dev/null || echo '?') ms)." \
@@ -356,7 +364,9 @@ echo
 echo "| command | median ms | min ms | mean ms ± σ | target | |"
 echo "|---|---:|---:|---:|---|---|"
 row history "< 200 ms" 200 "berth history ID"
+row history-http "< 200 ms" 200 "curl /v1/history"
 row ps-at "< 500 ms" 500 "berth ps -a --at T"
+row ps-at-http "< 500 ms" 500 "curl /v1/audit/at"
 row version ""
 row grep ""
 echo

@@ -754,18 +754,16 @@ final class AuditScenario {
         return name;
     }
 
-    private static final List<String> ADJECTIVES = List.of("brave", "calm", "eager", "fond", "gentle", "happy",
-            "jolly", "keen", "lucid", "merry", "nimble", "proud", "quiet", "steady", "swift", "tidy", "vivid",
-            "wise", "zesty", "bold");
-    private static final List<String> NOUNS = List.of("anchor", "buoy", "capstan", "dock", "ferry", "galley",
-            "harbor", "jetty", "keel", "lighthouse", "mast", "pier", "quay", "rudder", "schooner", "tug", "wharf",
-            "hull", "bollard", "cutter");
+    /** Words for generated names; shaped like the engine's adjective_noun names, not the same lists. */
+    private static final List<String> FIRST = List.of("amber", "azure", "coral", "crimson", "golden", "indigo",
+            "ivory", "jade", "olive", "silver");
+    private static final List<String> SECOND = List.of("otter", "heron", "lynx", "marten", "osprey", "puffin",
+            "raven", "stoat", "wren", "badger");
 
-    /** A name as the engine generates one: adjective_noun, with a number once those are taken. */
+    /** A name as the engine generates one: two words, with a number once those are taken. */
     private String generatedName() {
         for (int attempt = 0; ; attempt++) {
-            String name = ADJECTIVES.get(random.nextInt(ADJECTIVES.size())) + "_"
-                    + NOUNS.get(random.nextInt(NOUNS.size()));
+            String name = FIRST.get(random.nextInt(FIRST.size())) + "_" + SECOND.get(random.nextInt(SECOND.size()));
             if (attempt > 10) {
                 name += "_" + random.nextInt(10_000);
             }
