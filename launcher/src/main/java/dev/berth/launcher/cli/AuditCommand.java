@@ -102,8 +102,8 @@ final class AuditCommand extends CliCommand {
                     + answer.path("head").asLong() + ")"
                     : what + " intact: records #" + first + " to #" + through + " verified (CRCs and hash chain)");
             if (answer.hasNonNull("anchor")) {
-                out.println("chain anchor: " + answer.path("anchor").asText() + " (the hash of record #" + (first - 1)
-                        + ")");
+                out.println("chain anchor: " + answer.path("anchor").asText() + (first > 1 ? " (the hash of record #"
+                        + (first - 1) + ")" : " (genesis: nothing comes before #1)"));
             }
             if (answer.hasNonNull("headHash")) {
                 out.println("chain head: #" + answer.path("head").asLong() + " " + answer.path("headHash").asText());
