@@ -39,7 +39,8 @@ final class HistoryCommand extends CliCommand {
             }
             return 0;
         }
-        render(context.client().getJson(target), context.out());
+        // The timeline in words needs no stored payloads: a smaller answer to read.
+        render(context.client().getJson(target + "&payload=false"), context.out());
         return 0;
     }
 

@@ -40,7 +40,7 @@ class AuditCommandsTest {
         try (FakeDaemon daemon = new FakeDaemon(folder, (request, stream) -> FakeDaemon.respond(stream, 200, "OK",
                 "application/json", HISTORY))) {
             int code = berth("-H", daemon.uri(), "history", "127.0.0.1:5000/busybox:latest");
-            assertEquals("GET /v1/history?target=127.0.0.1%3A5000%2Fbusybox%3Alatest HTTP/1.1",
+            assertEquals("GET /v1/history?target=127.0.0.1%3A5000%2Fbusybox%3Alatest&payload=false HTTP/1.1",
                     daemon.request().requestLine());
             assertEquals(0, code, err.text());
             List<String> lines = out.text().lines().toList();

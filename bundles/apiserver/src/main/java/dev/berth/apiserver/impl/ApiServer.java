@@ -131,7 +131,8 @@ public final class ApiServer {
                         BusAddresses.ENGINE_AUDIT_VERIFY, new JsonObject().put("from", sequence(request, "from", 1))
                                 .encode(), 200, SLOW_TIMEOUT_MS));
                 case "/v1/history" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_AUDIT,
-                        new JsonObject().put("op", "history").put("target", required(request, "target")).encode(), 200,
+                        new JsonObject().put("op", "history").put("target", required(request, "target"))
+                                .put("payload", single(request, "payload") == null || flag(request, "payload")).encode(), 200,
                         SLOW_TIMEOUT_MS));
                 case "/v1/audit/at" -> only(request, HttpMethod.GET, () -> ask(request, BusAddresses.ENGINE_AUDIT,
                         point(request, "at", new JsonObject().put("op", "at").put("what", required(request, "what"))

@@ -69,7 +69,7 @@ final class AuditService {
     private JsonObject handle(JsonObject request) throws BerthException {
         String op = request.getString("op", "");
         return switch (op) {
-            case "history" -> history(request.getString("target", ""));
+            case "history" -> history(request.getString("target", ""), request.getBoolean("payload", true));
             case "at" -> at(request);
             case "replay" -> replay();
             case "export" -> export(request);
@@ -80,20 +80,20 @@ final class AuditService {
 
     // ---- history ----------------------------------------------------------------------------------------
 
-    private JsonObject history(String target) throws BerthException {
+    private JsonObject history(String target, boolean payloads) throws BerthException {
         if (target.isBlank()) {
             throw new BerthException(ErrorKind.INVALID, "no container, image or plugin given");
         }
         Optional<String> container = containerId(target);
         if (container.isPresent()) {
-            return containerHistory(target, container.get());
+            return containerHistory(target, container.get(), payloads);
         }
         Optional<String> image = imageDigest(target);
         if (image.isPresent()) {
-            return imageHistory(image.get());
+            return imageHistory(image.get(), payloads);
         }
         if (index.knows(target) && isPlugin(target)) {
-            return answer("plugin", target, target, events(new TreeMap<>(Map.of()), Set.of(target)));
+            return answer("plugin", target, target, events(new TreeMap<>(Map.of()), Set.of(target), payloads));
         }
         throw new BerthException(ErrorKind.NOT_FOUND, "the event log knows no container, image or plugin "
                 + "named \"" + target + "\"");
@@ -147,7 +147,7 @@ final class AuditService {
         return sequences.length > 0 && read(new long[] {sequences[0]}).get(0).type().startsWith("plugin.");
     }
 
-    private JsonObject containerHistory(String word, String id) throws BerthException {
+    private JsonObject containerHistory(String word, String id, boolean payloads) throws BerthException {
         TreeMap<Long, EventRecord> events = new TreeMap<>();
         List<EventRecord> own = read(index.sequences(id));
         own.forEach(r -> events.put(r.sequence(), r));
@@ -178,11 +178,11 @@ final class AuditService {
         }
         List<String> others = new ArrayList<>(index.containersNamed(name));
         others.remove(id);
-        JsonObject answer = answer("container", id, name, events(events, Set.of()));
+        JsonObject answer = answer("container", id, name, events(events, Set.of(), payloads));
         return answer.put("otherContainersNamed", new JsonArray(others));
     }
 
-    private JsonObject imageHistory(String digest) throws BerthException {
+    private JsonObject imageHistory(String digest, boolean payloads) throws BerthException {
         Set<String> subjects = new LinkedHashSet<>();
         subjects.add(digest);
         List<EventRecord> own = read(index.sequences(digest));
@@ -199,7 +199,7 @@ final class AuditService {
         }
         subjects.addAll(projections.query(() -> images.tagsOf(digest)));
         String name = projections.query(() -> images.tagsOf(digest)).stream().findFirst().orElse(digest);
-        JsonObject answer = answer("image", digest, name, events(new TreeMap<>(), subjects));
+        JsonObject answer = answer("image", digest, name, events(new TreeMap<>(), subjects, payloads));
         return answer.put("containers", new JsonArray(index.containersFrom(digest)));
     }
 
@@ -208,8 +208,12 @@ final class AuditService {
                 .put("head", log.head().sequence());
     }
 
-    /** {@code known} plus every record about {@code subjects}, oldest first, as the answer's JSON. */
-    private JsonArray events(TreeMap<Long, EventRecord> known, Set<String> subjects) throws BerthException {
+    /**
+     * {@code known} plus every record about {@code subjects}, oldest first, as the answer's JSON; with
+     * {@code payloads} false only the lines in words (what the text timeline prints), not the stored payload.
+     */
+    private JsonArray events(TreeMap<Long, EventRecord> known, Set<String> subjects, boolean payloads)
+            throws BerthException {
         for (String subject : subjects) {
             for (EventRecord record : read(index.sequences(subject))) {
                 known.put(record.sequence(), record);
@@ -221,11 +225,13 @@ final class AuditService {
             JsonNode payload = payload(record);
             String archive = archived.stream().filter(a -> a.holds(record.sequence())).map(ArchivedSegment::file)
                     .findFirst().orElse(null);
-            array.add(new JsonObject().put("sequence", record.sequence())
+            JsonObject event = new JsonObject().put("sequence", record.sequence())
                     .put("time", ContainerQueries.instant(record.timeNanos())).put("type", record.type())
-                    .put("version", record.version()).put("subject", record.subject())
-                    .put("payload", new JsonObject(record.payload()))
-                    .put("lines", new JsonArray(HistoryLines.describe(record.type(), payload)))
+                    .put("version", record.version()).put("subject", record.subject());
+            if (payloads) {
+                event.put("payload", new JsonObject(record.payload()));
+            }
+            array.add(event.put("lines", new JsonArray(HistoryLines.describe(record.type(), payload)))
                     .put("hash", record.hash().hex()).put("archive", archive));
         }
         return array;
