@@ -107,7 +107,8 @@ public class BundleSetIT {
         assertEquals("DS components not satisfied", List.of(), unsatisfied);
         for (String expected : List.of("dev.berth.eventlog.impl.EventLogComponent", "dev.berth.bus.impl.VertxComponent",
                 "dev.berth.bus.impl.LogToBusBridge", "dev.berth.engine.impl.EngineComponent",
-                "dev.berth.apiserver.impl.ApiServerComponent", "dev.berth.engine.impl.StageBusComponent",
+                "dev.berth.apiserver.impl.ApiServerComponent", "dev.berth.dockerapi.impl.DockerApiComponent",
+                "dev.berth.engine.impl.StageBusComponent",
                 "dev.berth.plugin.pull.impl.RegistryPullStage", "dev.berth.plugin.expand.impl.TarExpandStage",
                 "dev.berth.plugin.archive.impl.TarArchiveStage")) {
             assertTrue(expected + " missing from " + berthComponents, berthComponents.contains(expected));

@@ -54,6 +54,11 @@ final class Daemon implements AutoCloseable {
         return run.resolve("berth.sock");
     }
 
+    /** The Docker Engine API socket the dockerapi bundle serves by default: {@code <run>/docker.sock}. */
+    Path dockerSocket() {
+        return run.resolve("docker.sock");
+    }
+
     UnixHttp http() {
         return new UnixHttp(socket());
     }

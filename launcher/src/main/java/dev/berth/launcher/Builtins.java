@@ -45,6 +45,7 @@ public final class Builtins {
             "dev.berth.bus",
             "dev.berth.engine",
             "dev.berth.apiserver",
+            "dev.berth.dockerapi",
             // The default stage implementations (plugins/), replaceable while the engine runs.
             "dev.berth.plugin.pull",
             "dev.berth.plugin.expand",

@@ -61,6 +61,7 @@ class BuiltinsFolderTest {
         assertTrue(names.indexOf("dev.berth.vertx") < names.indexOf("dev.berth.bus"));
         assertTrue(names.indexOf("dev.berth.eventlog") < names.indexOf("dev.berth.engine"));
         assertTrue(names.indexOf("dev.berth.engine") < names.indexOf("dev.berth.apiserver"));
+        assertTrue(names.indexOf("dev.berth.engine") < names.indexOf("dev.berth.dockerapi"));
         assertEquals("org.apache.felix.fileinstall", names.get(names.size() - 1), "FileInstall starts last");
         assertEquals(String.join(",", names), Builtins.asProperty());
     }
