@@ -43,9 +43,40 @@ final class DockerContainerJson {
                 .put("Labels", new JsonObject())
                 .put("State", state(c.getString("status")))
                 .put("Status", statusText(c, now))
-                .put("HostConfig", new JsonObject().put("NetworkMode", "default"))
+                .put("HostConfig", new JsonObject().put("NetworkMode", networkMode(options(c))))
                 .put("NetworkSettings", new JsonObject().put("Networks", new JsonObject()))
-                .put("Mounts", new JsonArray());
+                .put("Mounts", mounts(options(c)));
+    }
+
+    private static JsonObject options(JsonObject c) {
+        return c.getJsonObject("options", new JsonObject());
+    }
+
+    /** Docker's NetworkMode for these run options: the {@code --network} given, else bridge (its own netns). */
+    private static String networkMode(JsonObject options) {
+        String network = first(options.getJsonObject("isolation", new JsonObject()), "network");
+        return network == null ? "bridge" : network;
+    }
+
+    /** Docker's {@code Mounts} for Berth's volumes (bind mounts). */
+    private static JsonArray mounts(JsonObject options) {
+        JsonArray mounts = new JsonArray();
+        for (Object entry : options.getJsonArray("volumes", new JsonArray())) {
+            if (entry instanceof JsonObject v) {
+                boolean readOnly = v.getBoolean("readOnly", false);
+                mounts.add(new JsonObject().put("Type", "bind").put("Source", v.getString("source"))
+                        .put("Destination", v.getString("target")).put("Mode", mode(v)).put("RW", !readOnly)
+                        .put("Propagation", "rprivate"));
+            }
+        }
+        return mounts;
+    }
+
+    /** The mode of one volume as Docker writes it: {@code ro}, the relabel flag, or both. */
+    private static String mode(JsonObject volume) {
+        boolean readOnly = volume.getBoolean("readOnly", false);
+        String relabel = volume.getString("relabel");
+        return (readOnly ? "ro" : "") + (relabel == null ? "" : (readOnly ? "," : "") + relabel);
     }
 
     /** Docker's state word for Berth's status. */
@@ -134,17 +165,11 @@ final class DockerContainerJson {
                 .put("StartedAt", time(stateIn.getString("startedAt", c.getString("startedAt"))))
                 .put("FinishedAt", time(stateIn.getString("finishedAt", c.getString("finishedAt"))));
         String bundle = c.getString("bundle", "");
-        String network = first(isolation, "network");
-        JsonArray mounts = new JsonArray();
+        JsonArray mounts = mounts(options);
         JsonArray binds = new JsonArray();
         for (Object entry : options.getJsonArray("volumes", new JsonArray())) {
             if (entry instanceof JsonObject v) {
-                boolean readOnly = v.getBoolean("readOnly", false);
-                String relabel = v.getString("relabel");
-                String mode = (readOnly ? "ro" : "") + (relabel == null ? "" : (readOnly ? "," : "") + relabel);
-                mounts.add(new JsonObject().put("Type", "bind").put("Source", v.getString("source"))
-                        .put("Destination", v.getString("target")).put("Mode", mode).put("RW", !readOnly)
-                        .put("Propagation", "rprivate"));
+                String mode = mode(v);
                 binds.add(v.getString("source") + ":" + v.getString("target") + (mode.isEmpty() ? "" : ":" + mode));
             }
         }
@@ -152,7 +177,7 @@ final class DockerContainerJson {
                 .put("Binds", binds.isEmpty() ? null : binds)
                 .put("ContainerIDFile", "")
                 .put("LogConfig", new JsonObject().put("Type", "json-file").put("Config", new JsonObject()))
-                .put("NetworkMode", network == null ? "bridge" : network)
+                .put("NetworkMode", networkMode(options))
                 .put("PortBindings", new JsonObject())
                 .put("RestartPolicy", new JsonObject().put("Name", "no").put("MaximumRetryCount", 0))
                 .put("AutoRemove", c.getBoolean("autoRemove", false))

@@ -45,6 +45,22 @@ class DockerContainerJsonTest {
         assertEquals(new JsonArray(), entry.getJsonArray("Ports"));
         assertEquals(new JsonObject(), entry.getJsonObject("Labels"));
         assertEquals(new JsonArray(), entry.getJsonArray("Mounts"));
+        assertEquals("bridge", entry.getJsonObject("HostConfig").getString("NetworkMode"));
+    }
+
+    @Test
+    void listEntryShowsTheNetworkModeAndBindMountsOfItsOptions() {
+        JsonObject options = new JsonObject()
+                .put("isolation", new JsonObject().put("network", new JsonArray().add("none")))
+                .put("volumes", new JsonArray().add(new JsonObject().put("source", "/srv").put("target", "/data")
+                        .put("readOnly", true)));
+        JsonObject entry = DockerContainerJson.listEntry(summary("running").put("options", options), NOW);
+        assertEquals("none", entry.getJsonObject("HostConfig").getString("NetworkMode"));
+        JsonObject mount = entry.getJsonArray("Mounts").getJsonObject(0);
+        assertEquals("/srv", mount.getString("Source"));
+        assertEquals("/data", mount.getString("Destination"));
+        assertEquals("ro", mount.getString("Mode"));
+        assertEquals(false, mount.getBoolean("RW"));
     }
 
     static Stream<Arguments> statuses() {

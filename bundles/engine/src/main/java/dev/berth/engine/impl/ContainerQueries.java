@@ -103,7 +103,7 @@ final class ContainerQueries {
                 .put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
                 .put("startedAt", c.startedTimeNanos() == 0 ? null : instant(c.startedTimeNanos()))
                 .put("finishedAt", c.finishedTimeNanos() == 0 ? null : instant(c.finishedTimeNanos()))
-                .put("pid", c.pid()).put("runtime", c.runtime());
+                .put("pid", c.pid()).put("runtime", c.runtime()).put("options", ContainerJson.toJson(c.options()));
     }
 
     JsonObject inspect(JsonObject request) throws BerthException {
