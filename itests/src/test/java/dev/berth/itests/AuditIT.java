@@ -189,6 +189,12 @@ class AuditIT extends ContainerTestBase {
         assertEquals(0, noImages.path("images").size(), "nothing was pulled by #1: " + noImages);
         JsonNode images = json(berth("images", "--at", Long.toString(whileRunning), "--format", "json"));
         assertTrue(images.toString().contains(image()), images.toString());
+
+        JsonNode plugins = json(berth("plugins", "--at", Long.toString(whileRunning), "--format", "json"));
+        assertTrue(plugins.path("plugins").toString().contains("\"id\":\"dev.berth.plugin.runc\""), plugins.toString());
+        JsonNode first = json(berth("plugins", "--at", "1", "--format", "json"));
+        assertTrue(first.path("plugins").size() <= 1, "record #1 tells of one plugin at most: " + first);
+        assertFalse(first.toString().contains("dev.berth.plugin.runc"), first.toString());
     }
 
     @Test

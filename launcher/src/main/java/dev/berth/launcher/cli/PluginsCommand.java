@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code berth plugins [-a]}: the daemon's plugins from {@code GET /v1/plugins} (with {@code -a} every bundle,
@@ -21,16 +22,27 @@ final class PluginsCommand extends CliCommand {
     private static final java.util.Set<String> NOT_PLUGINS = java.util.Set.of("engine", "library", "framework");
 
     PluginsCommand() {
-        super("plugins", "[-a] [--format json]", "list the plugins: kind, version, state, what each serves",
+        super("plugins", "[-a] [--at T] [--format json]", "list the plugins: kind, version, state, what each serves",
                 "List the plugins the daemon runs, built-in and hot-deployed: kind, version, state, what each\n"
-                + "provides and which stage each serves (berth plugin use swaps it). Failed plugins show why.",
-                List.of(ALL, Formats.OPTION));
+                + "provides and which stage each serves (berth plugin use swaps it). Failed plugins show why.\n"
+                + "With --at, the plugins as the event log had them at T (what each provided is known only live).",
+                List.of(ALL, PointInTime.OPTION, Formats.OPTION));
     }
 
     @Override
     int run(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
         noArguments(args);
+        Optional<String> at = PointInTime.of(args);
+        if (at.isPresent()) {
+            JsonNode past = PointInTime.ask(context, "plugins", at.get(), "");
+            if (json(args)) {
+                context.out().println(Json.text(past));
+            } else {
+                render(past, args.has("all"), context.out());
+            }
+            return 0;
+        }
         if (json(args)) {
             try (HttpResponse response = context.client().get("/v1/plugins")) {
                 RawJson.print(response.readBody(), context.out());

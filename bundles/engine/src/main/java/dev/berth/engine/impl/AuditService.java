@@ -381,6 +381,26 @@ final class AuditService {
                 }
                 answer.put("images", list);
             }
+            case "plugins" -> {
+                // What the log says of each plugin then; what a bundle provided is only known live.
+                Map<String, String> choices = past.plugins().choices();
+                JsonArray list = new JsonArray();
+                for (PluginProjection.Plugin plugin : past.plugins().all()) {
+                    JsonArray serves = new JsonArray();
+                    choices.forEach((stage, id) -> {
+                        if (id.equals(plugin.id())) {
+                            serves.add("stage " + stage);
+                        }
+                    });
+                    list.add(new JsonObject().put("id", plugin.id()).put("kind", plugin.kind())
+                            .put("version", plugin.version()).put("state", plugin.active() ? "active" : "installed")
+                            .put("disabled", plugin.disabled()).put("failure", plugin.failure())
+                            .put("location", plugin.location()).put("provides", new JsonArray()).put("serves", serves)
+                            .put("builtin", List.of("engine", "library", "framework").contains(plugin.kind()))
+                            .put("since", ContainerQueries.instant(plugin.sinceTimeNanos())));
+                }
+                answer.put("plugins", list);
+            }
             default -> throw new BerthException(ErrorKind.INVALID, "--at: unknown query \"" + what + "\"");
         }
         return answer;
