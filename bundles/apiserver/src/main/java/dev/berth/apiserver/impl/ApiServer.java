@@ -278,7 +278,7 @@ public final class ApiServer {
             }
         }
         EventFilter filter = new EventFilter(types, request.params().getAll("subject"), since, until);
-        new EventStream(vertx, log, request.response(), filter, follow, from).start();
+        EventStream.start(vertx, log, request.response(), filter, follow, from);
     }
 
     private static String required(HttpServerRequest request, String name) {

@@ -157,8 +157,8 @@ final class ContainerRoutes {
                                 "logs " + id + ": the engine named no absolute log path: " + file);
                         return;
                     }
-                    new LogStream(vertx, request.response(), new LogReader(Path.of(file), since), follow, tail,
-                            Boolean.TRUE.equals(answer.getBoolean("running")), () -> running(order)).start();
+                    LogStream.start(vertx, request.response(), Path.of(file), since, follow, tail,
+                            Boolean.TRUE.equals(answer.getBoolean("running")), () -> running(order));
                 });
     }
 

@@ -1,164 +1,71 @@
 package dev.berth.apiserver.impl;
 
 import dev.berth.api.event.EnvelopeFormat;
+import dev.berth.apiserver.stream.LogFileReader;
+import dev.berth.apiserver.stream.LogFileStream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.List;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Streams one {@code GET /v1/containers/{id}/logs} answer as NDJSON, one line per log entry as stored.
- * The file is read on worker threads through a {@link LogReader}; with {@code follow} it is polled every
- * {@link #POLL_MS} ms and the engine is asked every {@link #RECHECK_MS} ms whether the container still
- * runs; once it does not, the file is drained and the stream ends. A client that goes away stops it. A
- * failure ends the stream with one {@code {"error": ...}} line. Not thread-safe: every method runs on the
- * request's event-loop context.
+ * Berth's format for {@code GET /v1/containers/{id}/logs}: NDJSON, one line per log entry as stored, entries
+ * before {@code since} left out, and a failure ending the stream with one {@code {"error": ...}} line. The
+ * reading, following and closing are {@link LogFileStream}'s. Stateless, so thread-safe.
  */
-final class LogStream {
-    static final long POLL_MS = 100;
-    static final long RECHECK_MS = 1000;
+final class LogStream implements LogFileStream.Format<String> {
+    static final LogStream FORMAT = new LogStream();
 
-    private final Vertx vertx;
-    private final HttpServerResponse response;
-    private final LogReader reader;
-    private final boolean follow;
-    private final Integer tail;
-    private final Supplier<Future<Boolean>> running;
-    private boolean closed;
-    private boolean finalPass;
-    private long timer = -1;
-    private long lastCheck;
-
-    /**
-     * @param tail         how many of the last entries to start with, or null for all
-     * @param stillRunning whether the container ran when the stream was asked for; if not, the file
-     *                     is read once to its end even with follow
-     * @param running      asks the engine whether the container still runs; a failed future counts as
-     *                     no (e.g. the container was removed meanwhile)
-     */
-    LogStream(Vertx vertx, HttpServerResponse response, LogReader reader, boolean follow, Integer tail,
-            boolean stillRunning, Supplier<Future<Boolean>> running) {
-        this.vertx = vertx;
-        this.response = response;
-        this.reader = reader;
-        this.follow = follow;
-        this.tail = tail;
-        this.running = running;
-        this.finalPass = !stillRunning;
-    }
-
-    void start() {
-        if (response.closed()) {
-            closed = true;   // the client left while the engine was asked
-            return;
-        }
-        response.setChunked(true).putHeader("Content-Type", "application/x-ndjson");
-        response.closeHandler(v -> close(false));
-        response.writeHead();
-        lastCheck = System.nanoTime();
-        if (tail == null) {
-            step();
-            return;
-        }
-        vertx.executeBlocking(() -> reader.tail(tail)).onComplete(ar -> {
-            if (closed) {
-                return;
-            }
-            if (ar.failed()) {
-                fail(ar.cause());
-                return;
-            }
-            write(ar.result());
-            afterEndOfFile();
-        });
-    }
-
-    /** Reads and writes the next chunk of complete lines. */
-    private void step() {
-        timer = -1;
-        if (closed) {
-            return;
-        }
-        vertx.executeBlocking(reader::next).onComplete(ar -> {
-            if (closed) {
-                return;
-            }
-            if (ar.failed()) {
-                fail(ar.cause());
-                return;
-            }
-            write(ar.result().lines());
-            if (!ar.result().endOfFile()) {
-                if (response.writeQueueFull()) {
-                    response.drainHandler(v -> step());
-                } else {
-                    step();
-                }
-                return;
-            }
-            afterEndOfFile();
-        });
+    private LogStream() {
     }
 
     /**
-     * At the end of what is written so far: end (no follow, or this pass began after the container
-     * stopped), or poll again, asking the engine once a second whether the container still runs.
+     * Streams {@code file} into {@code response}; see {@link LogFileStream#LogFileStream} for the parameters.
      */
-    private void afterEndOfFile() {
-        if (!follow || finalPass) {
-            close(true);
-            return;
-        }
-        if (System.nanoTime() - lastCheck < RECHECK_MS * 1_000_000) {
-            timer = vertx.setTimer(POLL_MS, id -> step());
-            return;
-        }
-        lastCheck = System.nanoTime();
-        running.get().onComplete(ar -> {
-            if (closed) {
-                return;
-            }
-            if (ar.failed() || !ar.result()) {
-                finalPass = true;   // one more pass reads what it wrote before it stopped
-                step();
-            } else {
-                timer = vertx.setTimer(POLL_MS, id -> step());
-            }
-        });
+    static void start(Vertx vertx, HttpServerResponse response, Path file, Instant since, boolean follow,
+            Integer tail, boolean stillRunning, Supplier<Future<Boolean>> running) {
+        new LogFileStream<>(vertx, response, reader(file, since), FORMAT, tail, follow, stillRunning, running)
+                .start("application/x-ndjson");
     }
 
-    private void write(List<String> lines) {
-        if (lines.isEmpty() || closed) {
-            return;
-        }
-        StringBuilder text = new StringBuilder();
-        for (String line : lines) {
-            text.append(line).append('\n');
-        }
-        response.write(text.toString());
+    /** A reader of the file's lines as stored, leaving out those before {@code since} (if not null). */
+    static LogFileReader<String> reader(Path file, Instant since) {
+        return new LogFileReader<>(file, since(since));
     }
 
-    private void fail(Throwable cause) {
-        if (closed) {
-            return;
-        }
+    /** Keeps a line unless its time is before {@code since}; lines without a readable time are kept. */
+    static Function<String, String> since(Instant since) {
+        return line -> {
+            if (since == null) {
+                return line;
+            }
+            try {
+                Object time = new JsonObject(line).getValue("time");
+                boolean before = time instanceof String text && OffsetDateTime.parse(text).toInstant().isBefore(since);
+                return before ? null : line;
+            } catch (DecodeException | ClassCastException | DateTimeParseException e) {
+                return line;
+            }
+        };
+    }
+
+    @Override
+    public Buffer entry(String line) {
+        return Buffer.buffer(line).appendByte((byte) '\n');
+    }
+
+    @Override
+    public Buffer failure(Throwable cause) {
         StringBuilder line = new StringBuilder("{\"error\":");
         EnvelopeFormat.quote(line, "logs: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
-        response.write(line.append("}\n").toString());
-        close(true);
-    }
-
-    private void close(boolean end) {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
-        if (end) {
-            response.end();
-        }
+        return Buffer.buffer(line.append("}\n").toString());
     }
 }

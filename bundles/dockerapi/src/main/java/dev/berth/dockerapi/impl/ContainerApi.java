@@ -366,9 +366,9 @@ final class ContainerApi implements DockerRoutes {
             }
             ContainerLogs.Options options = new ContainerLogs.Options(stdout, stderr, q.bool("follow"), since, until,
                     q.bool("timestamps"), lines, answer.getBoolean("tty", false));
-            new ContainerLogs(engine.vertx(), request.response(), Path.of(file), options,
+            ContainerLogs.start(engine.vertx(), request.response(), Path.of(file), options,
                     answer.getBoolean("running", false),
-                    () -> ask(order).map(a -> a.getBoolean("running", false))).start();
+                    () -> ask(order).map(a -> a.getBoolean("running", false)));
         });
     }
 

@@ -49,7 +49,7 @@ final class EventsApi implements DockerRoutes {
                     translator.knowImage(i.getString("manifestDigest"), i.getString("id"));
                 }
             }
-            new DockerEventStream(engine.vertx(), log, request.response(), translator, matcher, since, until).start();
+            DockerEventStream.start(engine.vertx(), log, request.response(), translator, matcher, since, until);
         });
         return true;
     }

@@ -1,7 +1,5 @@
-package dev.berth.apiserver.impl;
+package dev.berth.apiserver.stream;
 
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,48 +7,52 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * Reads a container's log file ({@code {"time","stream","log"}} per line) from where it left off, complete
- * lines only: a line still being written stays for the next read. A missing file reads as empty (the
- * container may not have written yet); a file that shrank is read again from its start. With a
- * {@code since} instant, entries whose time is before it are left out (lines without a readable time are
- * kept). Blocking: call it from a worker thread. Not thread-safe; one reader per stream, used by one
- * task at a time.
+ * Reads a container's log file (one JSON object {@code {"time","stream","log"}} per line, as its monitor writes
+ * it) from where it left off, complete lines only: a line still being written stays for the next read. Each
+ * line becomes an entry through the caller's function, which may drop it (return null); empty lines and lines
+ * longer than {@value #MAX_LINE} bytes are dropped before it. A missing file reads as empty (the container may
+ * not have written yet); a file that shrank is read again from its start. Blocking: call it from a worker
+ * thread. Not thread-safe; one reader per stream, used by one task at a time.
+ *
+ * @param <T> what one line becomes
  */
-final class LogReader {
+public final class LogFileReader<T> {
     /** Bytes read per {@link #next()} at most, unless a single line is longer. */
-    static final int CHUNK = 64 * 1024;
+    public static final int CHUNK = 64 * 1024;
     /** The longest line passed on; longer ones are skipped. */
-    static final int MAX_LINE = 1024 * 1024;
+    public static final int MAX_LINE = 1024 * 1024;
 
-    /** Lines read by one call and whether the file had nothing complete left after them. */
-    record Chunk(List<String> lines, boolean endOfFile) {
+    /** The entries one call read and whether the file had nothing complete left after them. */
+    public record Chunk<T>(List<T> entries, boolean endOfFile) {
+        public Chunk {
+            entries = List.copyOf(entries);
+        }
     }
 
     private final Path file;
-    private final Instant since;
+    private final Function<String, T> entry;
     private long offset;
     private boolean skipping;
 
-    LogReader(Path file, Instant since) {
+    /** @param entry what one line (without its newline) becomes, or null to leave it out */
+    public LogFileReader(Path file, Function<String, T> entry) {
         this.file = file;
-        this.since = since;
+        this.entry = entry;
     }
 
     /** The byte offset after the last complete line read. */
-    long offset() {
+    public long offset() {
         return offset;
     }
 
-    /** The next complete lines after the offset, at most about {@link #CHUNK} bytes of them. */
-    Chunk next() throws IOException {
+    /** The entries of the next complete lines after the offset, at most about {@link #CHUNK} bytes of them. */
+    public Chunk<T> next() throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < offset) {
@@ -59,7 +61,7 @@ final class LogReader {
             }
             long available = size - offset;
             if (available == 0) {
-                return new Chunk(List.of(), true);
+                return new Chunk<>(List.of(), true);
             }
             int want = (int) Math.min(available, CHUNK);
             byte[] bytes = read(channel, offset, want);
@@ -72,32 +74,32 @@ final class LogReader {
                 if (last < 0 && bytes.length > MAX_LINE) {
                     offset += bytes.length;
                     skipping = true;
-                    return new Chunk(List.of(), false);
+                    return new Chunk<>(List.of(), false);
                 }
                 readToEnd = false;
             }
             if (last < 0) {
-                return new Chunk(List.of(), true);
+                return new Chunk<>(List.of(), true);
             }
-            List<String> lines = split(bytes, last);
+            List<T> entries = split(bytes, last);
             offset += last + 1;
-            return new Chunk(lines, readToEnd || offset == size);
+            return new Chunk<>(entries, readToEnd || offset == size);
         } catch (NoSuchFileException e) {
-            return new Chunk(List.of(), true);
+            return new Chunk<>(List.of(), true);
         }
     }
 
-    /** Reads to the end of the file and returns its last {@code count} lines (after the since filter). */
-    List<String> tail(int count) throws IOException {
-        ArrayDeque<String> last = new ArrayDeque<>();
+    /** Reads to the end of the file and returns its last {@code count} entries (of the lines not left out). */
+    public List<T> tail(int count) throws IOException {
+        ArrayDeque<T> last = new ArrayDeque<>();
         while (true) {
-            Chunk chunk = next();
-            for (String line : chunk.lines()) {
+            Chunk<T> chunk = next();
+            for (T one : chunk.entries()) {
                 if (count > 0) {
                     if (last.size() == count) {
                         last.removeFirst();
                     }
-                    last.addLast(line);
+                    last.addLast(one);
                 }
             }
             if (chunk.endOfFile()) {
@@ -106,8 +108,8 @@ final class LogReader {
         }
     }
 
-    private List<String> split(byte[] bytes, int end) {
-        List<String> lines = new ArrayList<>();
+    private List<T> split(byte[] bytes, int end) {
+        List<T> entries = new ArrayList<>();
         int start = 0;
         for (int i = 0; i <= end; i++) {
             if (bytes[i] == '\n') {
@@ -115,26 +117,15 @@ final class LogReader {
                     skipping = false;
                 } else if (i > start) {
                     String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
-                    if (i - start <= MAX_LINE && wanted(line)) {
-                        lines.add(line);
+                    T one = i - start <= MAX_LINE ? entry.apply(line) : null;
+                    if (one != null) {
+                        entries.add(one);
                     }
                 }
                 start = i + 1;
             }
         }
-        return lines;
-    }
-
-    private boolean wanted(String line) {
-        if (since == null) {
-            return true;
-        }
-        try {
-            Object time = new JsonObject(line).getValue("time");
-            return !(time instanceof String text) || !OffsetDateTime.parse(text).toInstant().isBefore(since);
-        } catch (DecodeException | ClassCastException | DateTimeParseException e) {
-            return true;
-        }
+        return entries;
     }
 
     private static byte[] read(FileChannel channel, long position, int length) throws IOException {

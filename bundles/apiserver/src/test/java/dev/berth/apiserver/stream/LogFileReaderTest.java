@@ -1,4 +1,4 @@
-package dev.berth.apiserver.impl;
+package dev.berth.apiserver.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,14 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Reading a container log file in pieces while it grows. */
-class LogReaderTest {
+class LogFileReaderTest {
     @TempDir
     Path folder;
 
@@ -30,8 +29,8 @@ class LogReaderTest {
 
     @Test
     void missingFileReadsAsEmpty() throws Exception {
-        LogReader reader = new LogReader(folder.resolve("absent.log"), null);
-        assertEquals(new LogReader.Chunk(List.of(), true), reader.next());
+        LogFileReader<String> reader = new LogFileReader<>(folder.resolve("absent.log"), line -> line);
+        assertEquals(new LogFileReader.Chunk<>(List.of(), true), reader.next());
         assertEquals(List.of(), reader.tail(5));
     }
 
@@ -39,31 +38,41 @@ class LogReaderTest {
     void aLineBeingWrittenWaitsForItsNewline() throws Exception {
         Path file = folder.resolve("c.log");
         append(file, entry(1, "a") + "\n" + entry(2, "b").substring(0, 10));
-        LogReader reader = new LogReader(file, null);
+        LogFileReader<String> reader = new LogFileReader<>(file, line -> line);
 
-        assertEquals(new LogReader.Chunk(List.of(entry(1, "a")), true), reader.next());
-        assertEquals(new LogReader.Chunk(List.of(), true), reader.next());
+        assertEquals(new LogFileReader.Chunk<>(List.of(entry(1, "a")), true), reader.next());
+        assertEquals(new LogFileReader.Chunk<>(List.of(), true), reader.next());
         append(file, entry(2, "b").substring(10) + "\n");
-        assertEquals(new LogReader.Chunk(List.of(entry(2, "b")), true), reader.next());
+        assertEquals(new LogFileReader.Chunk<>(List.of(entry(2, "b")), true), reader.next());
     }
 
     @Test
-    void sinceLeavesOutOlderEntriesAndTailKeepsTheLastOnes() throws Exception {
+    void theEntryFunctionMapsAndDropsLinesAndTailKeepsTheLastEntries() throws Exception {
         Path file = folder.resolve("c.log");
         StringBuilder text = new StringBuilder();
         for (int second = 0; second < 10; second++) {
             text.append(entry(second, "line " + second)).append('\n');
         }
-        append(file, text.toString());
+        append(file, text.append("   \n\n").toString());
 
-        LogReader since = new LogReader(file, Instant.parse("2026-11-29T10:00:07Z"));
-        assertEquals(List.of(entry(7, "line 7"), entry(8, "line 8"), entry(9, "line 9")), since.tail(100));
-        assertEquals(List.of(entry(8, "line 8"), entry(9, "line 9")), new LogReader(file, null).tail(2));
-        assertEquals(List.of(), new LogReader(file, null).tail(0));
-        LogReader tailed = new LogReader(file, null);
+        LogFileReader<Integer> even = new LogFileReader<>(file, line -> {
+            if (line.isBlank()) {
+                return null;
+            }
+            int second = Integer.parseInt(line.substring(line.indexOf(":00:") + 4, line.indexOf(":00:") + 6));
+            return second % 2 == 0 ? second : null;
+        });
+        assertEquals(List.of(4, 6, 8), even.tail(3), "tail counts the entries kept, not the lines");
+        List<String> seen = new ArrayList<>();
+        new LogFileReader<>(file, line -> seen.add(line) ? line : null).tail(100);
+        assertEquals(11, seen.size(), "empty lines are dropped before the entry function, blank ones are not");
+        assertEquals(List.of(entry(8, "line 8"), entry(9, "line 9")),
+                new LogFileReader<>(file, line -> line.isBlank() ? null : line).tail(2));
+        assertEquals(List.of(), new LogFileReader<>(file, line -> line).tail(0));
+        LogFileReader<String> tailed = new LogFileReader<>(file, line -> line);
         tailed.tail(1);
         append(file, entry(10, "new") + "\n");
-        assertEquals(List.of(entry(10, "new")), tailed.next().lines(), "reading goes on after the tail");
+        assertEquals(List.of(entry(10, "new")), tailed.next().entries(), "reading goes on after the tail");
     }
 
     @Test
@@ -74,13 +83,13 @@ class LogReaderTest {
             text.append(entry(i % 60, "x".repeat(40))).append('\n');
         }
         append(file, text.toString());
-        LogReader reader = new LogReader(file, null);
+        LogFileReader<String> reader = new LogFileReader<>(file, line -> line);
         List<String> all = new ArrayList<>();
         int chunks = 0;
-        LogReader.Chunk chunk;
+        LogFileReader.Chunk<String> chunk;
         do {
             chunk = reader.next();
-            all.addAll(chunk.lines());
+            all.addAll(chunk.entries());
             chunks++;
         } while (!chunk.endOfFile());
         assertEquals(5000, all.size());
@@ -91,11 +100,11 @@ class LogReaderTest {
     @Test
     void anOverlongLineIsSkippedAndTheNextOneRead() throws Exception {
         Path file = folder.resolve("c.log");
-        append(file, "{\"log\":\"" + "y".repeat(LogReader.MAX_LINE + 10) + "\"}\n" + entry(1, "after") + "\n");
-        LogReader reader = new LogReader(file, null);
+        append(file, "{\"log\":\"" + "y".repeat(LogFileReader.MAX_LINE + 10) + "\"}\n" + entry(1, "after") + "\n");
+        LogFileReader<String> reader = new LogFileReader<>(file, line -> line);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            lines.addAll(reader.next().lines());
+            lines.addAll(reader.next().entries());
         }
         assertEquals(List.of(entry(1, "after")), lines);
     }
@@ -104,11 +113,11 @@ class LogReaderTest {
     void aTruncatedFileIsReadFromItsStart() throws Exception {
         Path file = folder.resolve("c.log");
         append(file, entry(1, "first") + "\n" + entry(2, "second") + "\n");
-        LogReader reader = new LogReader(file, null);
-        assertEquals(2, reader.next().lines().size());
+        LogFileReader<String> reader = new LogFileReader<>(file, line -> line);
+        assertEquals(2, reader.next().entries().size());
         Files.writeString(file, entry(3, "x") + "\n");
-        LogReader.Chunk chunk = reader.next();
-        assertEquals(List.of(entry(3, "x")), chunk.lines());
-        assertFalse(chunk.lines().isEmpty());
+        LogFileReader.Chunk<String> chunk = reader.next();
+        assertEquals(List.of(entry(3, "x")), chunk.entries());
+        assertFalse(chunk.entries().isEmpty());
     }
 }
