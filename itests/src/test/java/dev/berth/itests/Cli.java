@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +34,19 @@ final class Cli {
         List<String> command = new ArrayList<>();
         command.add(Daemon.BERTH.toString());
         command.addAll(args);
+        return exec(command, Map.of(), List.of(), input, 60);
+    }
+
+    /**
+     * Runs any {@code command} (the berth CLI, the docker CLI) with {@code environment} added and the
+     * variables in {@code unset} removed, {@code input} on its standard input (none: /dev/null); fails when
+     * it has not ended after {@code timeoutSeconds}.
+     */
+    static Result exec(List<String> command, Map<String, String> environment, List<String> unset, String input,
+            long timeoutSeconds) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command);
+        unset.forEach(builder.environment()::remove);
+        builder.environment().putAll(environment);
         if (input == null) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
@@ -45,14 +58,15 @@ final class Cli {
         }
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new IllegalStateException("berth " + args + " did not finish in 60 s");
+            throw new IllegalStateException(command + " did not finish in " + timeoutSeconds + " s");
         }
         return new Result(process.exitValue(), out.join(), err.join());
     }
 
-    private static String read(java.io.InputStream in) {
+    /** Everything {@code in} gives, as UTF-8; a failed read is described in its place. */
+    static String read(java.io.InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

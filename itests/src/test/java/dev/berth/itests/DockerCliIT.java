@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,32 +92,16 @@ class DockerCliIT extends ContainerTestBase {
         List<String> command = new ArrayList<>();
         command.add(DOCKER.orElseThrow().toString());
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        builder.environment().put("DOCKER_HOST", "unix://" + daemon.dockerSocket());
-        builder.environment().put("DOCKER_CONFIG", config.toString());
-        builder.environment().remove("DOCKER_CONTEXT");
-        builder.environment().remove("DOCKER_API_VERSION");
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("docker " + List.of(args) + " did not finish in 120 s");
-        }
-        Cli.Result result = new Cli.Result(process.exitValue(), out.join(), err.join());
+        java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of("DOCKER_HOST",
+                "unix://" + daemon.dockerSocket(), "DOCKER_CONFIG", config.toString()));
+        env.putAll(environment);
+        List<String> unset = new ArrayList<>(List.of("DOCKER_CONTEXT", "DOCKER_API_VERSION"));
+        unset.removeAll(environment.keySet());
+        Cli.Result result = Cli.exec(command, env, unset, null, 120);
         System.out.println("$ docker " + String.join(" ", args) + "\n" + result.stdout() + result.stderr());
         return result;
     }
 
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(read failed: " + e + ")";
-        }
-    }
 
     private static Cli.Result ok(String... args) throws IOException, InterruptedException {
         Cli.Result result = docker(args);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,39 +45,18 @@ class DockerContainersIT extends ContainerTestBase {
     static Cli.Result dockerWithInput(String input, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(DOCKER.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("DOCKER_HOST", "unix://" + daemon.run.resolve("docker.sock"));
-        builder.environment().put("DOCKER_CONFIG", base.resolve("docker-config").toString());
-        builder.environment().remove("DOCKER_CONTEXT");
-        if (input == null) {
-            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        try {
+            return Cli.exec(command, Map.of("DOCKER_HOST", "unix://" + daemon.run.resolve("docker.sock"),
+                    "DOCKER_CONFIG", base.resolve("docker-config").toString()), List.of("DOCKER_CONTEXT"), input, 90);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; daemon:\n" + daemon.output(), e);
         }
-        Process process = builder.start();
-        if (input != null) {
-            try (var stdin = process.getOutputStream()) {
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("docker " + args + " did not finish in 90 s; daemon:\n" + daemon.output());
-        }
-        return new Cli.Result(process.exitValue(), out.join(), err.join());
     }
 
     static Cli.Result docker(String... args) throws IOException, InterruptedException {
         return dockerWithInput(null, args);
     }
 
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(read failed: " + e + ")";
-        }
-    }
 
     static JsonNode inspect(String name) throws Exception {
         Cli.Result result = docker("inspect", "--type", "container", name);
@@ -334,7 +314,7 @@ class DockerContainersIT extends ContainerTestBase {
         builder.environment().put("DOCKER_CONFIG", base.resolve("docker-config").toString());
         builder.redirectInput(ProcessBuilder.Redirect.PIPE);
         Process process = builder.start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> Cli.read(process.getInputStream()));
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker run -it did not end");
         String output = out.join();
         assertEquals(5, process.exitValue(), output);

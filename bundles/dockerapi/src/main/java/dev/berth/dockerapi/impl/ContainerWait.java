@@ -145,20 +145,18 @@ final class ContainerWait {
     }
 
     private void answer(JsonObject exit) {
-        if (done) {
-            return;
-        }
-        done = true;
-        unregister();
-        HttpServerResponse response = request.response();
-        if (!response.ended() && !response.closed()) {
-            JsonObject normalised = exit.getValue("exitCode") == null && exit.getValue("ExitCode") == null
-                    ? exit.copy().put("exitCode", 0) : exit;
-            response.end(DockerContainerJson.waitAnswer(normalised).encode() + "\n");
-        }
+        JsonObject normalised = exit.getValue("exitCode") == null && exit.getValue("ExitCode") == null
+                ? exit.copy().put("exitCode", 0) : exit;
+        finish(DockerContainerJson.waitAnswer(normalised));
     }
 
     private void failAfterHeader(String message) {
+        finish(new JsonObject().put("StatusCode", -1)
+                .put("Error", new JsonObject().put("Message", message == null ? "wait failed" : message)));
+    }
+
+    /** Ends the answer with {@code body}, once: the first outcome wins, later ones are dropped. */
+    private void finish(JsonObject body) {
         if (done) {
             return;
         }
@@ -166,9 +164,7 @@ final class ContainerWait {
         unregister();
         HttpServerResponse response = request.response();
         if (!response.ended() && !response.closed()) {
-            response.end(new JsonObject().put("StatusCode", -1)
-                    .put("Error", new JsonObject().put("Message", message == null ? "wait failed" : message)).encode()
-                    + "\n");
+            response.end(body.encode() + "\n");
         }
     }
 

@@ -26,18 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The container projection folded from real log records: lifecycle, replay determinism, checkpoints. */
 class ContainerProjectionTest {
-    private static final String DIGEST = "sha256:" + "a".repeat(64);
+    static final String DIGEST = "sha256:" + "a".repeat(64);
 
     @TempDir
     Path root;
 
     private final EventCodec codec = new EventCodec();
 
-    private static String id(int n) {
+    /** The container id numbered {@code n}: 64 hex digits. */
+    static String id(int n) {
         return String.format("%064x", n);
     }
 
     private void append(EventLog log, String subject, Record payload) {
+        append(codec, log, subject, payload);
+    }
+
+    /** Appends {@code payload} about {@code subject} and waits until it is durable. */
+    static void append(EventCodec codec, EventLog log, String subject, Record payload) {
         log.append(codec.draft(subject, payload)).toCompletableFuture().join();
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * container projection stays bounded however many containers were removed.
  */
 class TimeTravelTest {
-    private static final String DIGEST = "sha256:" + "a".repeat(64);
+    private static final String DIGEST = ContainerProjectionTest.DIGEST;
 
     @TempDir
     Path root;
@@ -34,11 +34,11 @@ class TimeTravelTest {
     private final EventCodec codec = new EventCodec();
 
     private static String id(int n) {
-        return String.format("%064x", n);
+        return ContainerProjectionTest.id(n);
     }
 
     private void append(EventLog log, String subject, Record payload) {
-        log.append(codec.draft(subject, payload)).toCompletableFuture().join();
+        ContainerProjectionTest.append(codec, log, subject, payload);
     }
 
     /** Four records per container: created, started, exited, and removed for even ones. */
