@@ -126,9 +126,9 @@ final class AuditCommand extends CliCommand {
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
         String output = args.value("output").orElseThrow(() -> usageError("export needs -o FILE"));
         Path file = Path.of(output).toAbsolutePath().normalize();
-        StringBuilder query = new StringBuilder("/v1/audit/export?file=" + PointInTime.encode(file.toString()));
-        args.value("since").ifPresent(v -> query.append("&since=").append(PointInTime.encode(v)));
-        args.value("until").ifPresent(v -> query.append("&until=").append(PointInTime.encode(v)));
+        StringBuilder query = new StringBuilder("/v1/audit/export?file=" + ContainerPaths.encode(file.toString()));
+        args.value("since").ifPresent(v -> query.append("&since=").append(ContainerPaths.encode(v)));
+        args.value("until").ifPresent(v -> query.append("&until=").append(ContainerPaths.encode(v)));
         JsonNode answer = context.client().postJson(query.toString(), Json.object());
         if (json(args)) {
             context.out().println(Json.text(answer));
@@ -164,7 +164,7 @@ final class AuditCommand extends CliCommand {
     private int archive(ParsedArguments args, CliContext context)
             throws UsageException, IOException, DaemonUnreachableException, DaemonErrorException {
         String before = args.value("before").orElseThrow(() -> usageError("archive needs --before T"));
-        JsonNode answer = context.client().postJson("/v1/audit/archive?before=" + PointInTime.encode(before),
+        JsonNode answer = context.client().postJson("/v1/audit/archive?before=" + ContainerPaths.encode(before),
                 Json.object());
         if (json(args)) {
             context.out().println(Json.text(answer));

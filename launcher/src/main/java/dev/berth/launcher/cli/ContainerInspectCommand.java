@@ -32,7 +32,7 @@ final class ContainerInspectCommand extends ContainerCommand {
             try {
                 Optional<String> at = PointInTime.of(args);
                 all.add(at.isPresent() ? PointInTime.ask(context, "inspect", at.get(), "&id="
-                        + PointInTime.encode(container)).path("container")
+                        + ContainerPaths.encode(container)).path("container")
                         : context.client().getJson(ContainerPaths.of(container, "")));
             } catch (DaemonErrorException e) {
                 context.err().println("berth inspect: " + e.getMessage());

@@ -3,7 +3,10 @@ package dev.berth.launcher.cli;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
-/** Request targets of the container endpoints, with ids and query values encoded. Stateless and thread-safe. */
+/**
+ * Request targets of the container endpoints, with ids encoded, and the one encoder of query values every
+ * command uses. Stateless and thread-safe.
+ */
 final class ContainerPaths {
     private ContainerPaths() {
     }

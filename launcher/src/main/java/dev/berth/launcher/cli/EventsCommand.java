@@ -8,8 +8,6 @@ import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -90,7 +88,7 @@ final class EventsCommand extends CliCommand {
         if (query.length() > 0) {
             query.append('&');
         }
-        query.append(key).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"));
+        query.append(key).append('=').append(ContainerPaths.encode(value));
     }
 
     /** The message of an {@code {"error": ...}} line that ends a stream, or null for an event line. */

@@ -32,7 +32,7 @@ final class HistoryCommand extends CliCommand {
         if (words.size() != 1) {
             throw usageError(words.isEmpty() ? "missing CONTAINER, IMAGE or PLUGIN" : "give one CONTAINER, IMAGE or PLUGIN");
         }
-        String target = "/v1/history?target=" + PointInTime.encode(words.get(0));
+        String target = "/v1/history?target=" + ContainerPaths.encode(words.get(0));
         if (json(args)) {
             try (HttpResponse response = context.client().get(target)) {
                 RawJson.print(response.readBody(), context.out());

@@ -5,8 +5,6 @@ import dev.berth.launcher.Option;
 import dev.berth.launcher.ParsedArguments;
 import dev.berth.launcher.UsageException;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -38,14 +36,14 @@ final class ImageCommand extends CliCommand {
                     throw usageError("inspect takes one image reference or digest");
                 }
                 context.out().println(Json.pretty(
-                        context.client().getJson("/v1/images/inspect?reference=" + encode(rest.get(0)))));
+                        context.client().getJson("/v1/images/inspect?reference=" + ContainerPaths.encode(rest.get(0)))));
             }
             case "rm" -> {
                 if (rest.isEmpty()) {
                     throw usageError("rm takes one or more image references or digests");
                 }
                 for (String reference : rest) {
-                    JsonNode answer = context.client().delete("/v1/images?reference=" + encode(reference)
+                    JsonNode answer = context.client().delete("/v1/images?reference=" + ContainerPaths.encode(reference)
                             + (args.has("force") ? "&force=true" : ""));
                     answer.path("untagged").forEach(name -> context.out().println("Untagged: " + name.asText()));
                     if (answer.path("removed").isTextual()) {
@@ -58,7 +56,7 @@ final class ImageCommand extends CliCommand {
                     throw usageError("prune takes no arguments");
                 }
                 String grace = args.value("grace").orElse("600");
-                JsonNode answer = context.client().postJson("/v1/images/prune?grace=" + encode(grace),
+                JsonNode answer = context.client().postJson("/v1/images/prune?grace=" + ContainerPaths.encode(grace),
                         Json.object());
                 answer.path("blobs").forEach(b -> context.out().println("Deleted blob: " + b.asText()));
                 answer.path("snapshots").forEach(b -> context.out().println("Deleted snapshot: " + b.asText()));
@@ -68,9 +66,5 @@ final class ImageCommand extends CliCommand {
                     : "unknown subcommand '" + sub + "' (inspect, rm, prune)");
         }
         return 0;
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

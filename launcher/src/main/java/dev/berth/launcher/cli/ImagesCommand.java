@@ -16,7 +16,7 @@ final class ImagesCommand extends JsonQueryCommand {
 
     @Override
     String path(ParsedArguments args, CliContext context) {
-        return PointInTime.of(args).map(at -> "/v1/audit/at?what=images&at=" + PointInTime.encode(at)).orElse("/v1/images");
+        return PointInTime.of(args).map(at -> "/v1/audit/at?what=images&at=" + ContainerPaths.encode(at)).orElse("/v1/images");
     }
 
     @Override

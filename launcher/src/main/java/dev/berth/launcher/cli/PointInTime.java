@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.launcher.Option;
 import dev.berth.launcher.ParsedArguments;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -34,7 +32,8 @@ final class PointInTime {
      */
     static JsonNode ask(CliContext context, String what, String at, String extra)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        JsonNode answer = context.client().getJson("/v1/audit/at?what=" + what + "&at=" + encode(at) + extra);
+        JsonNode answer = context.client().getJson("/v1/audit/at?what=" + what + "&at=" + ContainerPaths.encode(at)
+                + extra);
         context.err().println("state at #" + answer.path("sequence").asLong()
                 + (answer.hasNonNull("time") ? " (" + answer.path("time").asText() + ")" : " (before the first event)")
                 + ", rebuilt from " + (answer.path("checkpoint").asLong() > 0 ? "checkpoint #"
@@ -46,9 +45,5 @@ final class PointInTime {
     /** The moment relative times in a past state are measured from: the time of the state's last record. */
     static Instant moment(JsonNode answer) {
         return answer.hasNonNull("time") ? Instant.parse(answer.path("time").asText()) : Instant.EPOCH;
-    }
-
-    static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

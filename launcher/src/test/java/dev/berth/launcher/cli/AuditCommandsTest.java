@@ -79,7 +79,7 @@ class AuditCommandsTest {
                 "application/json", "{\"file\":\"/x\",\"firstSequence\":5,\"lastSequence\":9,\"records\":5,"
                         + "\"anchor\":\"" + "0".repeat(64) + "\",\"lastHash\":\"" + "c".repeat(64) + "\",\"bytes\":700}"))) {
             int code = berth("-H", daemon.uri(), "audit", "export", "--since", "#5", "--until", "10m", "-o", "rel.log");
-            String expected = "POST /v1/audit/export?file=" + PointInTime.encode(Path.of("rel.log").toAbsolutePath()
+            String expected = "POST /v1/audit/export?file=" + ContainerPaths.encode(Path.of("rel.log").toAbsolutePath()
                     .normalize().toString()) + "&since=%235&until=10m HTTP/1.1";
             assertEquals(expected, daemon.request().requestLine());
             assertEquals(0, code, err.text());

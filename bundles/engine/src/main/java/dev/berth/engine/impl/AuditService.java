@@ -368,11 +368,7 @@ final class AuditService {
                 } catch (BerthException e) {
                     throw new BerthException(e.kind(), e.getMessage() + " at #" + sequence);
                 }
-                answer.put("container", ContainerQueries.summary(c).put("options", ContainerJson.toJson(c.options()))
-                        .put("autoRemove", c.autoRemove()).put("specDigest", c.specDigest())
-                        .put("rootfs", c.rootfs()).put("snapshotter", c.snapshotter()).put("mounted", c.mounted())
-                        .put("signal", c.signal()).put("exitReason", c.exitReason())
-                        .put("isolation", new JsonArray(c.modules().stream().map(ContainerJson::toJson).toList())));
+                answer.put("container", ContainerQueries.record(c));
             }
             case "images" -> {
                 JsonArray list = new JsonArray();

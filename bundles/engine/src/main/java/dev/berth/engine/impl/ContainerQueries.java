@@ -106,16 +106,24 @@ final class ContainerQueries {
                 .put("pid", c.pid()).put("runtime", c.runtime()).put("options", ContainerJson.toJson(c.options()));
     }
 
+    /**
+     * Everything the log says of {@code c}: its summary plus spec digest, root filesystem, last signal and
+     * exit reason, and what each isolation module set. What {@code inspect} shows, live or {@code --at} a
+     * past sequence.
+     */
+    static JsonObject record(Container c) {
+        return summary(c).put("autoRemove", c.autoRemove()).put("specDigest", c.specDigest())
+                .put("rootfs", c.rootfs()).put("snapshotter", c.snapshotter()).put("mounted", c.mounted())
+                .put("signal", c.signal()).put("exitReason", c.exitReason())
+                .put("isolation", new JsonArray(c.modules().stream().map(ContainerJson::toJson).toList()));
+    }
+
     JsonObject inspect(JsonObject request) throws BerthException {
         Container c = resolve(request.getString("id", ""));
         Path dir = containerDir(c.id());
-        JsonObject answer = summary(c);
-        answer.put("options", ContainerJson.toJson(c.options())).put("autoRemove", c.autoRemove())
-                .put("specDigest", c.specDigest()).put("rootfs", c.rootfs()).put("snapshotter", c.snapshotter())
-                .put("mounted", c.mounted()).put("logPath", dir.resolve("container.log").toString())
-                .put("bundle", dir.toString()).put("signal", c.signal()).put("exitReason", c.exitReason())
-                .put("namespaces", c.running() ? processes.namespaces(c.pid()) : null)
-                .put("isolation", new JsonArray(c.modules().stream().map(ContainerJson::toJson).toList()));
+        JsonObject answer = record(c).put("logPath", dir.resolve("container.log").toString())
+                .put("bundle", dir.toString())
+                .put("namespaces", c.running() ? processes.namespaces(c.pid()) : null);
         JsonObject state = new JsonObject().put("status", c.status()).put("running", c.running())
                 .put("pid", c.pid()).put("exitCode", c.exitCode()).put("oomKilled", c.oomKilled())
                 .put("startedAt", answer.getString("startedAt")).put("finishedAt", answer.getString("finishedAt"));

@@ -1,6 +1,7 @@
 package dev.berth.engine.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.image.ImageReference;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -103,10 +104,13 @@ final class HistoryLines {
         return names.isEmpty() ? "" : "; isolation by " + String.join(", ", names);
     }
 
-    /** The registry part of a normalised reference ({@code host[:port]/path:tag}). */
+    /** The registry of a reference as the log stored it; the reference itself when it does not parse. */
     static String registry(String reference) {
-        int slash = reference.indexOf('/');
-        return slash < 0 ? "docker.io" : reference.substring(0, slash);
+        try {
+            return ImageReference.parse(reference).registry();
+        } catch (IllegalArgumentException e) {
+            return reference;
+        }
     }
 
     private static String t(JsonNode payload, String field) {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -33,8 +35,8 @@ final class LogFeed {
             return 0;
         }
         BlockingQueue<List<EventRecord>> queue = new ArrayBlockingQueue<>(BATCHES_AHEAD);
-        RuntimeException[] failure = new RuntimeException[1];
-        boolean[] stop = new boolean[1];
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
         Thread reader = new Thread(() -> {
             try (EventCursor cursor = log.read(from)) {
                 List<EventRecord> batch = new ArrayList<>(BATCH);
@@ -55,9 +57,7 @@ final class LogFeed {
                     return;
                 }
             } catch (RuntimeException e) {
-                synchronized (failure) {
-                    failure[0] = e;
-                }
+                failure.set(e);
             }
             offer(queue, END, stop);
         }, "berth-log-feed");
@@ -79,27 +79,21 @@ final class LogFeed {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("replay of the event log interrupted at record #" + (from + given), e);
         } finally {
-            synchronized (stop) {
-                stop[0] = true;
-            }
+            stop.set(true);
             queue.clear();
         }
-        synchronized (failure) {
-            if (failure[0] != null) {
-                throw failure[0];
-            }
+        if (failure.get() != null) {
+            throw failure.get();
         }
         return given;
     }
 
     /** Hands a batch over, giving up when the consumer stopped; false when it did. */
-    private static boolean offer(BlockingQueue<List<EventRecord>> queue, List<EventRecord> batch, boolean[] stop) {
+    private static boolean offer(BlockingQueue<List<EventRecord>> queue, List<EventRecord> batch, AtomicBoolean stop) {
         try {
             while (!queue.offer(batch, 100, TimeUnit.MILLISECONDS)) {
-                synchronized (stop) {
-                    if (stop[0]) {
-                        return false;
-                    }
+                if (stop.get()) {
+                    return false;
                 }
             }
             return true;
