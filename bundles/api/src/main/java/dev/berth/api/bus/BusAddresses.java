@@ -48,6 +48,13 @@ public final class BusAddresses {
     public static final String ENGINE_LOAD = "berth.engine.load";
     /** Save images to an archive on the daemon's host; request {"references", "target", "format"}. */
     public static final String ENGINE_SAVE = "berth.engine.save";
+    /**
+     * Make a one-layer image of a filesystem tar; request {"file" (absolute), "reference", "changes",
+     * "message", "platform"}.
+     */
+    public static final String ENGINE_IMPORT = "berth.engine.import";
+    /** Upload a stored image to a registry; request {"reference", "insecure", "progress"}. */
+    public static final String ENGINE_PUSH = "berth.engine.push";
     /** Check and store a registry login; request {"registry", "username", "password"}. */
     public static final String ENGINE_LOGIN = "berth.engine.login";
     /** Prefix of per-operation progress addresses: {@code berth.progress.<operation id>}. */
@@ -58,7 +65,10 @@ public final class BusAddresses {
      * it); body {"runtime","id","execId","exitCode","signal","oomKilled","finishedAt"}.
      */
     public static final String RUNTIME_EXITED = "berth.runtime.exited";
-    /** Container requests: create, start, stop, kill, remove, list, inspect, wait, exec, runtimes; body {"op", ...}. */
+    /**
+     * Container requests: create, start, stop, kill, remove, list, inspect, wait, exec, runtimes, changes,
+     * commit, export, pause, unpause; body {"op", ...}.
+     */
     public static final String ENGINE_CONTAINERS = "berth.engine.containers";
 
     private BusAddresses() {

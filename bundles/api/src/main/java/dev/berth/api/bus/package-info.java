@@ -1,7 +1,7 @@
 /**
  * Event-bus addresses: every address Berth uses is a constant here, never a literal at a call site.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package dev.berth.api.bus;
 

@@ -1,6 +1,7 @@
 package dev.berth.api.container;
 
 import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
 import java.util.List;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -60,4 +61,14 @@ public interface ContainerRuntime {
 
     /** The ids of every container this runtime holds, for re-adoption at engine start. */
     List<String> list() throws BerthException;
+
+    /** Freezes every process of the container (the cgroup freezer); runtimes without it answer UNAVAILABLE. */
+    default void pause(String id) throws BerthException {
+        throw new BerthException(ErrorKind.UNAVAILABLE, "pause " + id + ": the " + name() + " runtime cannot pause");
+    }
+
+    /** Thaws a container {@link #pause paused} before. */
+    default void resume(String id) throws BerthException {
+        throw new BerthException(ErrorKind.UNAVAILABLE, "unpause " + id + ": the " + name() + " runtime cannot pause");
+    }
 }

@@ -1,6 +1,8 @@
 package dev.berth.api.container;
 
 import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import java.nio.file.Path;
 import java.util.List;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -31,4 +33,33 @@ public interface MountStage {
 
     /** Every container this stage holds a root filesystem for, mounted or not. */
     List<MountedRootfs> list() throws BerthException;
+
+    /**
+     * What the container changed against its image ({@code layers}, bottom first, as for {@link #mount}),
+     * sorted by path; a deleted directory is one change, not one per file below it.
+     */
+    default List<FileChange> changes(String containerId, List<String> layers) throws BerthException {
+        throw new BerthException(ErrorKind.UNAVAILABLE, "diff " + containerId + ": the " + snapshotter()
+                + " mount stage cannot list changes");
+    }
+
+    /**
+     * Writes the container's changes as an uncompressed OCI layer tar at {@code target}: deletions as
+     * {@code .wh.NAME} whiteouts, a directory replaced as a whole as an opaque whiteout, entries sorted by
+     * path, numeric owners, whole-second modification times and nothing else that varies between two
+     * writes of the same tree. Atomic: nothing is at {@code target} unless the whole tar is.
+     */
+    default LayerTar writeChanges(String containerId, List<String> layers, Path target) throws BerthException {
+        throw new BerthException(ErrorKind.UNAVAILABLE, "commit " + containerId + ": the " + snapshotter()
+                + " mount stage cannot write changes");
+    }
+
+    /**
+     * Writes the container's whole root filesystem (its image's layers with its changes on top) as one tar
+     * at {@code target}, in the same deterministic form as {@link #writeChanges}; atomic likewise.
+     */
+    default LayerTar export(String containerId, List<String> layers, Path target) throws BerthException {
+        throw new BerthException(ErrorKind.UNAVAILABLE, "export " + containerId + ": the " + snapshotter()
+                + " mount stage cannot export");
+    }
 }

@@ -15,7 +15,9 @@ public final class EngineEvents {
             RegistryLoggedIn.class, RootfsMounted.class, RootfsUnmounted.class, SpecGenerated.class,
             ContainerCreated.class, ContainerStarted.class, ContainerExecd.class, ContainerKilled.class,
             ContainerExited.class, ContainerRemoved.class, RuntimeDefaultChanged.class, ContainerOom.class,
-            PluginFailed.class, PluginSwapped.class, PluginDisabled.class, PluginEnabled.class);
+            PluginFailed.class, PluginSwapped.class, PluginDisabled.class, PluginEnabled.class,
+            ImageCommitted.class, ImageImported.class, ContainerExported.class, ContainerPaused.class,
+            ContainerUnpaused.class, BlobPushed.class, ImagePushed.class, PushFailed.class);
 
     private EngineEvents() {
     }
