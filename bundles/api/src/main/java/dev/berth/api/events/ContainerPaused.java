@@ -4,5 +4,5 @@ import dev.berth.api.event.EventType;
 
 /** Every process of the container was frozen ({@code reason}: "pause" or "commit"). Subject: the container id. */
 @EventType(name = "container.paused", version = 1)
-public record ContainerPaused(String id, String reason) {
+public record ContainerPaused(String reason) {
 }
