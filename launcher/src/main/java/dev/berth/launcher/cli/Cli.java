@@ -35,7 +35,8 @@ public final class Cli {
                 new RunCommand(), new CreateCommand(), new StartCommand(), StopCommand.stop(), StopCommand.restart(),
                 new KillCommand(), new RmCommand(), new PsCommand(), new ContainerInspectCommand(), new LogsCommand(),
                 new WaitCommand(), new ExecCommand(), new TopCommand(), new StatsCommand(), new CapsCommand(),
-                new RuntimeCommand())) {
+                new RuntimeCommand(), new DiffCommand(), new CommitCommand(), new ExportCommand(),
+                new ImportCommand(), new PushCommand())) {
             commands.put(command.name(), command);
         }
         return Map.copyOf(commands);
@@ -62,11 +63,11 @@ public final class Cli {
         text.append(String.format("  %-9s %s%n", "help", "show help for a command"));
         text.append("\nContainers:\n");
         for (String name : List.of("run", "create", "start", "stop", "restart", "kill", "rm", "ps", "inspect", "logs",
-                "wait", "exec", "top", "stats", "caps", "runtime")) {
+                "wait", "exec", "top", "stats", "caps", "diff", "commit", "export", "runtime")) {
             text.append(String.format("  %-9s %s%n", name, COMMANDS.get(name).summary()));
         }
         text.append("\nImages:\n");
-        for (String name : List.of("pull", "images", "image", "tag", "load", "save", "login")) {
+        for (String name : List.of("pull", "push", "images", "image", "tag", "load", "save", "import", "login")) {
             text.append(String.format("  %-9s %s%n", name, COMMANDS.get(name).summary()));
         }
         text.append("""

@@ -189,6 +189,19 @@ public final class ApiServer {
                         BusAddresses.ENGINE_IMAGE_INSPECT, new JsonObject().put("reference",
                                 required(request, "reference")).encode(), 200));
                 case "/v1/images/pull" -> only(request, HttpMethod.POST, () -> pull(request));
+                case "/v1/images/push" -> only(request, HttpMethod.POST, () -> withBody(request, "push",
+                        Set.of("reference", "insecure"), body -> stream(request, BusAddresses.ENGINE_PUSH,
+                                new JsonObject().put("reference", dev.berth.api.image.ImageReference.parse(
+                                        string(body, "reference", true)).toString())
+                                        .put("insecure", strings(body, "insecure")))));
+                case "/v1/images/import" -> only(request, HttpMethod.POST, () -> withBody(request, "import",
+                        Set.of("file", "source", "reference", "changes", "message", "platform"),
+                        body -> stream(request, BusAddresses.ENGINE_IMPORT, new JsonObject()
+                                .put("file", absolutePath(body, "file")).put("source", string(body, "source", false))
+                                .put("reference", string(body, "reference", false))
+                                .put("changes", strings(body, "changes"))
+                                .put("message", ContainerRoutes.text(body, "message"))
+                                .put("platform", string(body, "platform", false)))));
                 case "/v1/runtimes" -> only(request, HttpMethod.GET, () -> containers.runtimes(request));
                 case "/v1/stats" -> only(request, HttpMethod.GET, () -> containers.stats(request));
                 case "/v1/runtimes/default" -> only(request, HttpMethod.POST, () -> containers.defaultRuntime(request));
@@ -321,7 +334,7 @@ public final class ApiServer {
     }
 
     /** A string field; a wrong type, or a missing required one, is an {@link IllegalArgumentException}. */
-    private static String string(JsonObject body, String field, boolean required) {
+    static String string(JsonObject body, String field, boolean required) {
         Object value = body.getValue(field);
         if (value == null && !required) {
             return null;
@@ -330,6 +343,18 @@ public final class ApiServer {
             throw new IllegalArgumentException("field \"" + field + "\" must be a non-empty string");
         }
         return text;
+    }
+
+    /** A list-of-strings field, empty when absent; anything else is an {@link IllegalArgumentException}. */
+    static io.vertx.core.json.JsonArray strings(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return new io.vertx.core.json.JsonArray();
+        }
+        if (!(value instanceof io.vertx.core.json.JsonArray list) || !list.stream().allMatch(String.class::isInstance)) {
+            throw new IllegalArgumentException("field \"" + field + "\" must be a list of strings");
+        }
+        return list;
     }
 
     /** A sequence number query parameter (from 1), or {@code fallback} when absent. */
@@ -365,7 +390,7 @@ public final class ApiServer {
         throw new IllegalArgumentException(name + ": \"" + value + "\" is not a number of seconds");
     }
 
-    private static String absolutePath(JsonObject body, String field) {
+    static String absolutePath(JsonObject body, String field) {
         String path = string(body, field, true);
         if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("field \"" + field + "\": \"" + path + "\" is not an absolute path on the "
@@ -426,11 +451,7 @@ public final class ApiServer {
             if (platform != null) {
                 order.put("platform", dev.berth.api.image.Platform.parse(platform).toString());
             }
-            Object insecure = json.getValue("insecure");
-            if (insecure != null && !(insecure instanceof io.vertx.core.json.JsonArray)) {
-                throw new IllegalArgumentException("field \"insecure\" must be a list of registry hosts");
-            }
-            order.put("insecure", insecure == null ? new io.vertx.core.json.JsonArray() : insecure);
+            order.put("insecure", strings(json, "insecure"));
             stream(request, BusAddresses.ENGINE_PULL, order);
         });
     }
@@ -440,7 +461,7 @@ public final class ApiServer {
      * {@code berth.progress.<id>} address, then {@code {"status":"done",...}} with the engine's answer or
      * {@code {"error":...}}.
      */
-    private void stream(HttpServerRequest request, String address, JsonObject order) {
+    void stream(HttpServerRequest request, String address, JsonObject order) {
         String progress = BusAddresses.PROGRESS_PREFIX + java.util.UUID.randomUUID();
         order.put("progress", progress);
         HttpServerResponse response = request.response().setChunked(true)

@@ -98,9 +98,37 @@ final class ContainerRoutes {
                 parameters(request);
                 ask(request, order("caps", id), 200);
             });
+            case "changes" -> server.only(request, HttpMethod.GET, () -> {
+                parameters(request);
+                server.ask(request, BusAddresses.ENGINE_CONTAINERS, order("changes", id).encode(), 200,
+                        SLOW_TIMEOUT_MS);
+            });
+            case "commit" -> post(request, () -> server.withBody(request, "commit", COMMIT_FIELDS,
+                    body -> server.stream(request, BusAddresses.ENGINE_CONTAINERS, order("commit", id)
+                            .put("reference", ApiServer.string(body, "reference", false))
+                            .put("comment", text(body, "comment")).put("author", text(body, "author"))
+                            .put("changes", ApiServer.strings(body, "changes"))
+                            .put("pause", Boolean.TRUE.equals(body.getValue("pause"))))));
+            case "export" -> post(request, () -> server.withBody(request, "export", Set.of("target"),
+                    body -> server.ask(request, BusAddresses.ENGINE_CONTAINERS, order("export", id)
+                            .put("target", ApiServer.absolutePath(body, "target")).encode(), 200, EXPORT_TIMEOUT_MS)));
             default -> ApiServer.error(request.response(), ErrorKind.NOT_FOUND,
                     "no such endpoint: " + request.method() + " " + request.path());
         }
+    }
+
+    /** The fields of {@code POST /v1/containers/ID/commit}. */
+    private static final Set<String> COMMIT_FIELDS = Set.of("reference", "comment", "author", "changes", "pause");
+    /** How long an export may take: the whole filesystem is written. */
+    private static final long EXPORT_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(30);
+
+    /** An optional text field: empty when absent, a wrong type is an {@link IllegalArgumentException}. */
+    static String text(io.vertx.core.json.JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value != null && !(value instanceof String)) {
+            throw new IllegalArgumentException("field \"" + field + "\" must be a string");
+        }
+        return value == null ? "" : (String) value;
     }
 
     /** {@code GET /v1/stats?id=A&id=B}: one resource sample per container (every running one without ids). */

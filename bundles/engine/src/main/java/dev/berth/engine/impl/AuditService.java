@@ -80,6 +80,10 @@ final class AuditService {
 
     // ---- history ----------------------------------------------------------------------------------------
 
+    /** The event types that bring an image into the store. */
+    private static final Set<String> ORIGINS = Set.of("image.pulled", "image.loaded", "image.committed",
+            "image.imported");
+
     private JsonObject history(String target, boolean payloads) throws BerthException {
         if (target.isBlank()) {
             throw new BerthException(ErrorKind.INVALID, "no container, image or plugin given");
@@ -163,7 +167,7 @@ final class AuditService {
             String digest = created.path("imageDigest").asText("");
             EventRecord origin = null;
             for (EventRecord r : read(before(index.sequences(digest), record.sequence()))) {
-                if (r.type().equals("image.pulled") || r.type().equals("image.loaded")) {
+                if (ORIGINS.contains(r.type())) {
                     origin = r;
                 }
             }
@@ -187,7 +191,7 @@ final class AuditService {
         subjects.add(digest);
         List<EventRecord> own = read(index.sequences(digest));
         for (EventRecord record : own) {
-            if (record.type().equals("image.pulled") || record.type().equals("image.loaded")) {
+            if (ORIGINS.contains(record.type())) {
                 JsonNode p = payload(record);
                 if (p.hasNonNull("reference")) {
                     subjects.add(p.path("reference").asText());

@@ -116,8 +116,10 @@ final class ContainerService {
     /** A namespace path that joins another process's namespace. */
     private static final Pattern JOINED = Pattern.compile("/proc/(\\d+)/ns/[a-z_]+");
 
+    private final ContainerAnatomy anatomy;
+
     ContainerService(Vertx vertx, BusCalls calls, Projections projections, ContainerProjection containers,
-            ImageProjection images, Path root, Path runDir, String configuredDefault) {
+            ImageProjection images, ImageService imageService, Path root, Path runDir, String configuredDefault) {
         this.vertx = vertx;
         this.calls = calls;
         this.stages = new ContainerStages(calls);
@@ -130,6 +132,8 @@ final class ContainerService {
         this.queries = new ContainerQueries(projections, containers, stages, root);
         this.isolation = new IsolationTracker(() -> projections.query(containers::all), this::observed);
         this.isolationQueries = new IsolationQueries(queries, isolation, Path.of("/proc"));
+        this.anatomy = new ContainerAnatomy(calls, stages, queries, projections, images, imageService, root,
+                this::lock);
         this.configuredDefault = configuredDefault == null || configuredDefault.isBlank() ? DEFAULT_RUNTIME
                 : configuredDefault;
     }
@@ -182,6 +186,9 @@ final class ContainerService {
             case "top" -> queries.top(r);
             case "stats" -> isolationQueries.stats(r);
             case "caps" -> isolationQueries.caps(r);
+            case "changes" -> anatomy.changes(r);
+            case "commit" -> anatomy.commit(r);
+            case "export" -> anatomy.export(r);
             case "runtimes" -> runtimes();
             case "runtime.default" -> setDefaultRuntime(r);
             default -> throw new BerthException(ErrorKind.INVALID, "containers: unknown op \"" + op + "\"");

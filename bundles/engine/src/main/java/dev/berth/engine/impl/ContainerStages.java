@@ -6,6 +6,8 @@ import dev.berth.api.container.ContainerRuntime;
 import dev.berth.api.container.CreateRequest;
 import dev.berth.api.container.ExecRequest;
 import dev.berth.api.container.ExitStatus;
+import dev.berth.api.container.FileChange;
+import dev.berth.api.container.LayerTar;
 import dev.berth.api.container.GeneratedSpec;
 import dev.berth.api.container.MountStage;
 import dev.berth.api.container.MountedRootfs;
@@ -15,6 +17,7 @@ import dev.berth.api.container.SpecRequest;
 import dev.berth.api.container.SpecStage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,6 +53,25 @@ final class ContainerStages {
 
     void removeRootfs(String id) throws BerthException {
         mountCall(new JsonObject().put("op", "remove").put("id", id));
+    }
+
+    List<FileChange> changes(String id, List<String> layers) throws BerthException {
+        List<FileChange> all = new ArrayList<>();
+        for (Object entry : mountCall(new JsonObject().put("op", "changes").put("id", id)
+                .put("layers", new JsonArray(layers))).getJsonArray("changes", new JsonArray())) {
+            all.add(ContainerJson.fromJson((JsonObject) entry, FileChange.class));
+        }
+        return all;
+    }
+
+    LayerTar writeChanges(String id, List<String> layers, Path target) throws BerthException {
+        return ContainerJson.fromJson(mountCall(new JsonObject().put("op", "writeChanges").put("id", id)
+                .put("layers", new JsonArray(layers)).put("target", target.toString())), LayerTar.class);
+    }
+
+    LayerTar export(String id, List<String> layers, Path target) throws BerthException {
+        return ContainerJson.fromJson(mountCall(new JsonObject().put("op", "export").put("id", id)
+                .put("layers", new JsonArray(layers)).put("target", target.toString())), LayerTar.class);
     }
 
     List<MountedRootfs> mounts() throws BerthException {
@@ -100,6 +122,14 @@ final class ContainerStages {
 
     void start(String runtime, String id) throws BerthException {
         run(runtime, "start", new JsonObject().put("id", id));
+    }
+
+    void pause(String runtime, String id) throws BerthException {
+        run(runtime, "pause", new JsonObject().put("id", id));
+    }
+
+    void resume(String runtime, String id) throws BerthException {
+        run(runtime, "resume", new JsonObject().put("id", id));
     }
 
     RuntimeState state(String runtime, String id) throws BerthException {

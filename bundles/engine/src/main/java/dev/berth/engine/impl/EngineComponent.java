@@ -117,9 +117,10 @@ public final class EngineComponent {
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PLUGINS, this::plugins));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_NOTE, this::note));
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_AUDIT_VERIFY, this::verify));
-        consumers.addAll(new ImageService(vertx, log, codec, projections, images, root).register());
+        ImageService imageService = new ImageService(vertx, log, codec, projections, images, root);
+        consumers.addAll(imageService.register());
         BusCalls calls = new BusCalls(vertx, log, codec);
-        containerService = new ContainerService(vertx, calls, projections, containers, images,
+        containerService = new ContainerService(vertx, calls, projections, containers, images, imageService,
                 root, runDir, context.getProperty(DEFAULT_RUNTIME_PROPERTY));
         consumers.addAll(containerService.register());
         pluginManager = new PluginManager(context, vertx, calls, projections, plugins, containers,

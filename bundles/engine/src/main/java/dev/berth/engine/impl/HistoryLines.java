@@ -92,6 +92,27 @@ final class HistoryLines {
             case "runtime.default.changed" -> "default runtime is now " + t(p, "runtime")
                     + (p.hasNonNull("previous") ? " (was " + t(p, "previous") + ")" : "");
             case "note.added" -> "note: " + t(p, "message");
+            case "image.committed" -> "committed container " + t(p, "containerId") + " as " + t(p, "manifestDigest")
+                    + " on top of " + t(p, "baseManifest") + " (" + p.path("layers").size() + " layers)"
+                    + words(p, "comment", ", message ") + words(p, "author", ", author ")
+                    + (p.path("changes").isEmpty() ? "" : ", changes " + p.path("changes"));
+            case "image.imported" -> "imported " + t(p, "source") + " as " + t(p, "manifestDigest") + " ("
+                    + t(p, "platform") + ")" + words(p, "comment", ", message ")
+                    + (p.path("changes").isEmpty() ? "" : ", changes " + p.path("changes"));
+            case "container.exported" -> "exported to " + t(p, "target") + " (" + p.path("entries").asLong()
+                    + " entries, " + p.path("bytes").asLong() + " bytes)";
+            case "container.paused" -> "paused for " + t(p, "reason");
+            case "container.unpaused" -> "unpaused after " + t(p, "reason");
+            case "blob.pushed" -> "blob " + t(p, "digest") + " " + switch (p.path("how").asText()) {
+                case "exists" -> "already in " + t(p, "repository");
+                case "mounted" -> "mounted into " + t(p, "repository") + " from " + t(p, "from");
+                default -> "uploaded to " + t(p, "repository") + ", " + p.path("size").asLong() + " bytes in "
+                        + p.path("millis").asLong() + " ms";
+            };
+            case "image.pushed" -> "pushed " + t(p, "manifestDigest") + " as " + t(p, "reference") + " ("
+                    + p.path("uploaded").asInt() + " blobs uploaded, " + p.path("existing").asInt() + " there already, "
+                    + p.path("mounted").asInt() + " mounted; " + p.path("bytesSent").asLong() + " bytes sent)";
+            case "push.failed" -> "push of " + t(p, "reference") + " failed: " + t(p, "reason");
             default -> type + " " + p;
         };
     }
@@ -111,6 +132,12 @@ final class HistoryLines {
         } catch (IllegalArgumentException e) {
             return reference;
         }
+    }
+
+    /** {@code prefix} and the field's text, or nothing when the field is empty. */
+    private static String words(JsonNode payload, String field, String prefix) {
+        String text = payload.path(field).asText("");
+        return text.isEmpty() ? "" : prefix + "\"" + text + "\"";
     }
 
     private static String t(JsonNode payload, String field) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.event.EventRecord;
+import dev.berth.api.events.ImageCommitted;
+import dev.berth.api.events.ImageImported;
 import dev.berth.api.events.ImageLoaded;
 import dev.berth.api.events.ImagePulled;
 import dev.berth.api.events.ImageRemoved;
@@ -22,9 +24,13 @@ import java.util.TreeMap;
  */
 public final class ImageProjection implements Projection {
 
-    /** One stored image. Immutable. */
+    /**
+     * One stored image: pulled, loaded, committed (then {@code base} is the image it was committed on) or
+     * imported; {@code pulledSequence} and {@code pulledTimeNanos} say when it entered the store. Immutable.
+     */
     public record Image(String manifestDigest, String mediaType, String configDigest, String platform,
-            List<String> layers, List<String> chainIds, long size, long pulledSequence, long pulledTimeNanos) {
+            List<String> layers, List<String> chainIds, long size, long pulledSequence, long pulledTimeNanos,
+            String base) {
         public Image {
             layers = List.copyOf(layers);
             chainIds = List.copyOf(chainIds);
@@ -50,12 +56,23 @@ public final class ImageProjection implements Projection {
             case "image.pulled" -> {
                 ImagePulled e = codec.payload(record, ImagePulled.class);
                 images.put(e.manifestDigest(), new Image(e.manifestDigest(), e.mediaType(), e.configDigest(),
-                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos()));
+                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos(), null));
             }
             case "image.loaded" -> {
                 ImageLoaded e = codec.payload(record, ImageLoaded.class);
                 images.put(e.manifestDigest(), new Image(e.manifestDigest(), e.mediaType(), e.configDigest(),
-                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos()));
+                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos(), null));
+            }
+            case "image.committed" -> {
+                ImageCommitted e = codec.payload(record, ImageCommitted.class);
+                images.put(e.manifestDigest(), new Image(e.manifestDigest(), e.mediaType(), e.configDigest(),
+                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos(),
+                        e.baseManifest()));
+            }
+            case "image.imported" -> {
+                ImageImported e = codec.payload(record, ImageImported.class);
+                images.put(e.manifestDigest(), new Image(e.manifestDigest(), e.mediaType(), e.configDigest(),
+                        e.platform(), e.layers(), e.chainIds(), e.size(), record.sequence(), record.timeNanos(), null));
             }
             case "image.removed" -> {
                 ImageRemoved e = codec.payload(record, ImageRemoved.class);

@@ -4,7 +4,10 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.bus.BusAddresses;
 import dev.berth.api.event.EventLog;
+import dev.berth.api.events.ImageImported;
 import dev.berth.api.events.ImageLoaded;
+import dev.berth.api.events.ImagePushed;
+import dev.berth.api.events.PushFailed;
 import dev.berth.api.events.ImagePulled;
 import dev.berth.api.events.ImageRemoved;
 import dev.berth.api.events.ImagesPruned;
@@ -19,6 +22,11 @@ import dev.berth.api.image.Digest;
 import dev.berth.api.image.ImageReference;
 import dev.berth.api.image.Platform;
 import dev.berth.api.stage.ArchiveStage;
+import dev.berth.api.stage.BuildRequest;
+import dev.berth.api.stage.CommitStage;
+import dev.berth.api.stage.PushRequest;
+import dev.berth.api.stage.PushStage;
+import dev.berth.api.stage.PushedImage;
 import dev.berth.api.stage.ExpandRequest;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.SaveItem;
@@ -91,6 +99,8 @@ final class ImageService {
                         m -> blocking(m, "image prune", this::prune)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_LOAD, m -> blocking(m, "load", this::load)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_LOGIN, m -> blocking(m, "login", this::login)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_IMPORT, m -> blocking(m, "import", this::importTar)),
+                vertx.eventBus().<String>consumer(BusAddresses.ENGINE_PUSH, m -> blocking(m, "push", this::push)),
                 vertx.eventBus().<String>consumer(BusAddresses.ENGINE_SAVE, m -> blocking(m, "save", this::save)));
     }
 
@@ -161,7 +171,7 @@ final class ImageService {
     }
 
     /** Points {@code name} (registry/repository:tag) at {@code manifest}, logging only a real change. */
-    private void tag(String name, String manifest) throws BerthException {
+    void tag(String name, String manifest) throws BerthException {
         Optional<String> previous = projections.query(() -> images.tagged(name));
         if (previous.isPresent() && previous.get().equals(manifest)) {
             return;
@@ -421,6 +431,154 @@ final class ImageService {
         long bytes = Files.size(Path.of(target));
         append(target, new ImagesSaved(target, format, digests, references, bytes));
         return new JsonObject().put("target", target).put("format", format).put("bytes", bytes);
+    }
+
+    /**
+     * Builds an image through the commit stage and expands its layers; the caller records it. On failure the
+     * blobs the build wrote that no stored image uses are deleted again, so nothing is left behind.
+     */
+    LoadedImage build(BuildRequest request, String progress) throws BerthException {
+        LoadedImage image = StageJson.loaded(request(CommitStage.STAGE, StageJson.buildRequest(request, progress)));
+        try {
+            expandLayers(image.layers(), image.diffIds(), progress);
+            return image;
+        } catch (BerthException e) {
+            forgetUnused(image, e);
+            throw e;
+        }
+    }
+
+    /** Deletes the blobs of an image that was never recorded, unless a stored image uses them. */
+    private void forgetUnused(LoadedImage image, BerthException failure) {
+        Set<String> used = projections.query(() -> {
+            Set<String> all = new java.util.HashSet<>();
+            for (ImageProjection.Image stored : images.all()) {
+                all.add(stored.manifestDigest());
+                all.add(stored.configDigest());
+                all.addAll(stored.layers());
+            }
+            return all;
+        });
+        List<String> written = new ArrayList<>(List.of(image.manifestDigest().toString(),
+                image.config().digest().toString()));
+        image.layers().forEach(l -> written.add(l.digest().toString()));
+        for (String digest : written) {
+            if (!used.contains(digest)) {
+                try {
+                    Files.deleteIfExists(new StoreLayout(root).blob(digest));
+                } catch (IOException e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+    }
+
+    /** The size an image takes: its config and its layers, compressed. */
+    static long size(LoadedImage image) {
+        return image.config().size() + image.layers().stream().mapToLong(Descriptor::size).sum();
+    }
+
+    /** The chain ids of an image's layers, bottom first. */
+    static List<String> chainIds(List<Digest> diffIds) {
+        List<String> chainIds = new ArrayList<>();
+        Digest parent = null;
+        for (Digest diffId : diffIds) {
+            parent = chainId(parent, diffId);
+            chainIds.add(parent.toString());
+        }
+        return chainIds;
+    }
+
+    /** The normalised {@code name:tag} a commit or import names its image with, or null for none. */
+    static String newName(String action, String wanted) throws BerthException {
+        if (wanted == null || wanted.isBlank()) {
+            return null;
+        }
+        ImageReference reference;
+        try {
+            reference = ImageReference.parse(wanted);
+        } catch (IllegalArgumentException e) {
+            throw new BerthException(ErrorKind.INVALID, action + ": " + e.getMessage(), e);
+        }
+        if (reference.digest() != null) {
+            throw new BerthException(ErrorKind.INVALID, action + ": the new name " + wanted + " must not carry a digest");
+        }
+        return reference.name() + ":" + reference.tag();
+    }
+
+    private JsonObject importTar(JsonObject request) throws BerthException {
+        String file = request.getString("file", "");
+        if (!file.startsWith("/")) {
+            throw new BerthException(ErrorKind.INVALID, "import: the file path must be absolute, got \"" + file + "\"");
+        }
+        if (!Files.isRegularFile(Path.of(file))) {
+            throw new BerthException(ErrorKind.NOT_FOUND, "import: no such file: " + file);
+        }
+        String name = newName("import", request.getString("reference"));
+        String wantedPlatform = request.getString("platform");
+        Platform platform;
+        try {
+            platform = wantedPlatform == null || wantedPlatform.isBlank() ? Platform.host()
+                    : Platform.parse(wantedPlatform);
+        } catch (IllegalArgumentException e) {
+            throw new BerthException(ErrorKind.INVALID, "import: " + e.getMessage(), e);
+        }
+        List<String> changes = strings(request.getJsonArray("changes"));
+        String message = request.getString("message", "");
+        String source = request.getString("source", file);
+        LoadedImage image = build(new BuildRequest(Path.of(file), null, platform, null, changes,
+                "berth import " + source, message, "", Instant.now()), request.getString("progress"));
+        String manifest = image.manifestDigest().toString();
+        append(manifest, new ImageImported(source, manifest, image.mediaType(), image.config().digest().toString(),
+                String.valueOf(image.platform()), image.layers().stream().map(l -> l.digest().toString()).toList(),
+                chainIds(image.diffIds()), size(image), message, changes));
+        if (name != null) {
+            tag(name, manifest);
+        }
+        return new JsonObject().put("manifestDigest", manifest).put("id", image.config().digest().toString())
+                .put("reference", name);
+    }
+
+    static List<String> strings(JsonArray array) {
+        List<String> all = new ArrayList<>();
+        if (array != null) {
+            array.forEach(v -> all.add(String.valueOf(v)));
+        }
+        return all;
+    }
+
+    private JsonObject push(JsonObject request) throws BerthException {
+        String wanted = request.getString("reference", "");
+        ImageReference target;
+        Set<String> insecure;
+        try {
+            target = ImageReference.parse(wanted);
+            insecure = Set.copyOf(strings(request.getJsonArray("insecure")));
+        } catch (IllegalArgumentException e) {
+            throw new BerthException(ErrorKind.INVALID, "push: " + e.getMessage(), e);
+        }
+        ImageProjection.Image image = find(wanted, "push");
+        String manifest = image.manifestDigest();
+        List<ImageReference> sources = projections.query(() -> {
+            List<ImageReference> all = new ArrayList<>();
+            for (String digest = manifest; digest != null; ) {
+                images.tagsOf(digest).forEach(t -> all.add(ImageReference.parse(t)));
+                String current = digest;
+                digest = images.resolve(current).map(ImageProjection.Image::base).orElse(null);
+            }
+            return all;
+        });
+        insecure = withLoopback(insecure, target.registry());
+        try {
+            PushedImage pushed = StageJson.pushed(request(PushStage.STAGE, StageJson.pushRequest(
+                    new PushRequest(target, Digest.parse(manifest), insecure, sources), request.getString("progress"))));
+            append(target.toString(), new ImagePushed(target.toString(), manifest, pushed.uploaded(),
+                    pushed.existing(), pushed.mounted(), pushed.bytesSent()));
+            return StageJson.pushed(pushed).put("size", image.size());
+        } catch (BerthException e) {
+            append(target.toString(), new PushFailed(target.toString(), manifest, e.getMessage()));
+            throw e;
+        }
     }
 
     private JsonObject blobJson(String digest) throws IOException {

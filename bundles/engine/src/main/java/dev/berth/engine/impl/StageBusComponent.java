@@ -12,6 +12,8 @@ import dev.berth.api.container.MountedRootfs;
 import dev.berth.api.container.SpecRequest;
 import dev.berth.api.container.SpecStage;
 import dev.berth.api.stage.ArchiveStage;
+import dev.berth.api.stage.CommitStage;
+import dev.berth.api.stage.PushStage;
 import dev.berth.api.stage.ExpandStage;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.SaveItem;
@@ -54,10 +56,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Puts the stages on the bus. Requests to {@code berth.stage.pull}, {@code .expand}, {@code .archive},
- * {@code .mount} and {@code .spec} go to the implementation that serves that stage when they arrive (the
- * plugin chosen with {@code berth plugin use}, else the highest ranked); requests to {@code berth.stage.run}
- * name their runtime ({@code "runtime": "runc"}), as several runtimes serve at once and each container stays
- * with its own. The swap rules (a call stays on the implementation it started on, a leaving implementation
+ * {@code .commit}, {@code .push}, {@code .mount} and {@code .spec} go to the implementation that serves that
+ * stage when they arrive (the plugin chosen with {@code berth plugin use}, else the highest ranked);
+ * requests to {@code berth.stage.run} name their runtime ({@code "runtime": "runc"}), as several runtimes
+ * serve at once and each container stays with its own. The swap rules (a call stays on the implementation it started on, a leaving implementation
  * drains, calls wait for a replacement during an update) are {@link StageSlot}'s.
  *
  * <p>Fault isolation: each stage runs its calls on threads of its own, so a plugin that hangs cannot take
@@ -91,6 +93,8 @@ public final class StageBusComponent {
     private final StageSlot<PullStage> pull = new StageSlot<>(PullStage.STAGE);
     private final StageSlot<ExpandStage> expand = new StageSlot<>(ExpandStage.STAGE);
     private final StageSlot<ArchiveStage> archive = new StageSlot<>(ArchiveStage.STAGE);
+    private final StageSlot<CommitStage> commit = new StageSlot<>(CommitStage.STAGE);
+    private final StageSlot<PushStage> push = new StageSlot<>(PushStage.STAGE);
     private final StageSlot<MountStage> mount = new StageSlot<>(MountStage.STAGE);
     private final StageSlot<SpecStage> spec = new StageSlot<>(SpecStage.STAGE);
     private final StageSlot<ContainerRuntime> run = new StageSlot<>(ContainerRuntime.STAGE);
@@ -109,6 +113,8 @@ public final class StageBusComponent {
                 bus.<String>consumer(BusAddresses.stageAddress(PullStage.STAGE), this::onPull),
                 bus.<String>consumer(BusAddresses.stageAddress(ExpandStage.STAGE), this::onExpand),
                 bus.<String>consumer(BusAddresses.stageAddress(ArchiveStage.STAGE), this::onArchive),
+                bus.<String>consumer(BusAddresses.stageAddress(CommitStage.STAGE), this::onCommit),
+                bus.<String>consumer(BusAddresses.stageAddress(PushStage.STAGE), this::onPush),
                 bus.<String>consumer(BusAddresses.stageAddress(MountStage.STAGE), this::onMount),
                 bus.<String>consumer(BusAddresses.stageAddress(SpecStage.STAGE), this::onSpec),
                 bus.<String>consumer(BusAddresses.stageAddress(ContainerRuntime.STAGE), this::onRun),
@@ -194,6 +200,26 @@ public final class StageBusComponent {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=commit)")
+    void bindCommit(CommitStage service, ServiceReference<CommitStage> reference) {
+        commit.add(impl(service, reference, null));
+    }
+
+    void unbindCommit(CommitStage service) {
+        left(commit, service);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=push)")
+    void bindPush(PushStage service, ServiceReference<PushStage> reference) {
+        push.add(impl(service, reference, null));
+    }
+
+    void unbindPush(PushStage service) {
+        left(push, service);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = "(berth.stage=mount)")
     void bindMount(MountStage service, ServiceReference<MountStage> reference) {
         mount.add(impl(service, reference, null));
@@ -228,7 +254,7 @@ public final class StageBusComponent {
     }
 
     private List<StageSlot<?>> slots() {
-        return List.of(pull, expand, archive, mount, spec, run);
+        return List.of(pull, expand, archive, commit, push, mount, spec, run);
     }
 
     private void choose(JsonObject order) {
@@ -311,6 +337,16 @@ public final class StageBusComponent {
         });
     }
 
+    private void onCommit(Message<String> message) {
+        serve(message, commit, null, (stage, request, call) -> StageJson.loaded(stage.build(
+                StageJson.buildRequest(request), progress(request, call))));
+    }
+
+    private void onPush(Message<String> message) {
+        serve(message, push, null, (stage, request, call) -> StageJson.pushed(stage.push(
+                StageJson.pushRequest(request), progress(request, call))));
+    }
+
     private void onMount(Message<String> message) {
         serve(message, mount, null, (stage, request, call) -> {
             String id = request.getString("id");
@@ -319,12 +355,22 @@ public final class StageBusComponent {
                     return new JsonObject().put("snapshotter", stage.snapshotter());
                 }
                 case "mount" -> {
-                    List<String> layers = new ArrayList<>();
-                    request.getJsonArray("layers", new JsonArray()).forEach(l -> layers.add(String.valueOf(l)));
-                    return ContainerJson.toJson(stage.mount(id, layers));
+                    return ContainerJson.toJson(stage.mount(id, layers(request)));
                 }
                 case "unmount" -> stage.unmount(id);
                 case "remove" -> stage.remove(id);
+                case "changes" -> {
+                    JsonArray all = new JsonArray();
+                    stage.changes(id, layers(request)).forEach(c -> all.add(ContainerJson.toJson(c)));
+                    return new JsonObject().put("changes", all);
+                }
+                case "writeChanges" -> {
+                    return ContainerJson.toJson(stage.writeChanges(id, layers(request),
+                            Path.of(request.getString("target"))));
+                }
+                case "export" -> {
+                    return ContainerJson.toJson(stage.export(id, layers(request), Path.of(request.getString("target"))));
+                }
                 case "list" -> {
                     JsonArray all = new JsonArray();
                     for (MountedRootfs rootfs : stage.list()) {
@@ -336,6 +382,12 @@ public final class StageBusComponent {
             }
             return new JsonObject();
         });
+    }
+
+    private static List<String> layers(JsonObject request) {
+        List<String> layers = new ArrayList<>();
+        request.getJsonArray("layers", new JsonArray()).forEach(l -> layers.add(String.valueOf(l)));
+        return layers;
     }
 
     private void onSpec(Message<String> message) {
@@ -384,6 +436,8 @@ public final class StageBusComponent {
                     return new JsonObject().put("socket", runtime.attachSocket(id));
                 }
                 case "start" -> runtime.start(id);
+                case "pause" -> runtime.pause(id);
+                case "resume" -> runtime.resume(id);
                 case "state" -> {
                     return ContainerJson.toJson(runtime.state(id));
                 }

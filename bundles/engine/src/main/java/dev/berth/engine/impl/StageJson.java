@@ -4,7 +4,11 @@ import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import dev.berth.api.image.ImageReference;
 import dev.berth.api.image.Platform;
+import dev.berth.api.stage.BuildRequest;
 import dev.berth.api.stage.ExpandRequest;
+import dev.berth.api.stage.ImageSettings;
+import dev.berth.api.stage.PushRequest;
+import dev.berth.api.stage.PushedImage;
 import dev.berth.api.stage.ExpandedLayer;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.SaveItem;
@@ -13,6 +17,7 @@ import dev.berth.api.stage.PulledImage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -129,5 +134,82 @@ final class StageJson {
         return new ExpandedLayer(Digest.parse(json.getString("chainId")), Digest.parse(json.getString("diffId")),
                 Path.of(json.getString("snapshot")), json.getLong("entries"), json.getLong("bytes"),
                 json.getLong("millis"), json.getBoolean("existed"));
+    }
+
+    static JsonObject buildRequest(BuildRequest request, String progressAddress) {
+        ImageSettings c = request.config();
+        JsonObject settings = c == null ? null : new JsonObject().put("cmd", strings(c.cmd()))
+                .put("entrypoint", strings(c.entrypoint())).put("env", strings(c.env()))
+                .put("workingDir", c.workingDir()).put("user", c.user())
+                .put("labels", c.labels() == null ? null : new JsonObject(new java.util.TreeMap<>(c.labels())));
+        return new JsonObject().put("layer", request.layer().toString())
+                .put("base", request.base() == null ? null : request.base().toString())
+                .put("platform", request.platform() == null ? null : request.platform().toString())
+                .put("config", settings).put("changes", new JsonArray(request.changes()))
+                .put("createdBy", request.createdBy()).put("comment", request.comment())
+                .put("author", request.author()).put("created", request.created().toString())
+                .put("progress", progressAddress);
+    }
+
+    static BuildRequest buildRequest(JsonObject json) {
+        JsonObject c = json.getJsonObject("config");
+        ImageSettings settings = null;
+        if (c != null) {
+            java.util.Map<String, String> labels = null;
+            if (c.getJsonObject("labels") != null) {
+                labels = new java.util.TreeMap<>();
+                for (var e : c.getJsonObject("labels")) {
+                    labels.put(e.getKey(), String.valueOf(e.getValue()));
+                }
+            }
+            settings = new ImageSettings(strings(c.getJsonArray("cmd")), strings(c.getJsonArray("entrypoint")),
+                    strings(c.getJsonArray("env")), c.getString("workingDir"), c.getString("user"), labels);
+        }
+        String base = json.getString("base");
+        String platform = json.getString("platform");
+        return new BuildRequest(Path.of(json.getString("layer")), base == null ? null : Digest.parse(base),
+                platform == null ? null : Platform.parse(platform), settings,
+                strings(json.getJsonArray("changes", new JsonArray())), json.getString("createdBy"),
+                json.getString("comment"), json.getString("author"), Instant.parse(json.getString("created")));
+    }
+
+    static JsonObject pushRequest(PushRequest request, String progressAddress) {
+        return new JsonObject().put("target", request.target().toString())
+                .put("manifestDigest", request.manifestDigest().toString())
+                .put("insecure", new JsonArray(new ArrayList<>(request.insecureRegistries())))
+                .put("sources", new JsonArray(request.sources().stream().map(ImageReference::toString).toList()))
+                .put("progress", progressAddress);
+    }
+
+    static PushRequest pushRequest(JsonObject json) {
+        return new PushRequest(ImageReference.parse(json.getString("target")),
+                Digest.parse(json.getString("manifestDigest")),
+                new HashSet<>(strings(json.getJsonArray("insecure", new JsonArray()))),
+                strings(json.getJsonArray("sources", new JsonArray())).stream().map(ImageReference::parse).toList());
+    }
+
+    static JsonObject pushed(PushedImage image) {
+        return new JsonObject().put("target", image.target().toString())
+                .put("manifestDigest", image.manifestDigest().toString()).put("uploaded", image.uploaded())
+                .put("existing", image.existing()).put("mounted", image.mounted()).put("bytesSent", image.bytesSent());
+    }
+
+    static PushedImage pushed(JsonObject json) {
+        return new PushedImage(ImageReference.parse(json.getString("target")),
+                Digest.parse(json.getString("manifestDigest")), json.getInteger("uploaded"),
+                json.getInteger("existing"), json.getInteger("mounted"), json.getLong("bytesSent"));
+    }
+
+    private static JsonArray strings(List<String> values) {
+        return values == null ? null : new JsonArray(new ArrayList<>(values));
+    }
+
+    private static List<String> strings(JsonArray values) {
+        if (values == null) {
+            return null;
+        }
+        List<String> all = new ArrayList<>();
+        values.forEach(v -> all.add(String.valueOf(v)));
+        return all;
     }
 }

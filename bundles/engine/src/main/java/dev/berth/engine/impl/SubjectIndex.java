@@ -119,6 +119,18 @@ final class SubjectIndex {
         }
         indexed = record.sequence();
         bySubject.computeIfAbsent(record.subject(), s -> new Sequences()).add(record.sequence());
+        if (record.type().equals("image.committed")) {
+            // A commit is part of its container's history too.
+            try {
+                String container = topLevelStrings(record.payload(), "containerId")[0];
+                if (container != null && !container.isEmpty()) {
+                    bySubject.computeIfAbsent(container, s -> new Sequences()).add(record.sequence());
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "history index: event #" + record.sequence() + " does not read: "
+                        + e.getMessage());
+            }
+        }
         if (record.type().equals("container.created")) {
             try {
                 String[] fields = topLevelStrings(record.payload(), "name", "imageDigest");

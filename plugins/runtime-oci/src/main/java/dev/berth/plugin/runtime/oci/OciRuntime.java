@@ -211,6 +211,32 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         }
     }
 
+    @Override
+    public void pause(String id) throws BerthException {
+        freezer(id, "pause", "paused");
+    }
+
+    @Override
+    public void resume(String id) throws BerthException {
+        freezer(id, "resume", "running");
+    }
+
+    /** Runs {@code runc pause} or {@code resume}; a container already in {@code wanted} state is left as it is. */
+    private void freezer(String id, String command, String wanted) throws BerthException {
+        String action = (command.equals("pause") ? "pause" : "unpause") + " container " + id + " with " + name();
+        if (!known(id)) {
+            throw new BerthException(ErrorKind.NOT_FOUND, action + ": " + name() + " has no such container");
+        }
+        Commands.Result r = runtime(action, command, id);
+        if (r.exitCode() != 0) {
+            String status = state(id).status();
+            if (status.equals(wanted)) {
+                return;
+            }
+            throw new BerthException(ErrorKind.CONFLICT, action + ": it is " + status + ": " + r.message());
+        }
+    }
+
     /** The exit the container's monitor recorded in its exit file, if it wrote one yet. */
     private Optional<ExitStatus> recordedExit(String id, ContainerIndex.Entry entry, String action)
             throws BerthException {
