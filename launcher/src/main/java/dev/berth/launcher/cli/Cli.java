@@ -51,7 +51,9 @@ public final class Cli {
 
                 Options:
                   -H, --host URI   daemon API endpoint: unix:///path or tcp://host:port
-                                   (default: $BERTH_HOST, else unix:///run/berth/berth.sock)
+                                   (default: $BERTH_HOST, else unix:///run/berth/berth.sock);
+                                   TCP is TLS with the client certificate in $BERTH_CERT_PATH
+                                   (ca.pem, cert.pem, key.pem)
                   -h, --help       print this help
 
                 Commands:
@@ -156,7 +158,8 @@ public final class Cli {
             return usageError(err, "berth: " + source + ": " + e.getMessage(), usage());
         }
 
-        CliContext context = new CliContext(new DaemonClient(address), out, err, in, env);
+        CliContext context = new CliContext(new DaemonClient(address, ClientTls.fromEnvironment(env)), out, err, in,
+                env);
         String prefix = "berth " + name + ": ";
         try {
             return command.run(parsed, context);

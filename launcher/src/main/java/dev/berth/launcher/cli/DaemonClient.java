@@ -12,10 +12,17 @@ import java.nio.charset.StandardCharsets;
 public final class DaemonClient {
 
     private final DaemonAddress address;
+    private final ClientTls tls;
 
     /** Creates a client for the daemon at {@code address}. */
     public DaemonClient(DaemonAddress address) {
+        this(address, null);
+    }
+
+    /** Creates a client for the daemon at {@code address}, with {@code tls} for TCP (null: none). */
+    DaemonClient(DaemonAddress address, ClientTls tls) {
         this.address = address;
+        this.tls = tls;
     }
 
     /** The endpoint this client talks to. */
@@ -58,7 +65,7 @@ public final class DaemonClient {
 
     private HttpResponse send(String method, String target, String contentType, byte[] body)
             throws IOException, DaemonUnreachableException, DaemonErrorException {
-        HttpConnection connection = HttpConnection.open(address);
+        HttpConnection connection = HttpConnection.open(address, tls);
         HttpResponse response;
         try {
             response = connection.exchange(method, target, contentType, body);

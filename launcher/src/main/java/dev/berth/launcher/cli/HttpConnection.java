@@ -50,8 +50,8 @@ final class HttpConnection implements Closeable {
     }
 
     /** Connects to the daemon; a missing socket or a refused connection is a {@link DaemonUnreachableException}. */
-    static HttpConnection open(DaemonAddress address) throws DaemonUnreachableException {
-        return address.isUnix() ? openUnix(address) : openTcp(address);
+    static HttpConnection open(DaemonAddress address, ClientTls tls) throws DaemonUnreachableException {
+        return address.isUnix() ? openUnix(address) : openTcp(address, tls);
     }
 
     private static HttpConnection openUnix(DaemonAddress address) throws DaemonUnreachableException {
@@ -69,10 +69,21 @@ final class HttpConnection implements Closeable {
         }
     }
 
-    private static HttpConnection openTcp(DaemonAddress address) throws DaemonUnreachableException {
+    /**
+     * Connects over TCP, then TLS with the client certificate of {@code tls}: the daemon serves TCP only so;
+     * without {@code tls} the connection is refused here with the reason.
+     */
+    private static HttpConnection openTcp(DaemonAddress address, ClientTls tls) throws DaemonUnreachableException {
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(address.host(), address.port()), CONNECT_TIMEOUT_MILLIS);
+            if (tls == null) {
+                closeQuietly(socket);
+                throw new DaemonUnreachableException(address, "the daemon serves TCP only with TLS and client "
+                        + "certificates: set " + ClientTls.CERT_PATH_ENV + " to a folder with ca.pem, cert.pem and "
+                        + "key.pem", null);
+            }
+            socket = tls.wrap(socket, address.host(), address.port());
             return new HttpConnection(address, socket, socket.getInputStream(), socket.getOutputStream());
         } catch (IOException e) {
             closeQuietly(socket);

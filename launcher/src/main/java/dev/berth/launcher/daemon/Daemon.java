@@ -179,6 +179,11 @@ public final class Daemon {
         properties.put(PluginProperties.RUN_PROPERTY, options.run().toString());
         properties.put(PluginProperties.VERSION_PROPERTY, BerthVersion.get());
         options.tcp().ifPresent(tcp -> properties.put(PluginProperties.TCP_PROPERTY, tcp));
+        options.tls().ifPresent(tls -> {
+            properties.put(PluginProperties.TLS_CERT_PROPERTY, tls.cert().toString());
+            properties.put(PluginProperties.TLS_KEY_PROPERTY, tls.key().toString());
+            properties.put(PluginProperties.TLS_CA_PROPERTY, tls.clientCa().toString());
+        });
         properties.put(PluginProperties.BUILTINS_PROPERTY, String.join(",", builtins));
         options.stageTimeout().ifPresent(t -> properties.put("berth.stage.timeout", Long.toString(t.toSeconds())));
         return properties;

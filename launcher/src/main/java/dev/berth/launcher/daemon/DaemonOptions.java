@@ -21,9 +21,14 @@ import java.util.Optional;
  * @param readyTimeout how long to wait for the API server to report ready
  * @param stageTimeout how long a stage call may go without progress before it is abandoned; empty: the
  *                     engine's default (120 s)
+ * @param tls          the TCP listener's certificate, key and client CA; present exactly when {@code tcp} is
  */
 public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> tcp, Duration readyTimeout,
-        Optional<Duration> stageTimeout) {
+        Optional<Duration> stageTimeout, Optional<TlsFiles> tls) {
+
+    /** The PEM files of the TCP listener: its certificate, its PKCS#8 key, the CA of the clients it accepts. */
+    public record TlsFiles(Path cert, Path key, Path clientCa) {
+    }
 
     /** Default state root. */
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/berth");
@@ -40,19 +45,29 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
     private static final Option PLUGINS = Option.value("plugins", null, "DIR",
             "folder watched for plugin bundles (default <home>/plugins)");
     private static final Option TCP = Option.value("tcp", null, "HOST:PORT",
-            "also serve the API on TCP (default: Unix socket only)");
+            "also serve the API on TCP, with TLS and client certificates only (default: Unix socket only)");
+    private static final Option TLS_CERT = Option.value("tlscert", null, "FILE",
+            "the TCP listener's certificate (PEM); needed with --tcp");
+    private static final Option TLS_KEY = Option.value("tlskey", null, "FILE",
+            "its private key (PEM, PKCS#8); needed with --tcp");
+    private static final Option TLS_CA = Option.value("tlscacert", null, "FILE",
+            "the CA whose client certificates are accepted (PEM); needed with --tcp");
     private static final Option READY_TIMEOUT = Option.value("ready-timeout", null, "SECONDS",
             "how long to wait for the engine to come up (default 60)");
     private static final Option STAGE_TIMEOUT = Option.value("stage-timeout", null, "SECONDS",
             "abandon a stage call that shows no progress for this long, as a plugin fault (default 120)");
-    private static final List<Option> OPTIONS = List.of(ROOT, RUN, PLUGINS, TCP, READY_TIMEOUT, STAGE_TIMEOUT);
+    private static final List<Option> OPTIONS = List.of(ROOT, RUN, PLUGINS, TCP, TLS_CERT, TLS_KEY, TLS_CA,
+            READY_TIMEOUT, STAGE_TIMEOUT);
 
     /** The usage text of {@code berth daemon}. */
     public static final String USAGE = """
-            Usage: berth daemon [--root DIR] [--run DIR] [--plugins DIR] [--tcp HOST:PORT] [--stage-timeout SECONDS]
+            Usage: berth daemon [--root DIR] [--run DIR] [--plugins DIR]
+                                [--tcp HOST:PORT --tlscert FILE --tlskey FILE --tlscacert FILE]
+                                [--stage-timeout SECONDS]
 
             Run the Berth daemon in the foreground: Felix with the built-in bundles, the event log under the
-            state root, and the HTTP API on <run>/berth.sock. Needs root. Prints one line
+            state root, and the HTTP API on <run>/berth.sock (mode 0660, group berth if it exists: the API
+            is root on this machine). TCP is served only with TLS and client certificates. Needs root. Prints one line
             "berth daemon ready: ..." on stdout once the API answers; SIGTERM or Ctrl-C stops it.
             Bundles copied into the plugins folder are installed and started, replaced ones updated,
             removed ones uninstalled, without a restart.
@@ -68,11 +83,20 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
         Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(readyTimeout, "readyTimeout");
         Objects.requireNonNull(stageTimeout, "stageTimeout");
+        Objects.requireNonNull(tls, "tls");
+        if (tcp.isPresent() != tls.isPresent()) {
+            throw new IllegalArgumentException("TCP is served only with TLS files, and TLS files only serve TCP");
+        }
     }
 
-    /** Options with the engine's default stage timeout. */
-    public DaemonOptions(Path root, Path run, Path plugins, Optional<String> tcp, Duration readyTimeout) {
-        this(root, run, plugins, tcp, readyTimeout, Optional.empty());
+    /** Options without TCP. */
+    public DaemonOptions(Path root, Path run, Path plugins, Duration readyTimeout, Optional<Duration> stageTimeout) {
+        this(root, run, plugins, Optional.empty(), readyTimeout, stageTimeout, Optional.empty());
+    }
+
+    /** Options without TCP and with the engine's default stage timeout. */
+    public DaemonOptions(Path root, Path run, Path plugins, Duration readyTimeout) {
+        this(root, run, plugins, readyTimeout, Optional.empty());
     }
 
     /** A parser for the daemon's options. */
@@ -89,14 +113,32 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
         Path run = folder(args, "run", DEFAULT_RUN);
         Path plugins = folder(args, "plugins", home.resolve("plugins"));
         Optional<String> tcp = args.value("tcp");
+        Optional<TlsFiles> tls = Optional.empty();
+        List<String> tlsOptions = List.of("tlscert", "tlskey", "tlscacert");
         if (tcp.isPresent()) {
             checkHostPort(tcp.get());
+            for (String option : tlsOptions) {
+                if (args.value(option).isEmpty()) {
+                    throw new UsageException("berth daemon: --tcp needs --tlscert, --tlskey and --tlscacert: TCP is "
+                            + "served only with TLS and client certificates, as the API is root on this machine "
+                            + "(missing --" + option + ")", USAGE);
+                }
+            }
+            tls = Optional.of(new TlsFiles(Path.of(args.value("tlscert").get()).toAbsolutePath(),
+                    Path.of(args.value("tlskey").get()).toAbsolutePath(),
+                    Path.of(args.value("tlscacert").get()).toAbsolutePath()));
+        } else {
+            for (String option : tlsOptions) {
+                if (args.value(option).isPresent()) {
+                    throw new UsageException("berth daemon: --" + option + " is for the TCP listener; add --tcp", USAGE);
+                }
+            }
         }
         Duration timeout = args.value("ready-timeout").isPresent()
                 ? seconds(args.value("ready-timeout").get(), "--ready-timeout") : DEFAULT_READY_TIMEOUT;
         Optional<Duration> stageTimeout = args.value("stage-timeout").isPresent()
                 ? Optional.of(seconds(args.value("stage-timeout").get(), "--stage-timeout")) : Optional.empty();
-        return new DaemonOptions(root, run, plugins, tcp, timeout, stageTimeout);
+        return new DaemonOptions(root, run, plugins, tcp, timeout, stageTimeout, tls);
     }
 
     private static Duration seconds(String text, String option) throws UsageException {

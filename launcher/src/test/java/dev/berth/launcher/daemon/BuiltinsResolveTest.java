@@ -30,8 +30,7 @@ class BuiltinsResolveTest {
 
     @Test
     void everyBuiltinResolvesWithTheDaemonsFrameworkConfiguration() throws Exception {
-        DaemonOptions options = new DaemonOptions(temp.resolve("root"), temp.resolve("run"), temp.resolve("plugins"),
-                Optional.empty(), Duration.ofSeconds(5));
+        DaemonOptions options = new DaemonOptions(temp.resolve("root"), temp.resolve("run"), temp.resolve("plugins"), Duration.ofSeconds(5));
         Daemon daemon = new Daemon(options, temp, System.out, System.err, () -> 0);
         List<BuiltinJar> jars = BuiltinSet.resolve(BuiltinsFolderTest.assembledBundles(), Builtins.SYMBOLIC_NAMES);
 

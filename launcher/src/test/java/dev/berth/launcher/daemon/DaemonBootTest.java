@@ -55,8 +55,7 @@ class DaemonBootTest {
     }
 
     private Daemon daemon(Duration readyTimeout, String... builtins) {
-        DaemonOptions options = new DaemonOptions(root(), run(), home.resolve("plugins"), Optional.empty(),
-                readyTimeout);
+        DaemonOptions options = new DaemonOptions(root(), run(), home.resolve("plugins"), readyTimeout);
         return new Daemon(options, home, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), () -> 0, List.of(builtins));
     }

@@ -51,19 +51,47 @@ class DaemonOptionsTest {
         assertEquals("berth daemon: unknown option --data-root", e.getMessage());
     }
 
+    /** The TLS options every TCP listener needs. */
+    private static final List<String> TLS = List.of("--tlscert", "/etc/berth/cert.pem", "--tlskey",
+            "/etc/berth/key.pem", "--tlscacert", "/etc/berth/ca.pem");
+
+    private static DaemonOptions parseWithTls(String... args) throws UsageException {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(TLS);
+        return parse(all.toArray(String[]::new));
+    }
+
     @Test
     void tcpNeedsHostAndPort() throws Exception {
-        assertEquals(Optional.of("127.0.0.1:2375"), parse("--tcp", "127.0.0.1:2375").tcp());
+        DaemonOptions options = parseWithTls("--tcp", "127.0.0.1:2375");
+        assertEquals(Optional.of("127.0.0.1:2375"), options.tcp());
+        assertEquals(Path.of("/etc/berth/ca.pem"), options.tls().orElseThrow().clientCa());
         for (String bad : List.of("2375", ":2375", "host:", "host:70000", "host:http")) {
-            UsageException e = assertThrows(UsageException.class, () -> parse("--tcp", bad), bad);
+            UsageException e = assertThrows(UsageException.class, () -> parseWithTls("--tcp", bad), bad);
             assertTrue(e.getMessage().startsWith("berth daemon: --tcp needs HOST:PORT"), e.getMessage());
         }
     }
 
+    static Stream<Arguments> tcpWithoutTls() {
+        return Stream.of(
+                Arguments.of("NoTlsAtAll", List.of("--tcp", "127.0.0.1:2375"), "--tcp needs --tlscert"),
+                Arguments.of("NoKey", List.of("--tcp", "127.0.0.1:2375", "--tlscert", "/c", "--tlscacert", "/a"),
+                        "missing --tlskey"),
+                Arguments.of("NoClientCa", List.of("--tcp", "127.0.0.1:2375", "--tlscert", "/c", "--tlskey", "/k"),
+                        "missing --tlscacert"),
+                Arguments.of("TlsWithoutTcp", List.of("--tlscert", "/c"), "--tlscert is for the TCP listener"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tcpWithoutTls")
+    void tcpIsServedOnlyWithTlsAndClientCertificates(String name, List<String> args, String expected) {
+        UsageException e = assertThrows(UsageException.class, () -> parse(args.toArray(String[]::new)));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
     @Test
     void frameworkPropertiesCarryFolderFileInstallAndBuiltins() {
-        DaemonOptions options = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
-                Duration.ofSeconds(1));
+        DaemonOptions options = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Duration.ofSeconds(1));
         Map<String, Object> properties = new Daemon(options, HOME, System.out, System.err, () -> 0)
                 .frameworkProperties();
 
@@ -92,7 +120,8 @@ class DaemonOptionsTest {
                 List.of("test.a", "test.b")).frameworkProperties().get("berth.builtins"));
 
         DaemonOptions withTcp = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"),
-                Optional.of("127.0.0.1:2375"), Duration.ofSeconds(1));
+                Optional.of("127.0.0.1:2375"), Duration.ofSeconds(1), Optional.empty(), Optional.of(
+                        new DaemonOptions.TlsFiles(Path.of("/c.pem"), Path.of("/k.pem"), Path.of("/ca.pem"))));
         assertEquals("127.0.0.1:2375", new Daemon(withTcp, HOME, System.out, System.err, () -> 0)
                 .frameworkProperties().get("berth.api.tcp"));
     }
@@ -101,8 +130,7 @@ class DaemonOptionsTest {
     void stageTimeoutIsEmptyUnlessGiven() throws Exception {
         assertEquals(Optional.empty(), parse().stageTimeout());
         assertEquals(Optional.empty(), parse("--ready-timeout", "5").stageTimeout(), "only --stage-timeout sets it");
-        assertEquals(Optional.empty(), new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
-                Duration.ofSeconds(1)).stageTimeout(), "the short constructor keeps the engine's default");
+        assertEquals(Optional.empty(), new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Duration.ofSeconds(1)).stageTimeout(), "the short constructor keeps the engine's default");
     }
 
     static Stream<Arguments> validStageTimeouts() {
@@ -112,8 +140,8 @@ class DaemonOptionsTest {
                 Arguments.of("EqualsForm", List.of("--stage-timeout=30"), Duration.ofSeconds(30)),
                 Arguments.of("ADay", List.of("--stage-timeout", "86400"), Duration.ofDays(1)),
                 Arguments.of("LeadingZeros", List.of("--stage-timeout", "007"), Duration.ofSeconds(7)),
-                Arguments.of("WithOtherOptions", List.of("--tcp", "127.0.0.1:2375", "--stage-timeout", "45",
-                        "--ready-timeout", "9"), Duration.ofSeconds(45)));
+                Arguments.of("WithOtherOptions", List.of("--tcp", "127.0.0.1:2375", "--tlscert", "/c", "--tlskey", "/k",
+                        "--tlscacert", "/a", "--stage-timeout", "45", "--ready-timeout", "9"), Duration.ofSeconds(45)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -172,10 +200,8 @@ class DaemonOptionsTest {
 
     @Test
     void stageTimeoutReachesTheEngineAsAFrameworkPropertyOnlyWhenGiven() {
-        DaemonOptions without = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
-                Duration.ofSeconds(1));
-        DaemonOptions with = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Optional.empty(),
-                Duration.ofSeconds(1), Optional.of(Duration.ofSeconds(45)));
+        DaemonOptions without = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Duration.ofSeconds(1));
+        DaemonOptions with = new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"), Duration.ofSeconds(1), Optional.of(Duration.ofSeconds(45)));
 
         assertFalse(new Daemon(without, HOME, System.out, System.err, () -> 0).frameworkProperties()
                 .containsKey("berth.stage.timeout"), "absent: the engine keeps its default");
@@ -186,6 +212,6 @@ class DaemonOptionsTest {
     @Test
     void theFullConstructorRefusesANullStageTimeout() {
         assertThrows(NullPointerException.class, () -> new DaemonOptions(Path.of("/r"), Path.of("/d"), Path.of("/p"),
-                Optional.empty(), Duration.ofSeconds(1), null));
+                Duration.ofSeconds(1), null));
     }
 }

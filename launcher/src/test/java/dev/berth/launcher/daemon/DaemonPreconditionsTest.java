@@ -66,8 +66,7 @@ class DaemonPreconditionsTest {
         }
         TestJars.bundle(bundles, "foo.jar", "com.example.foo");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        DaemonOptions options = new DaemonOptions(root, temp.resolve("run"), home.resolve("plugins"),
-                Optional.empty(), Duration.ofSeconds(1));
+        DaemonOptions options = new DaemonOptions(root, temp.resolve("run"), home.resolve("plugins"), Duration.ofSeconds(1));
 
         int code = new Daemon(options, home, System.out, new PrintStream(err, true, StandardCharsets.UTF_8), () -> 0)
                 .run();

@@ -32,8 +32,7 @@ record DaemonRun(int code, String out, String err) {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        DaemonOptions options = new DaemonOptions(root, run, home.resolve("plugins"), Optional.empty(),
-                Duration.ofSeconds(1));
+        DaemonOptions options = new DaemonOptions(root, run, home.resolve("plugins"), Duration.ofSeconds(1));
         int code;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {

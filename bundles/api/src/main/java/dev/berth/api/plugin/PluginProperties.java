@@ -29,6 +29,16 @@ public final class PluginProperties {
     public static final String VERSION_PROPERTY = "berth.version";
     /** Framework property: optional TCP listen address {@code host:port} for the API; absent means none. */
     public static final String TCP_PROPERTY = "berth.api.tcp";
+    /**
+     * Framework properties: the PEM files the TCP listener needs, its certificate, its private key
+     * (PKCS#8) and the CA whose client certificates it accepts. TCP is served only with all three: the API
+     * is root on this machine.
+     */
+    public static final String TLS_CERT_PROPERTY = "berth.api.tls.cert";
+    /** See {@link #TLS_CERT_PROPERTY}. */
+    public static final String TLS_KEY_PROPERTY = "berth.api.tls.key";
+    /** See {@link #TLS_CERT_PROPERTY}. */
+    public static final String TLS_CA_PROPERTY = "berth.api.tls.ca";
     /** Framework property: comma-separated symbolic names of the built-in bundles, in start order. */
     public static final String BUILTINS_PROPERTY = "berth.builtins";
 

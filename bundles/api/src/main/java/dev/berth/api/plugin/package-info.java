@@ -1,7 +1,7 @@
 /**
  * How bundles describe themselves to Berth: the manifest header and service property names of plugins.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package dev.berth.api.plugin;
 

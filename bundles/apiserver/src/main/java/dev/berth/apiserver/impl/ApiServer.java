@@ -15,11 +15,14 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
+import dev.berth.apiserver.access.SocketAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,19 +64,31 @@ public final class ApiServer {
         this.containers = new ContainerRoutes(vertx, this);
     }
 
+    /** The PEM files of the TCP listener: certificate, PKCS#8 private key, and the CA of accepted clients. */
+    public record Tls(Path cert, Path key, Path clientCa) {
+    }
+
     /**
-     * Listens on the Unix socket {@code socket} (replacing a stale socket file) and, if {@code tcp} is
-     * not null, on {@code host:port}. Returns the endpoint URIs.
+     * Listens on the Unix socket {@code socket} (replacing a stale socket file; mode 0660, group
+     * {@value SocketAccess#GROUP} when that group exists) and, if {@code tcp} is not null, on {@code host:port}
+     * with TLS, accepting only clients with a certificate signed by {@code tls}'s CA; TCP without
+     * {@code tls} is refused. Returns the endpoint URIs.
      */
-    public List<String> start(Path socket, String tcp) throws IOException {
+    public List<String> start(Path socket, String tcp, Tls tls) throws IOException {
         List<String> endpoints = new ArrayList<>();
         Files.createDirectories(socket.getParent());
         Files.deleteIfExists(socket);
-        HttpServer unix = listen(SocketAddress.domainSocketAddress(socket.toString()), "unix://" + socket);
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        HttpServer unix = listen(SocketAddress.domainSocketAddress(socket.toString()), "unix://" + socket,
+                new HttpServerOptions());
+        SocketAccess.restrict(socket);
         servers.add(unix);
         endpoints.add("unix://" + socket);
         if (tcp != null && !tcp.isBlank()) {
+            if (tls == null) {
+                throw new IOException("listen on TCP " + tcp + ": TCP is served only with TLS and client "
+                        + "certificates (a certificate, its key and the CA of the clients allowed), as the API is "
+                        + "root on this machine");
+            }
             int colon = tcp.lastIndexOf(':');
             if (colon < 1) {
                 throw new IOException("listen on TCP: \"" + tcp + "\" is not host:port");
@@ -84,15 +99,24 @@ public final class ApiServer {
             } catch (NumberFormatException e) {
                 throw new IOException("listen on TCP: \"" + tcp + "\" has no numeric port", e);
             }
-            servers.add(listen(SocketAddress.inetSocketAddress(port, tcp.substring(0, colon)), "tcp://" + tcp));
-            endpoints.add("tcp://" + tcp);
+            for (Path file : List.of(tls.cert(), tls.key(), tls.clientCa())) {
+                if (!Files.isReadable(file)) {
+                    throw new IOException("listen on TCP " + tcp + ": cannot read the TLS file " + file);
+                }
+            }
+            HttpServerOptions options = new HttpServerOptions().setSsl(true)
+                    .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString())
+                            .setKeyPath(tls.key().toString()))
+                    .setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCa().toString()))
+                    .setClientAuth(ClientAuth.REQUIRED);
+            servers.add(listen(SocketAddress.inetSocketAddress(port, tcp.substring(0, colon)), "tcp://" + tcp, options));
+            endpoints.add("tcp://" + tcp + " (TLS, client certificates required)");
         }
         return endpoints;
     }
 
-    private HttpServer listen(SocketAddress address, String name) throws IOException {
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(16384));
+    private HttpServer listen(SocketAddress address, String name, HttpServerOptions options) throws IOException {
+        HttpServer server = vertx.createHttpServer(options.setMaxInitialLineLength(8192).setMaxHeaderSize(16384));
         server.requestHandler(this::handle);
         try {
             return server.listen(address).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

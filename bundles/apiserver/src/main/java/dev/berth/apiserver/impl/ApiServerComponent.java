@@ -16,7 +16,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Starts the {@link ApiServer} on {@code <run>/berth.sock} (and TCP when {@code berth.api.tcp} is set)
+ * Starts the {@link ApiServer} on {@code <run>/berth.sock} (and TCP with TLS when {@code berth.api.tcp} and
+ * the {@code berth.api.tls.*} files are set)
  * and announces readiness with the {@link PluginProperties#API_READY} marker the launcher waits for; a
  * listen failure is announced with {@link PluginProperties#FATAL}. Activated by SCR only.
  */
@@ -32,13 +33,24 @@ public final class ApiServerComponent {
         Dictionary<String, Object> properties = new Hashtable<>();
         try {
             List<String> endpoints = server.start(Path.of(run, "berth.sock"),
-                    context.getProperty(PluginProperties.TCP_PROPERTY));
+                    context.getProperty(PluginProperties.TCP_PROPERTY), tls(context));
             properties.put(PluginProperties.API_READY, String.join(", ", endpoints));
         } catch (IOException e) {
             server.stop();
             properties.put(PluginProperties.FATAL, "API server: " + e.getMessage());
         }
         marker = context.registerService(Object.class, new Object(), properties);
+    }
+
+    /** The TLS files the framework properties name, or null unless all three are set. */
+    private static ApiServer.Tls tls(BundleContext context) {
+        String cert = context.getProperty(PluginProperties.TLS_CERT_PROPERTY);
+        String key = context.getProperty(PluginProperties.TLS_KEY_PROPERTY);
+        String ca = context.getProperty(PluginProperties.TLS_CA_PROPERTY);
+        if (cert == null || key == null || ca == null) {
+            return null;
+        }
+        return new ApiServer.Tls(Path.of(cert), Path.of(key), Path.of(ca));
     }
 
     private static String property(BundleContext context, String name, String fallback) {

@@ -54,7 +54,7 @@ final class FakeEngine implements AutoCloseable {
         }).completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         server = new ApiServer(vertx, null, "test");
         socket = folder.resolve("berth.sock");
-        server.start(socket, null);
+        server.start(socket, null, null);
         // One connection per request, as the CLI does; a pooled connection the server closed after an
         // error answer could otherwise be picked for the next request.
         client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
