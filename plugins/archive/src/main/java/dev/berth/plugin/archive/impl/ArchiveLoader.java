@@ -340,7 +340,7 @@ final class ArchiveLoader {
         }
         JsonNode configDoc = load.parse(blobName(config.digest()), blob(load, config, name));
         List<Digest> diffIds = diffIds(load, blobName(config.digest()), configDoc, layers.size());
-        Platform platform = platform(configDoc);
+        Platform platform = StoredImage.platform(configDoc);
         return new Found(tags, new Descriptor(mediaType, descriptor.digest(), descriptor.size()), platform, config,
                 layers, diffIds, null);
     }
@@ -382,7 +382,7 @@ final class ArchiveLoader {
             byte[] synthesized = synthesize(config, layers);
             Descriptor manifestDescriptor = new Descriptor(MediaTypes.OCI_MANIFEST, BlobStore.sha256(synthesized),
                     synthesized.length);
-            images.add(new Found(tags, manifestDescriptor, platform(configDoc), config, layers, diffIds,
+            images.add(new Found(tags, manifestDescriptor, StoredImage.platform(configDoc), config, layers, diffIds,
                     synthesized));
         }
         if (images.isEmpty()) {
@@ -462,15 +462,6 @@ final class ArchiveLoader {
                     + " entries but the image has " + layers + " layers");
         }
         return result;
-    }
-
-    private static Platform platform(JsonNode config) {
-        String os = config.path("os").asText("");
-        String arch = config.path("architecture").asText("");
-        if (os.isBlank() || arch.isBlank()) {
-            return null;
-        }
-        return new Platform(os, arch, config.path("variant").asText(null));
     }
 
     private static String text(Load load, JsonNode node, String field, String where) throws BerthException {

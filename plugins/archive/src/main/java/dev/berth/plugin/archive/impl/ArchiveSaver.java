@@ -141,40 +141,8 @@ final class ArchiveSaver {
                         + e.getMessage(), e);
             }
         }
-        Digest digest = item.manifestDigest();
-        byte[] manifestBytes = store.readSmall(digest);
-        JsonNode manifest = parse(action, "manifest " + digest, manifestBytes);
-        String mediaType = manifest.path("mediaType").asText(MediaTypes.OCI_MANIFEST);
-        if (!MediaTypes.isManifest(mediaType)) {
-            throw new BerthException(ErrorKind.INVALID, action + ": " + digest + " is a " + mediaType
-                    + ", not an image manifest");
-        }
-        Descriptor config = descriptor(action, manifest.path("config"), digest);
-        List<Descriptor> layers = new ArrayList<>();
-        for (JsonNode layer : manifest.path("layers")) {
-            Descriptor d = descriptor(action, layer, digest);
-            if (!store.has(d.digest())) {
-                throw new BerthException(ErrorKind.NOT_FOUND, action + ": layer " + d.digest() + " of " + digest
-                        + ": not in the content store");
-            }
-            layers.add(d);
-        }
-        JsonNode configDoc = parse(action, "config " + config.digest(), store.readSmall(config.digest()));
-        List<Digest> diffIds = new ArrayList<>();
-        for (JsonNode id : configDoc.path("rootfs").path("diff_ids")) {
-            try {
-                diffIds.add(Digest.parse(id.asText()));
-            } catch (IllegalArgumentException e) {
-                throw new BerthException(ErrorKind.INVALID, action + ": config " + config.digest()
-                        + ": rootfs.diff_ids: " + e.getMessage(), e);
-            }
-        }
-        if (diffIds.size() != layers.size()) {
-            throw new BerthException(ErrorKind.INVALID, action + ": config " + config.digest() + ": "
-                    + diffIds.size() + " diff ids for " + layers.size() + " layers");
-        }
-        return new Image(reference, new Descriptor(mediaType, digest, manifestBytes.length), config, layers,
-                diffIds);
+        StoredImage image = StoredImage.read(store, action, item.manifestDigest());
+        return new Image(reference, image.manifest(), image.config(), image.layers(), image.diffIds());
     }
 
     private TreeMap<String, Entry> dockerEntries(String action, List<Image> images) throws BerthException {
@@ -329,24 +297,6 @@ final class ArchiveSaver {
             return json.writeValueAsBytes(value);
         } catch (IOException e) {
             throw new BerthException(ErrorKind.INTERNAL, "save: write JSON: " + e, e);
-        }
-    }
-
-    private JsonNode parse(String action, String what, byte[] bytes) throws BerthException {
-        try {
-            return json.readTree(bytes);
-        } catch (IOException e) {
-            throw new BerthException(ErrorKind.INVALID, action + ": " + what + ": not JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static Descriptor descriptor(String action, JsonNode node, Digest manifest) throws BerthException {
-        try {
-            return new Descriptor(node.path("mediaType").asText(""), Digest.parse(node.path("digest").asText("")),
-                    node.path("size").asLong(-1));
-        } catch (IllegalArgumentException e) {
-            throw new BerthException(ErrorKind.INVALID, action + ": manifest " + manifest + ": bad descriptor: "
-                    + e.getMessage(), e);
         }
     }
 

@@ -115,33 +115,79 @@ final class BlobStore {
     }
 
     /**
+     * Writes a blob's bytes to a stream it is given; that stream must not be closed by the writer.
+     *
+     * @param <X> the checked exception the writer may throw besides I/O errors
+     */
+    @FunctionalInterface
+    interface Content<X extends Exception> {
+        void writeTo(OutputStream out) throws IOException, X;
+    }
+
+    /**
      * Copies {@code in} to a new file in the ingest area, hashing it, and fsyncs it.
      *
      * @throws IOException if reading or writing fails; the partial file is deleted then
      */
     Staged stage(InputStream in) throws IOException {
-        Path partial = ingest.resolve("archive-" + UUID.randomUUID() + ".partial");
-        MessageDigest hash = sha256();
-        long size = 0;
-        boolean done = false;
-        try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
-            OutputStream out = Channels.newOutputStream(channel);
+        return stage(out -> {
             byte[] buffer = new byte[65536];
             int n;
             while ((n = in.read(buffer)) > 0) {
                 out.write(buffer, 0, n);
-                hash.update(buffer, 0, n);
-                size += n;
             }
+        });
+    }
+
+    /**
+     * Stages the bytes {@code content} writes in a new file in the ingest area, hashing them, and fsyncs
+     * it. Whatever {@code content} throws is passed on after the partial file is deleted.
+     *
+     * @throws IOException if writing fails
+     */
+    <X extends Exception> Staged stage(Content<X> content) throws IOException, X {
+        Path partial = ingest.resolve("archive-" + UUID.randomUUID() + ".partial");
+        boolean done = false;
+        try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            HashingOutput out = new HashingOutput(Channels.newOutputStream(channel));
+            content.writeTo(out);
             channel.force(true);
             done = true;
+            return new Staged(partial, new Digest("sha256", HexFormat.of().formatHex(out.hash.digest())), out.size);
         } finally {
             if (!done) {
                 Files.deleteIfExists(partial);
             }
         }
-        return new Staged(partial, new Digest("sha256", HexFormat.of().formatHex(hash.digest())), size);
+    }
+
+    /** Writes through to a file channel's stream, hashing and counting; closing it leaves the channel open. */
+    private static final class HashingOutput extends OutputStream {
+        final MessageDigest hash = sha256();
+        final OutputStream out;
+        long size;
+
+        HashingOutput(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            hash.update(b, off, len);
+            size += len;
+        }
+
+        @Override
+        public void close() {
+            // The channel is forced and closed by stage().
+        }
     }
 
     /**

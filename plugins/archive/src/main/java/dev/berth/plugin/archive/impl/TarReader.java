@@ -32,13 +32,24 @@ final class TarReader {
     }
 
     private final InputStream in;
+    private final boolean allowEmpty;
     private long remaining;
     private long padding;
     private boolean finished;
     private int entries;
 
+    /** A reader that refuses an archive without entries (an image archive always has some). */
     TarReader(InputStream in) {
+        this(in, false);
+    }
+
+    /**
+     * A reader of {@code in}; {@code allowEmpty} accepts an archive that is only its end blocks (a layer
+     * that changes nothing). A stream without a single block is refused either way.
+     */
+    TarReader(InputStream in, boolean allowEmpty) {
         this.in = in;
+        this.allowEmpty = allowEmpty;
     }
 
     /** The next entry, or null at the end of the archive; skips the unread data of the previous entry. */
@@ -66,7 +77,7 @@ final class TarReader {
             }
             if (isZero(header)) {
                 finished = true;
-                if (entries == 0) {
+                if (entries == 0 && !allowEmpty) {
                     throw new FormatException("empty archive");
                 }
                 return null;

@@ -35,6 +35,22 @@ final class RawTar {
         return entry(name, '5', new byte[0], "");
     }
 
+    /** Adds a character device (type '3'). */
+    RawTar charDevice(String name) {
+        return entry(name, '3', new byte[0], "");
+    }
+
+    /** Adds a PAX extended header whose {@code path} record names the entry added after it. */
+    RawTar paxPath(String path) {
+        String record = " path=" + path + "\n";
+        int length = record.getBytes(StandardCharsets.UTF_8).length;
+        int total = length + String.valueOf(length).length();
+        if (String.valueOf(total).length() != String.valueOf(length).length()) {
+            total++;
+        }
+        return entry("PaxHeaders/entry", 'x', (total + record).getBytes(StandardCharsets.UTF_8), "");
+    }
+
     /** The archive with its two end blocks. */
     byte[] bytes() {
         ByteArrayOutputStream copy = new ByteArrayOutputStream();
@@ -43,7 +59,8 @@ final class RawTar {
         return copy.toByteArray();
     }
 
-    private RawTar entry(String name, char type, byte[] data, String link) {
+    /** Adds an entry of any type flag, with {@code data} as its content and {@code link} as its link name. */
+    RawTar entry(String name, char type, byte[] data, String link) {
         byte[] h = new byte[512];
         put(h, 0, name);
         put(h, 100, "0000644");
