@@ -28,9 +28,9 @@ import java.util.regex.PatternSyntaxException;
  * The container calls of Docker's API, each translated to Berth's {@code berth.engine.containers} ops:
  * create, list, inspect, start, stop, restart, kill, wait, remove, logs, top, stats, attach (a hijacked
  * connection bridged to the container monitor's attach socket, {@link AttachBridge}) and resize; the exec
- * calls are {@link ExecApi}'s. Calls under {@code /containers} that Berth has no counterpart for (export,
- * commit, changes, archive, update, rename, pause, unpause, prune) are left to the router, which answers 501
- * naming them. Engine errors keep their status; "no such container" reads as Docker's
+ * calls are {@link ExecApi}'s, changes, commit and export {@link ContainerAnatomyApi}'s. Calls under
+ * {@code /containers} that Berth has no counterpart for (archive, that is {@code docker cp}, update, rename,
+ * pause, unpause, prune) are left to the router, which answers 501 naming them. Engine errors keep their status; "no such container" reads as Docker's
  * {@code No such container: NAME}, which the docker client recognises. Thread-safe: handlers run on event
  * loops and share only the net client and the exec registry.
  */
@@ -605,7 +605,10 @@ final class ContainerApi implements DockerRoutes {
         }
     }
 
-    /** The request's JSON object body, at most {@link #MAX_BODY} bytes; an empty body is an empty object. */
+    /**
+     * The request's JSON object body, at most {@link #MAX_BODY} bytes; an empty body, or {@code null} (what
+     * Docker's Go client sends for a nil config), is an empty object.
+     */
     static Future<JsonObject> body(DockerRequest request) {
         Promise<JsonObject> promise = Promise.promise();
         Buffer body = Buffer.buffer();
@@ -628,7 +631,7 @@ final class ContainerApi implements DockerRoutes {
             if (failed[0]) {
                 return;
             }
-            if (body.length() == 0 || body.toString().isBlank()) {
+            if (body.length() == 0 || body.toString().isBlank() || body.toString().strip().equals("null")) {
                 promise.tryComplete(new JsonObject());
                 return;
             }

@@ -49,6 +49,6 @@ final class DockerEventStream implements EventLogStream.Format {
 
     @Override
     public String failure(Throwable cause) {
-        return PullProgress.error("events: " + DockerReply.message(cause)).encode() + "\n";
+        return ProgressStream.error("events: " + DockerReply.message(cause)).encode() + "\n";
     }
 }

@@ -5,7 +5,8 @@ import dev.berth.api.image.ImageReference;
 /**
  * Image names as Docker shows them: Berth stores fully qualified names
  * ({@code docker.io/library/busybox:latest}), Docker's client prints familiar ones ({@code busybox:latest});
- * names on other registries stay whole ({@code 127.0.0.1:5000/busybox:latest}). Stateless and thread-safe.
+ * names on other registries stay whole ({@code 127.0.0.1:5000/busybox:latest}). Names a client sends are
+ * parsed here, refused with a 400 when malformed. Stateless and thread-safe.
  */
 final class DockerNames {
     private static final String HUB = ImageReference.DEFAULT_REGISTRY + "/";
@@ -34,5 +35,36 @@ final class DockerNames {
     /** {@code REPOSITORY@DIGEST} in familiar form, as Docker's {@code RepoDigests}. */
     static String repoDigest(String qualified, String manifestDigest) {
         return familiarRepository(qualified) + "@" + manifestDigest;
+    }
+
+    /**
+     * Parses a name a client sent.
+     *
+     * @throws DockerException 400 naming what is wrong with it
+     */
+    static ImageReference reference(String text) {
+        try {
+            return ImageReference.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw DockerException.invalid(e.getMessage());
+        }
+    }
+
+    /**
+     * The qualified {@code name:tag} an image gets from Docker's {@code repo} and {@code tag} parameters
+     * (tag, commit, import): {@code repo} may carry a tag, which a non-empty {@code tag} replaces; without
+     * either the tag is {@code latest}. Null when {@code repo} is empty (the image gets no name).
+     *
+     * @throws DockerException 400 for a malformed name or tag, or a digest
+     */
+    static String repoTag(String repo, String tag) {
+        if (repo == null || repo.isEmpty()) {
+            return null;
+        }
+        ImageReference named = reference(repo);
+        if (named.digest() != null) {
+            throw DockerException.invalid("refusing to create a tag with a digest reference");
+        }
+        return reference(named.name() + ":" + (tag == null || tag.isEmpty() ? named.tag() : tag)).toString();
     }
 }

@@ -24,19 +24,27 @@ final class DockerServer {
     private HttpServer server;
 
     /**
-     * @param scratch a folder on the daemon's host for archives passing through ({@code save}, {@code load})
+     * @param scratch a folder on the daemon's host for archives passing through ({@code save}, {@code load},
+     *        {@code export}, {@code import})
      */
     DockerServer(Vertx vertx, EventLog log, String berthVersion, Path scratch) {
         this.vertx = vertx;
         this.router = new DockerRouter(routes(new EngineBus(vertx), log, berthVersion, scratch), berthVersion);
     }
 
-    /** The route groups, in the order the router asks them. */
+    /**
+     * The route groups, in the order the router asks them: {@link ImportApi} before {@link ImageApi}, as both
+     * answer {@code POST /images/create} (an import when it has {@code fromSrc} and no {@code fromImage}).
+     */
     static List<DockerRoutes> routes(EngineBus engine, EventLog log, String berthVersion, Path scratch) {
+        ScratchFiles files = new ScratchFiles(engine.vertx(), scratch);
         return List.of(
                 new SystemApi(engine, berthVersion),
-                new ImageApi(engine, scratch),
+                new ImportApi(engine, files),
+                new ImageApi(engine, files),
+                new PushApi(engine),
                 new EventsApi(engine, log),
+                new ContainerAnatomyApi(engine, files),
                 new ContainerApi(engine)
         );
     }

@@ -3,14 +3,11 @@ package dev.berth.dockerapi.impl;
 import dev.berth.api.bus.BusAddresses;
 import dev.berth.api.image.ImageReference;
 import io.vertx.core.Future;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -21,12 +18,12 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The image calls: list, inspect, pull ({@code POST /images/create}), tag, remove, save
+ * The image calls: list, inspect, pull ({@code POST /images/create?fromImage=}), tag, remove, save
  * ({@code GET /images/get}, {@code GET /images/{name}/get}) and load, each translated to Berth's
- * {@code berth.engine.image*}, {@code pull}, {@code save} and {@code load} requests. A name is looked up the
- * way Docker does: as a reference first, then as an image id or a unique prefix of one. Archives pass through
- * a scratch folder on the daemon's host and are deleted afterwards. Thread-safe: handlers run on event loops
- * and share only immutable state.
+ * {@code berth.engine.image*}, {@code pull}, {@code save} and {@code load} requests; import and push are
+ * {@link ImportApi}'s and {@link PushApi}'s. A name is looked up the way Docker does: as a reference first,
+ * then as an image id or a unique prefix of one. Archives pass through the {@link ScratchFiles} folder and
+ * are deleted afterwards. Thread-safe: handlers run on event loops and share only immutable state.
  */
 final class ImageApi implements DockerRoutes {
     /** The largest archive {@code POST /images/load} accepts. */
@@ -35,9 +32,9 @@ final class ImageApi implements DockerRoutes {
     private static final Set<String> LIST_FILTERS = Set.of("reference", "dangling", "label", "before", "since", "until");
 
     private final EngineBus engine;
-    private final Path scratch;
+    private final ScratchFiles scratch;
 
-    ImageApi(EngineBus engine, Path scratch) {
+    ImageApi(EngineBus engine, ScratchFiles scratch) {
         this.engine = engine;
         this.scratch = scratch;
     }
@@ -303,118 +300,60 @@ final class ImageApi implements DockerRoutes {
      * The reference {@code POST /images/create} asks for: {@code fromImage} with {@code tag} (a tag, or a
      * digest) taking precedence over a tag in {@code fromImage}.
      *
-     * @throws DockerException 400 for a malformed name, 501 for an import or a pull of every tag
+     * @throws DockerException 400 for a malformed name, 501 for a pull of every tag
      */
-    static ImageReference pullReference(String fromImage, String tag, String fromSrc) {
-        if (fromSrc != null) {
-            throw DockerException.notImplemented("Berth does not implement image import (POST /images/create?fromSrc=)");
-        }
+    static ImageReference pullReference(String fromImage, String tag) {
         if (fromImage == null || fromImage.isBlank()) {
             throw DockerException.invalid("fromImage is required");
         }
         String text = fromImage;
         if (tag != null && !tag.isEmpty()) {
-            ImageReference base = parse(fromImage);
+            ImageReference base = DockerNames.reference(fromImage);
             text = base.name() + (tag.contains(":") ? "@" : ":") + tag;
         } else if (!hasTagOrDigest(fromImage)) {
             throw DockerException.notImplemented("Berth does not implement pulling every tag of a repository "
                     + "(docker pull --all-tags); name a tag");
         }
-        return parse(text);
+        return DockerNames.reference(text);
     }
 
     private static boolean hasTagOrDigest(String name) {
         return name.contains("@") || name.lastIndexOf(':') > name.lastIndexOf('/');
     }
 
-    private static ImageReference parse(String text) {
-        try {
-            return ImageReference.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw DockerException.invalid(e.getMessage());
-        }
-    }
-
     private void pull(DockerRequest request) {
-        ImageReference reference = pullReference(request.query().string("fromImage"), request.query().string("tag"),
-                request.query().string("fromSrc"));
+        ImageReference reference = pullReference(request.query().string("fromImage"), request.query().string("tag"));
         JsonObject order = new JsonObject().put("reference", reference.toString());
-        String platform = request.query().string("platform", null);
+        String platform = request.query().platform("platform");
         if (platform != null) {
-            try {
-                order.put("platform", dev.berth.api.image.Platform.parse(platform).toString());
-            } catch (IllegalArgumentException e) {
-                throw DockerException.invalid(e.getMessage());
-            }
+            order.put("platform", platform);
         }
         String familiar = DockerNames.familiar(reference.toString());
-        String progress = BusAddresses.PROGRESS_PREFIX + UUID.randomUUID();
-        order.put("progress", progress);
-        HttpServerResponse response = request.response();
-        PullProgress translator = new PullProgress();
-        boolean[] started = {false};
-        Runnable begin = () -> {
-            if (!started[0]) {
-                started[0] = true;
-                response.setChunked(true).putHeader("Content-Type", "application/json");
-                write(response, new JsonObject().put("status", "Pulling from " + reference.repository()).put("id", reference.tag() != null ? reference.tag()
-                                : reference.digest().toString()));
-            }
-        };
-        io.vertx.core.eventbus.MessageConsumer<String> updates = engine.vertx().eventBus().consumer(progress, m -> {
-            if (response.ended()) {
+        ProgressStream stream = new ProgressStream(request.response(), List.of(new JsonObject()
+                .put("status", "Pulling from " + reference.repository())
+                .put("id", reference.tag() != null ? reference.tag() : reference.digest().toString())));
+        stream.follow(engine, BusAddresses.ENGINE_PULL, order, DockerProgress.pull()).onComplete(ar -> {
+            if (ar.failed()) {
+                stream.fail(ar.cause(), DockerReply.message(ar.cause()));
                 return;
             }
-            begin.run();
-            for (JsonObject message : translator.translate(new JsonObject(m.body()))) {
-                write(response, message);
-            }
+            JsonObject result = ar.result();
+            boolean fetched = result.getLong("bytesFetched", 1L) > 0;
+            stream.end(List.of(new JsonObject().put("status", "Digest: " + result.getString("manifestDigest")),
+                    new JsonObject().put("status", (fetched ? "Status: Downloaded newer image for "
+                            : "Status: Image is up to date for ") + familiar)));
         });
-        updates.completion().compose(v -> engine.ask(BusAddresses.ENGINE_PULL, order, EngineBus.SLOW_TIMEOUT_MS))
-                .onComplete(ar -> {
-                    updates.unregister();
-                    if (response.ended()) {
-                        return;
-                    }
-                    if (ar.failed()) {
-                        if (!started[0]) {
-                            DockerReply.failure(response, ar.cause());
-                        } else {
-                            write(response, PullProgress.error(DockerReply.message(ar.cause())));
-                            response.end();
-                        }
-                        return;
-                    }
-                    begin.run();
-                    JsonObject result = ar.result();
-                    write(response, new JsonObject().put("status", "Digest: " + result.getString("manifestDigest")));
-                    boolean fetched = result.getLong("bytesFetched", 1L) > 0;
-                    write(response, new JsonObject().put("status", (fetched ? "Status: Downloaded newer image for "
-                            : "Status: Image is up to date for ") + familiar));
-                    response.end();
-                });
-    }
-
-    private static void write(HttpServerResponse response, JsonObject message) {
-        if (!response.ended()) {
-            response.write(message.encode() + "\r\n");
-        }
     }
 
     // ---- tag and remove --------------------------------------------------------------------------------
 
     private void tag(DockerRequest request, String name) {
-        String repo = request.query().string("repo");
-        if (repo == null || repo.isEmpty()) {
+        String target = DockerNames.repoTag(request.query().string("repo"), request.query().string("tag"));
+        if (target == null) {
             throw DockerException.invalid("repository name must have at least one component");
         }
-        String tag = request.query().string("tag", ImageReference.DEFAULT_TAG);
-        ImageReference target = parse(repo + ":" + tag);
-        if (target.digest() != null) {
-            throw DockerException.invalid("refusing to create a tag with a digest reference");
-        }
         find(name).compose(found -> engine.ask(BusAddresses.ENGINE_IMAGE_TAG, new JsonObject()
-                .put("source", found.engineReference()).put("target", target.toString())))
+                .put("source", found.engineReference()).put("target", target)))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         request.response().setStatusCode(201).end();
@@ -461,7 +400,7 @@ final class ImageApi implements DockerRoutes {
             for (String name : names) {
                 references.add(find(list, name).engineReference());
             }
-            return engine.vertx().executeBlocking(() -> scratchFile("save-", ".tar"), false)
+            return scratch.file("save-", ".tar")
                     .compose(target -> engine.ask(BusAddresses.ENGINE_SAVE, new JsonObject()
                             .put("references", references).put("target", target.toString()).put("format", "docker"),
                             EngineBus.SLOW_TIMEOUT_MS).map(reply -> target));
@@ -472,94 +411,42 @@ final class ImageApi implements DockerRoutes {
             }
             Path archive = ar.result();
             response.putHeader("Content-Type", "application/x-tar");
-            response.sendFile(archive.toString()).onComplete(sent -> delete(archive));
+            response.sendFile(archive.toString()).onComplete(sent -> scratch.delete(archive));
         });
     }
 
     private void load(DockerRequest request) {
-        boolean quiet = request.query().bool("quiet");
         HttpServerResponse response = request.response();
         request.http().pause();
         Path[] archive = new Path[1];
-        engine.vertx().executeBlocking(() -> scratchFile("load-", ".tar"), false)
+        scratch.file("load-", ".tar")
                 .compose(path -> {
                     archive[0] = path;
-                    return engine.vertx().fileSystem().open(path.toString(), new OpenOptions().setWrite(true));
+                    return scratch.receive(request.http(), path, MAX_LOAD_BYTES, "load");
                 })
-                .compose(file -> receive(request, file))
                 .compose(v -> engine.ask(BusAddresses.ENGINE_LOAD, new JsonObject().put("archive", archive[0].toString())
                         .put("progress", BusAddresses.PROGRESS_PREFIX + UUID.randomUUID()), EngineBus.SLOW_TIMEOUT_MS))
                 .onComplete(ar -> {
-                    if (archive[0] != null) {
-                        delete(archive[0]);
-                    }
+                    scratch.delete(archive[0]);
+                    ProgressStream stream = new ProgressStream(response, List.of());
                     if (ar.failed()) {
-                        DockerReply.failure(response, ar.cause());
+                        stream.fail(ar.cause(), DockerReply.message(ar.cause()));
                         return;
                     }
-                    response.setChunked(true).putHeader("Content-Type", "application/json");
+                    List<JsonObject> lines = new ArrayList<>();
                     for (Object entry : ar.result().getJsonArray("images", new JsonArray())) {
                         JsonObject image = (JsonObject) entry;
                         JsonArray tags = image.getJsonArray("tags", new JsonArray());
                         if (tags.isEmpty()) {
-                            write(response, new JsonObject().put("stream", "Loaded image ID: "
+                            lines.add(new JsonObject().put("stream", "Loaded image ID: "
                                     + image.getString("manifestDigest") + "\n"));
                         }
                         for (Object tag : tags) {
-                            write(response, new JsonObject().put("stream", "Loaded image: "
+                            lines.add(new JsonObject().put("stream", "Loaded image: "
                                     + DockerNames.familiar((String) tag) + "\n"));
                         }
                     }
-                    response.end();
+                    stream.end(lines);
                 });
-    }
-
-    /**
-     * Writes the request body to {@code file} with back-pressure, at most {@link #MAX_LOAD_BYTES}; completes
-     * once the file is closed, or fails (closing the connection) for a larger body.
-     */
-    private static Future<Void> receive(DockerRequest request, io.vertx.core.file.AsyncFile file) {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        io.vertx.core.http.HttpServerRequest http = request.http();
-        long[] received = {0};
-        http.handler(chunk -> {
-            if (done.future().isComplete()) {
-                return;
-            }
-            received[0] += chunk.length();
-            if (received[0] > MAX_LOAD_BYTES) {
-                done.tryFail(new DockerException(413, "load: the archive is larger than " + MAX_LOAD_BYTES + " bytes"));
-                file.close();
-                return;
-            }
-            file.write(chunk);
-            if (file.writeQueueFull()) {
-                http.pause();
-                file.drainHandler(v -> http.resume());
-            }
-        });
-        http.endHandler(v -> file.close().onComplete(closed -> {
-            if (closed.succeeded()) {
-                done.tryComplete();
-            } else {
-                done.tryFail(closed.cause());
-            }
-        }));
-        http.exceptionHandler(e -> {
-            file.close();
-            done.tryFail(e);
-        });
-        http.resume();
-        return done.future();
-    }
-
-    /** A new empty file in the scratch folder (created 0700 when missing), readable by this process only. */
-    private Path scratchFile(String prefix, String suffix) throws java.io.IOException {
-        Files.createDirectories(scratch, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        return Files.createTempFile(scratch, prefix, suffix);
-    }
-
-    private void delete(Path file) {
-        engine.vertx().executeBlocking(() -> Files.deleteIfExists(file), false);
     }
 }

@@ -79,6 +79,23 @@ final class QueryParameters {
         return filters;
     }
 
+    /**
+     * The platform {@code name} names ({@code linux/amd64}), normalised, or null when absent or empty.
+     *
+     * @throws DockerException 400 for one that is not {@code os[/arch[/variant]]}
+     */
+    String platform(String name) {
+        String value = string(name, null);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return dev.berth.api.image.Platform.parse(value).toString();
+        } catch (IllegalArgumentException e) {
+            throw DockerException.invalid(e.getMessage());
+        }
+    }
+
     static String shorten(String value) {
         String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
         return ApiVersion.printable(shown);

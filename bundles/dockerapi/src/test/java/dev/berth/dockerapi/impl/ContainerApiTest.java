@@ -140,13 +140,14 @@ class ContainerApiTest {
     @Test
     void callsBerthLacksAre501NamingThem() throws Exception {
         for (String call : new String[] {"/containers/web/pause", "/containers/web/rename?name=x",
-            "/containers/web/update", "/containers/prune", "/commit?container=web"}) {
+            "/containers/web/update", "/containers/prune"}) {
             DockerHarness.Answer answer = docker.call(HttpMethod.POST, call);
             assertEquals(501, answer.status(), call);
             assertTrue(answer.message().startsWith("Berth does not implement POST "), answer.message());
         }
-        DockerHarness.Answer export = docker.call(HttpMethod.GET, "/containers/web/export");
-        assertEquals("Berth does not implement GET /containers/web/export", export.message());
+        DockerHarness.Answer copy = docker.call(HttpMethod.PUT, "/containers/web/archive?path=/tmp", Buffer.buffer("x"));
+        assertEquals(501, copy.status(), copy.body());
+        assertEquals("Berth does not implement PUT /containers/web/archive", copy.message());
     }
 
     @Test

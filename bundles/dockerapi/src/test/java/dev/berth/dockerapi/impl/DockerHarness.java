@@ -49,10 +49,12 @@ final class DockerHarness implements AutoCloseable {
     final Map<String, List<JsonObject>> requests = new ConcurrentHashMap<>();
     private final DockerServer server;
     private final Path socket;
+    private final Path scratch;
     private final HttpClient client;
 
     DockerHarness(Path folder) throws Exception {
-        server = new DockerServer(vertx, log, "9.9.9-test", folder.resolve("scratch"));
+        scratch = folder.resolve("scratch");
+        server = new DockerServer(vertx, log, "9.9.9-test", scratch);
         socket = folder.resolve("docker.sock");
         server.start(socket);
         client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
@@ -83,9 +85,16 @@ final class DockerHarness implements AutoCloseable {
 
     /** Sends one request and waits for the whole answer. */
     Answer call(HttpMethod method, String uri, Buffer body) throws Exception {
+        return call(method, uri, body, Map.of());
+    }
+
+    /** Sends one request with the headers {@code sent} added and waits for the whole answer. */
+    Answer call(HttpMethod method, String uri, Buffer body, Map<String, String> sent) throws Exception {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
-        client.request(new RequestOptions().setServer(SocketAddress.domainSocketAddress(socket.toString()))
-                        .setMethod(method).setURI(uri).setHost("docker"))
+        RequestOptions options = new RequestOptions().setServer(SocketAddress.domainSocketAddress(socket.toString()))
+                .setMethod(method).setURI(uri).setHost("docker");
+        sent.forEach(options::putHeader);
+        client.request(options)
                 .compose(request -> body == null ? request.send() : request.send(body))
                 .compose(response -> response.body().map(b -> {
                     Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -100,6 +109,23 @@ final class DockerHarness implements AutoCloseable {
                     }
                 });
         return answer.get(20, TimeUnit.SECONDS);
+    }
+
+    /** Waits up to 10 s for the background deletions to empty the scratch folder; fails naming what is left. */
+    void assertScratchEmptied() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<Path> left = List.of();
+        while (System.nanoTime() < deadline) {
+            try (java.util.stream.Stream<Path> entries = java.nio.file.Files.exists(scratch)
+                    ? java.nio.file.Files.list(scratch) : java.util.stream.Stream.empty()) {
+                left = entries.toList();
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), left, "left in the scratch folder");
     }
 
     @Override

@@ -193,12 +193,12 @@ class ImageApiTest {
 
     @Test
     void pullReferenceFollowsDockersRules() {
-        assertEquals("docker.io/library/busybox:1", ImageApi.pullReference("busybox", "1", null).toString());
-        assertEquals("docker.io/library/busybox:2", ImageApi.pullReference("busybox:1", "2", null).toString());
-        assertEquals("docker.io/library/busybox:1", ImageApi.pullReference("busybox:1", "", null).toString());
+        assertEquals("docker.io/library/busybox:1", ImageApi.pullReference("busybox", "1").toString());
+        assertEquals("docker.io/library/busybox:2", ImageApi.pullReference("busybox:1", "2").toString());
+        assertEquals("docker.io/library/busybox:1", ImageApi.pullReference("busybox:1", "").toString());
         assertEquals("docker.io/library/busybox@" + "sha256:" + "a".repeat(64),
-                ImageApi.pullReference("busybox", "sha256:" + "a".repeat(64), null).toString());
-        assertEquals(501, assertThrows(DockerException.class, () -> ImageApi.pullReference("busybox", null, null))
+                ImageApi.pullReference("busybox", "sha256:" + "a".repeat(64)).toString());
+        assertEquals(501, assertThrows(DockerException.class, () -> ImageApi.pullReference("busybox", null))
                 .status());
     }
 
