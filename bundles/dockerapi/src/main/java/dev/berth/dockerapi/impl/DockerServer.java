@@ -1,6 +1,7 @@
 package dev.berth.dockerapi.impl;
 
 import dev.berth.api.event.EventLog;
+import dev.berth.apiserver.access.SocketAccess;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -8,7 +9,6 @@ import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -67,7 +67,7 @@ final class DockerServer {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException("listen on unix://" + socket + ": " + cause.getMessage(), cause);
         }
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        SocketAccess.restrict(socket);
     }
 
     /** Stops listening; requests under way are cut off. */
