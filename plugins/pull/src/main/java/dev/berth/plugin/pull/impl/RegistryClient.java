@@ -11,7 +11,6 @@ import dev.berth.api.image.MediaTypes;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongConsumer;
@@ -95,7 +94,7 @@ public final class RegistryClient {
         transport.retrying(action, registry, () -> {
             RegistryTransport.Reply response = transport.exchange(registry, Scope.NONE,
                     RegistryTransport.Call.of("GET", uri, Map.of()));
-            try (TimedBody body = response.body()) {
+            try (response) {
                 if (response.statusCode() != 200) {
                     throw transport.failure(action, response, RegistryTransport.Refusals.READ);
                 }
@@ -144,7 +143,7 @@ public final class RegistryClient {
         if (json == null || !json.isObject()) {
             throw new BerthException(ErrorKind.INVALID, action + ": the registry's answer is not a JSON object");
         }
-        Digest actual = digestOf(expected != null ? expected : SHA256_EXAMPLE, raw.bytes());
+        Digest actual = ContentStore.digestOf(expected != null ? expected : SHA256_EXAMPLE, raw.bytes());
         if (expected != null && !actual.equals(expected)) {
             throw new BerthException(ErrorKind.INVALID, action + ": digest mismatch: got " + actual);
         }
@@ -155,9 +154,9 @@ public final class RegistryClient {
             } catch (IllegalArgumentException e) {
                 claimed = null; // An unparseable header proves nothing; the content is named by its own digest.
             }
-            if (claimed != null && !digestOf(claimed, raw.bytes()).equals(claimed)) {
+            if (claimed != null && !ContentStore.digestOf(claimed, raw.bytes()).equals(claimed)) {
                 throw new BerthException(ErrorKind.INVALID, action + ": digest mismatch: registry says " + claimed
-                        + ", got " + digestOf(claimed, raw.bytes()));
+                        + ", got " + ContentStore.digestOf(claimed, raw.bytes()));
             }
         }
         JsonNode declaredType = json.get("mediaType");
@@ -249,11 +248,6 @@ public final class RegistryClient {
     private static String stripParameters(String contentType) {
         int semicolon = contentType.indexOf(';');
         return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
-    }
-
-    /** The digest of {@code bytes} in the algorithm of {@code like}. */
-    private static Digest digestOf(Digest like, byte[] bytes) {
-        return new Digest(like.algorithm(), HexFormat.of().formatHex(ContentStore.hasher(like).digest(bytes)));
     }
 
     @Override

@@ -36,7 +36,8 @@ import org.osgi.service.component.annotations.Reference;
     PluginProperties.KIND + "=stage",
     PluginProperties.ID + "=registry"})
 public final class RegistryPullStage implements PullStage {
-    private static final int CONCURRENT_BLOBS = 3;
+    /** How many blobs one pull (or push) moves at once. */
+    static final int CONCURRENT_BLOBS = 3;
 
     private final EventLog log;
     private final ContentStore store;

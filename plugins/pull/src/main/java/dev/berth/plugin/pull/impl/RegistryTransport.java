@@ -38,11 +38,16 @@ final class RegistryTransport {
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 8192;
 
-    /** A response whose body is read with a stall timeout; close the body when done. */
-    record Reply(int statusCode, HttpHeaders headers, TimedBody body) {
+    /** A response whose body is read with a stall timeout; closing it closes the body. */
+    record Reply(int statusCode, HttpHeaders headers, TimedBody body) implements AutoCloseable {
         /** The first value of header {@code name}, if any. */
         Optional<String> header(String name) {
             return headers.firstValue(name);
+        }
+
+        @Override
+        public void close() {
+            body.close();
         }
     }
 
