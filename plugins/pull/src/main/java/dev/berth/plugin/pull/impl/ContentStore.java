@@ -206,6 +206,11 @@ public final class ContentStore {
         }
     }
 
+    /** The digest of {@code bytes} in the algorithm of {@code like}. */
+    static Digest digestOf(Digest like, byte[] bytes) {
+        return new Digest(like.algorithm(), HexFormat.of().formatHex(hasher(like).digest(bytes)));
+    }
+
     private Path finalPath(Digest digest) {
         return blobs.resolve(digest.algorithm()).resolve(digest.hex());
     }

@@ -47,14 +47,19 @@ public final class Credentials {
         this.logins = Map.copyOf(logins);
     }
 
-    /** No logins: every registry is contacted anonymously. */
     /** Credentials holding one login, for checking it before it is stored. */
     public static Credentials of(String registry, Login login) {
         return new Credentials(Map.of(registry, login));
     }
 
+    /** No logins: every registry is contacted anonymously. */
     public static Credentials none() {
         return new Credentials(Map.of());
+    }
+
+    /** The logins file of the state root {@code root}, shared by pull, push and {@code berth login}. */
+    public static Path file(Path root) {
+        return root.resolve("auth/config.json");
     }
 
     /**

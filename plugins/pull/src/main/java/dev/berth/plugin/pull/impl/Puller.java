@@ -5,23 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.image.Descriptor;
-import dev.berth.api.image.Digest;
 import dev.berth.api.image.ImageReference;
 import dev.berth.api.image.MediaTypes;
 import dev.berth.api.image.Platform;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,9 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * the same missing blob at the same moment make one of them fail with CONFLICT.
  */
 public final class Puller {
-    /** Layers larger than this are refused as insane (1 TiB). */
-    static final long MAX_BLOB_SIZE = 1L << 40;
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RegistryClient client;
@@ -110,50 +99,20 @@ public final class Puller {
             }
             store.put(top.descriptor(), top.bytes());
         }
-        Descriptor config = descriptor(manifest.json().get("config"), "config", manifest.digest());
-        if (!config.mediaType().equals(MediaTypes.OCI_CONFIG) && !config.mediaType().equals(MediaTypes.DOCKER_CONFIG)) {
-            throw new BerthException(ErrorKind.INVALID, "manifest " + manifest.digest() + ": config media type \""
-                    + config.mediaType() + "\" is not an image config");
-        }
-        if (config.size() > ContentStore.MAX_MANIFEST_BYTES) {
-            throw new BerthException(ErrorKind.INVALID, "manifest " + manifest.digest() + ": config of " + config.size()
-                    + " bytes is larger than the 4 MiB limit");
-        }
-        validateSchema(manifest);
-        JsonNode layersNode = manifest.json().get("layers");
-        if (layersNode == null || !layersNode.isArray()) {
-            throw new BerthException(ErrorKind.INVALID, "manifest " + manifest.digest() + ": no layers array");
-        }
-        List<Descriptor> layers = new ArrayList<>();
-        for (int i = 0; i < layersNode.size(); i++) {
-            layers.add(descriptor(layersNode.get(i), "layer " + i, manifest.digest()));
-        }
+        ImageManifest image = ImageManifest.parse(manifest.digest(), manifest.mediaType(), manifest.json());
+        Descriptor config = image.config();
+        List<Descriptor> layers = image.layers();
         listener.manifestResolved(reference, manifest.digest(), manifest.mediaType(), entryPlatform);
 
-        Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
-        blobs.put(config.digest(), config);
-        for (Descriptor layer : layers) {
-            Descriptor previous = blobs.putIfAbsent(layer.digest(), layer);
-            if (previous != null && previous.size() != layer.size()) {
-                throw new BerthException(ErrorKind.INVALID, "manifest " + manifest.digest() + ": blob " + layer.digest()
-                        + " is listed with two sizes");
-            }
-        }
         AtomicLong fetched = new AtomicLong();
         AtomicInteger fromCache = new AtomicInteger();
-        fetchAll(registry, repository, new ArrayList<>(blobs.values()), listener, fetched, fromCache);
+        BoundedParallel.run(image.blobs(), concurrency, "berth-pull-blob", "fetch blobs",
+                blob -> fetchOne(registry, repository, blob, listener, fetched, fromCache));
         store.put(manifest.descriptor(), manifest.bytes());
 
         Platform platform = configPlatform(config, layers.size());
         return new PullResult(reference, manifest.digest(), manifest.mediaType(), config, layers,
                 entryPlatform != null ? entryPlatform : platform, fetched.get(), fromCache.get());
-    }
-
-    private void validateSchema(RegistryClient.ManifestBody manifest) throws BerthException {
-        JsonNode schema = manifest.json().get("schemaVersion");
-        if (schema == null || schema.asInt() != 2) {
-            throw new BerthException(ErrorKind.INVALID, "manifest " + manifest.digest() + ": schemaVersion must be 2");
-        }
     }
 
     private Map.Entry<Descriptor, Platform> pickPlatform(RegistryClient.ManifestBody index, Platform wanted)
@@ -178,80 +137,11 @@ public final class Puller {
             Platform entryPlatform = new Platform(os, arch, variant);
             available.add(entryPlatform.toString());
             if (wanted.matches(os, arch, variant)) {
-                return Map.entry(descriptor(entry, "index entry " + i, index.digest()), entryPlatform);
+                return Map.entry(ImageManifest.descriptor(entry, "index entry " + i, index.digest()), entryPlatform);
             }
         }
         throw new BerthException(ErrorKind.NOT_FOUND, "no manifest for platform " + wanted + " in index "
                 + index.digest() + "; available: " + (available.isEmpty() ? "none" : String.join(", ", available)));
-    }
-
-    private static Descriptor descriptor(JsonNode node, String what, Digest manifest) throws BerthException {
-        String prefix = "manifest " + manifest + ": " + what;
-        if (node == null || !node.isObject()) {
-            throw new BerthException(ErrorKind.INVALID, prefix + " is missing");
-        }
-        JsonNode mediaType = node.get("mediaType");
-        JsonNode digest = node.get("digest");
-        JsonNode size = node.get("size");
-        if (mediaType == null || !mediaType.isTextual() || mediaType.asText().isBlank()) {
-            throw new BerthException(ErrorKind.INVALID, prefix + " has no mediaType");
-        }
-        if (digest == null || !digest.isTextual()) {
-            throw new BerthException(ErrorKind.INVALID, prefix + " has no digest");
-        }
-        if (size == null || !size.canConvertToLong() || !size.isIntegralNumber()) {
-            throw new BerthException(ErrorKind.INVALID, prefix + " has no integral size");
-        }
-        long bytes = size.asLong();
-        if (bytes < 0 || bytes > MAX_BLOB_SIZE) {
-            throw new BerthException(ErrorKind.INVALID, prefix + " has an insane size " + bytes);
-        }
-        try {
-            return new Descriptor(mediaType.asText(), Digest.parse(digest.asText()), bytes);
-        } catch (IllegalArgumentException e) {
-            throw new BerthException(ErrorKind.INVALID, prefix + ": " + e.getMessage());
-        }
-    }
-
-    private void fetchAll(String registry, String repository, List<Descriptor> blobs, PullListener listener,
-                          AtomicLong fetched, AtomicInteger fromCache) throws BerthException {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, blobs.size())), r -> {
-            Thread thread = new Thread(r, "berth-pull-blob");
-            thread.setDaemon(true);
-            return thread;
-        });
-        ExecutorCompletionService<Void> completion = new ExecutorCompletionService<>(pool);
-        List<Future<Void>> futures = new ArrayList<>();
-        try {
-            for (Descriptor blob : blobs) {
-                futures.add(completion.submit(() -> {
-                    fetchOne(registry, repository, blob, listener, fetched, fromCache);
-                    return null;
-                }));
-            }
-            for (int i = 0; i < futures.size(); i++) {
-                try {
-                    completion.take().get();
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof BerthException b) {
-                        throw b;
-                    }
-                    throw new BerthException(ErrorKind.INTERNAL, "fetch blobs: " + cause, cause);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BerthException(ErrorKind.UNAVAILABLE, "fetch blobs: interrupted", e);
-        } finally {
-            futures.forEach(f -> f.cancel(true));
-            pool.shutdownNow();
-            try {
-                pool.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private void fetchOne(String registry, String repository, Descriptor blob, PullListener listener,

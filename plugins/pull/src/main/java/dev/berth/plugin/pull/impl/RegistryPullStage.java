@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
-import dev.berth.api.event.EventDrafts;
 import dev.berth.api.event.EventLog;
 import dev.berth.api.events.BlobFetched;
 import dev.berth.api.events.BlobRejected;
@@ -22,10 +21,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -41,8 +36,8 @@ import org.osgi.service.component.annotations.Reference;
     PluginProperties.KIND + "=stage",
     PluginProperties.ID + "=registry"})
 public final class RegistryPullStage implements PullStage {
-    private static final int CONCURRENT_BLOBS = 3;
-    private static final long PROGRESS_EVERY_BYTES = 1 << 20;
+    /** How many blobs one pull (or push) moves at once. */
+    static final int CONCURRENT_BLOBS = 3;
 
     private final EventLog log;
     private final ContentStore store;
@@ -54,7 +49,7 @@ public final class RegistryPullStage implements PullStage {
         Path rootDir = PluginProperties.stateRoot(context::getProperty);
         this.log = log;
         this.store = new ContentStore(rootDir);
-        this.credentials = rootDir.resolve("auth/config.json");
+        this.credentials = Credentials.file(rootDir);
     }
 
     @Override
@@ -101,12 +96,13 @@ public final class RegistryPullStage implements PullStage {
     private final class Recorder implements PullListener {
         private final String registry;
         private final StageProgress progress;
-        private final List<CompletableFuture<?>> appends = new CopyOnWriteArrayList<>();
-        private final ConcurrentHashMap<Digest, Long> reported = new ConcurrentHashMap<>();
+        private final EventAppender events = new EventAppender(log, "pull");
+        private final ProgressThrottle bytes;
 
         Recorder(String registry, StageProgress progress) {
             this.registry = registry;
             this.progress = progress;
+            this.bytes = new ProgressThrottle(progress);
         }
 
         @Override
@@ -123,11 +119,7 @@ public final class RegistryPullStage implements PullStage {
 
         @Override
         public void blobProgress(Descriptor blob, long bytes, long total) {
-            Long last = reported.get(blob.digest());
-            if (last == null || bytes - last >= PROGRESS_EVERY_BYTES || bytes == total) {
-                reported.put(blob.digest(), bytes);
-                progress.update(blob.digest().shortHex(), "downloading", bytes, total);
-            }
+            this.bytes.update(blob.digest(), "downloading", bytes, total);
         }
 
         @Override
@@ -144,16 +136,12 @@ public final class RegistryPullStage implements PullStage {
         }
 
         private void append(String subject, Record payload) {
-            appends.add(log.append(EventDrafts.of(subject, payload)).toCompletableFuture());
+            events.append(subject, payload);
         }
 
         /** Waits until every fact recorded so far is durable, so the stage's answer never precedes them. */
         void awaitDurable() throws BerthException {
-            try {
-                CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new BerthException(ErrorKind.UNAVAILABLE, "pull: record events: " + e.getMessage(), e);
-            }
+            events.awaitDurable();
         }
     }
 }

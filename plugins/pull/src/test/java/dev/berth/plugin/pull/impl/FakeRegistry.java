@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,19 +19,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
- * A tiny HTTP/1.1 server on 127.0.0.1 that records every request and lets a test answer it: forward it to the
- * real registry, serve canned bytes, cut the body short, stall, or ask for authentication. One connection
- * per request ({@code Connection: close}). Thread-safe: each connection runs on its own daemon thread.
+ * A tiny HTTP/1.1 server on 127.0.0.1 that records every request (with its body) and lets a test answer it:
+ * forward it to the real registry, serve canned bytes, cut the body short, stall, or ask for authentication
+ * (Basic, or a Bearer token service with scopes, {@link #bearer}). One connection per request
+ * ({@code Connection: close}). Thread-safe: each connection runs on its own daemon thread.
  */
 final class FakeRegistry implements AutoCloseable {
 
     /** A request as received; header names are lowercase. */
-    record Request(String method, String target, Map<String, String> headers, long nanos) {
+    record Request(String method, String target, Map<String, String> headers, byte[] body, long nanos) {
         String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
@@ -38,6 +43,16 @@ final class FakeRegistry implements AutoCloseable {
         String path() {
             int q = target.indexOf('?');
             return q < 0 ? target : target.substring(0, q);
+        }
+
+        /** Whether this request writes: POST, PUT, PATCH or DELETE. */
+        boolean writes() {
+            return List.of("POST", "PUT", "PATCH", "DELETE").contains(method);
+        }
+
+        @Override
+        public String toString() {
+            return method + " " + target + (body.length > 0 ? " (" + body.length + " bytes)" : "");
         }
     }
 
@@ -52,12 +67,21 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     private static final HttpClient UPSTREAM = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** A token query granting push on some repository: {@code scope=repository:NAME:pull,push}. */
+    private static final Pattern PUSH_GRANT = Pattern.compile("(^|&)scope=repository:[^:&]+:([a-z]+,)*push(,[a-z]+)*(&|$)");
+    /** The request headers {@link Exchange#forward} passes on. */
+    private static final List<String> FORWARDED = List.of("Accept", "Range", "Content-Type", "Content-Range");
+    /** The response headers {@link Exchange#forward} passes back. */
+    private static final List<String> RELAYED = List.of("Content-Type", "Docker-Content-Digest", "Content-Range",
+            "Accept-Ranges", "Location", "Range", "Docker-Upload-UUID");
 
     private final ServerSocket server;
     private final URI upstream;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
+    /** The scope query each token of {@link #bearer} was issued for. */
+    private final Map<String, String> grants = new ConcurrentHashMap<>();
     private volatile Handler handler;
 
     FakeRegistry(URI upstream, Handler handler) throws IOException {
@@ -128,12 +152,84 @@ final class FakeRegistry implements AutoCloseable {
                             lines[i].substring(colon + 1).trim());
                 }
             }
-            Request request = new Request(requestLine[0], requestLine[1], Map.copyOf(headers), System.nanoTime());
+            Request request = new Request(requestLine[0], requestLine[1], Map.copyOf(headers), readBody(in, headers),
+                    System.nanoTime());
             requests.add(request);
             handler.handle(request, new Exchange(socket.getOutputStream()));
         } catch (Exception ignored) {
             // The client hung up or the test ended; nothing to report from a fake.
         }
+    }
+
+    private static byte[] readBody(InputStream in, Map<String, String> headers) throws IOException {
+        String length = headers.get("content-length");
+        if (length != null) {
+            return in.readNBytes(Integer.parseInt(length.trim()));
+        }
+        if (!"chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
+            return new byte[0];
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String size = readLine(in);
+            int semicolon = size.indexOf(';');
+            int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
+            if (n == 0) {
+                while (!readLine(in).isEmpty()) {
+                    // trailers
+                }
+                return body.toByteArray();
+            }
+            body.write(in.readNBytes(n));
+            readLine(in);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
+    }
+
+    /**
+     * A Docker token service in front of {@code next}: {@code GET /token} hands out {@code tok-1},
+     * {@code tok-2}, ... (counting in {@code issued}, in the field {@code token} or {@code access_token},
+     * valid {@code expiresIn} seconds when positive) and remembers the scopes asked for; any other request
+     * without a token issued so far, and any write with a token not granted push, is answered 401 with a
+     * Bearer challenge whose realm is this fake.
+     */
+    static Handler bearer(AtomicInteger issued, boolean accessTokenField, int expiresIn, Handler next) {
+        return (request, exchange) -> {
+            FakeRegistry fake = exchange.fake();
+            if (request.path().equals("/token")) {
+                String token = "tok-" + issued.incrementAndGet();
+                int q = request.target().indexOf('?');
+                fake.grants.put(token, URLDecoder.decode(q < 0 ? "" : request.target().substring(q + 1),
+                        StandardCharsets.UTF_8));
+                String body = "{\"" + (accessTokenField ? "access_token" : "token") + "\":\"" + token + "\""
+                        + (expiresIn > 0 ? ",\"expires_in\":" + expiresIn : "") + "}";
+                exchange.respond(200, Map.of("Content-Type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            String auth = request.header("Authorization");
+            String token = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()) : "";
+            boolean valid = token.startsWith("tok-")
+                    && Integer.parseInt(token.substring("tok-".length())) <= issued.get();
+            boolean mayWrite = valid && PUSH_GRANT.matcher(fake.grants.getOrDefault(token, "")).find();
+            if (!valid || request.writes() && !mayWrite) {
+                exchange.respond(401, Map.of("WWW-Authenticate", "Bearer realm=\"http://" + fake.hostPort()
+                        + "/token\",service=\"fake\"" + (valid ? ",error=\"insufficient_scope\"" : "")),
+                        "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}"
+                                .getBytes(StandardCharsets.UTF_8));
+            } else {
+                next.handle(request, exchange);
+            }
+        };
     }
 
     @Override
@@ -155,21 +251,31 @@ final class FakeRegistry implements AutoCloseable {
             this.out = out;
         }
 
-        /** Asks the real registry the same GET (with its Accept and Range headers). */
+        FakeRegistry fake() {
+            return FakeRegistry.this;
+        }
+
+        /**
+         * Asks the real registry the same request (method, body, and its Accept, Range, Content-Type and
+         * Content-Range headers); a Location pointing at the real registry is rewritten to point here.
+         */
         Upstream forward(Request request) throws IOException, InterruptedException {
             HttpRequest.Builder builder = HttpRequest.newBuilder(upstream.resolve(request.target()));
-            if (request.header("Accept") != null) {
-                builder.header("Accept", request.header("Accept"));
+            for (String name : FORWARDED) {
+                if (request.header(name) != null) {
+                    builder.header(name, request.header(name));
+                }
             }
-            if (request.header("Range") != null) {
-                builder.header("Range", request.header("Range"));
-            }
-            HttpResponse<byte[]> response = UPSTREAM.send(builder.method(request.method(),
-                    HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest.BodyPublisher body = request.body().length == 0 && !request.writes()
+                    ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(request.body());
+            HttpResponse<byte[]> response = UPSTREAM.send(builder.method(request.method(), body).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             Map<String, String> headers = new LinkedHashMap<>();
-            for (String name : List.of("Content-Type", "Docker-Content-Digest", "Content-Range", "Accept-Ranges",
-                    "Location")) {
-                response.headers().firstValue(name).ifPresent(v -> headers.put(name, v));
+            String upstreamOrigin = "http://" + upstream.getRawAuthority();
+            for (String name : RELAYED) {
+                response.headers().firstValue(name).ifPresent(v -> headers.put(name,
+                        name.equals("Location") && v.startsWith(upstreamOrigin)
+                                ? "http://" + hostPort() + v.substring(upstreamOrigin.length()) : v));
             }
             return new Upstream(response.statusCode(), headers, response.body());
         }
@@ -231,8 +337,11 @@ final class FakeRegistry implements AutoCloseable {
         private static String reason(int status) {
             return switch (status) {
                 case 200 -> "OK";
+                case 201 -> "Created";
+                case 202 -> "Accepted";
                 case 206 -> "Partial Content";
                 case 401 -> "Unauthorized";
+                case 403 -> "Forbidden";
                 case 404 -> "Not Found";
                 case 429 -> "Too Many Requests";
                 case 500 -> "Internal Server Error";

@@ -170,24 +170,8 @@ class PullerFaultTest {
     }
 
     private static Behaviour bearer(boolean accessTokenField, int expiresIn) {
-        return (ctx, request, exchange) -> {
-            if (request.path().equals("/token")) {
-                int n = ctx.counter().incrementAndGet();
-                String body = "{\"" + (accessTokenField ? "access_token" : "token") + "\":\"tok-" + n + "\""
-                        + (expiresIn > 0 ? ",\"expires_in\":" + expiresIn : "") + "}";
-                exchange.respond(200, Map.of("Content-Type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            String auth = request.header("Authorization");
-            boolean valid = auth != null && auth.startsWith("Bearer tok-")
-                    && Integer.parseInt(auth.substring("Bearer tok-".length())) <= ctx.counter().get();
-            if (!valid) {
-                exchange.respond(401, Map.of("WWW-Authenticate", "Bearer realm=\"http://" + ctx.fake().hostPort()
-                        + "/token\",service=\"fake\",scope=\"repository:" + REPOSITORY + ":pull\""), new byte[0]);
-            } else {
-                exchange.relay(request);
-            }
-        };
+        return (ctx, request, exchange) -> FakeRegistry.bearer(ctx.counter(), accessTokenField, expiresIn,
+                (r, x) -> x.relay(r)).handle(request, exchange);
     }
 
     static List<Case> cases() {

@@ -25,8 +25,9 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Builds small OCI and Docker images in memory (deterministic gzip tar layers, config, manifest, index) and
- * pushes them to a registry over plain HTTP. Stateless and thread-safe.
+ * Builds small OCI and Docker images in memory (deterministic gzip tar layers, config, manifest, index),
+ * pushes them to a registry over plain HTTP or puts them in a content store, and asks a registry what it
+ * holds. Stateless and thread-safe.
  */
 final class TestImages {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -221,6 +222,43 @@ final class TestImages {
                 .header("Content-Type", manifest.mediaType())
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest.bytes())).build(), HttpResponse.BodyHandlers.ofString());
         expect(response, 201, "put manifest");
+    }
+
+    /** Puts the manifest, config and layers of {@code image} into {@code store}, as a pull would leave them. */
+    static void store(ContentStore store, Image image) throws Exception {
+        store.put(image.manifest().descriptor(), image.manifest().bytes());
+        for (Blob blob : image.blobs()) {
+            store.put(blob.descriptor(), blob.bytes());
+        }
+    }
+
+    /** Puts the index and both of its images into {@code store}. */
+    static void store(ContentStore store, IndexImage index) throws Exception {
+        store(store, index.amd64());
+        store(store, index.arm64());
+        store.put(index.index().descriptor(), index.index().bytes());
+    }
+
+    /** The manifest {@code reference} of {@code repository} as the registry serves it, or null on 404. */
+    static Blob manifest(RegistryServer registry, String repository, String reference) throws Exception {
+        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(registry.uri("/v2/" + repository
+                        + "/manifests/" + reference)).header("Accept", String.join(", ", MediaTypes.MANIFEST_TYPES))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 404) {
+            return null;
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("get manifest " + response.uri() + ": HTTP " + response.statusCode());
+        }
+        return new Blob(response.headers().firstValue("Content-Type").orElse(""), response.body());
+    }
+
+    /** Whether the registry has the blob {@code digest} in {@code repository}. */
+    static boolean hasBlob(RegistryServer registry, String repository, Digest digest) throws Exception {
+        HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(registry.uri("/v2/" + repository + "/blobs/"
+                + digest)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
+        return response.statusCode() == 200;
     }
 
     private static void expect(HttpResponse<String> response, int status, String what) throws IOException {
