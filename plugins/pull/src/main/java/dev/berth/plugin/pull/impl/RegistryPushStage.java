@@ -108,20 +108,20 @@ public final class RegistryPushStage implements PushStage {
 
         @Override
         public void blobStarted(Descriptor blob) {
-            progress.update(blob.digest().shortHex(), "Preparing", 0, blob.size());
+            progress.update(blob.digest().shortHex(), "preparing", 0, blob.size());
         }
 
         @Override
         public void blobProgress(Descriptor blob, long sent, long total) {
-            bytes.update(blob.digest(), "Pushing", sent, total);
+            bytes.update(blob.digest(), "pushing", sent, total);
         }
 
         @Override
         public void blobPushed(ImageReference target, Descriptor blob, UploadClient.BlobResult result, long millis) {
             String status = switch (result.how()) {
-                case UPLOADED -> "Pushed";
-                case EXISTS -> "Layer already exists";
-                case MOUNTED -> "Mounted from " + result.from();
+                case UPLOADED -> "pushed";
+                case EXISTS -> "exists";
+                case MOUNTED -> "mounted from " + result.from();
             };
             progress.update(blob.digest().shortHex(), status, blob.size(), blob.size());
             String from = result.from() == null ? null : target.registry() + "/" + result.from();
