@@ -84,6 +84,37 @@ final class CopySnapshotter implements Snapshotter {
         // A copy is not mounted; it stays usable until removed.
     }
 
+    /** Compares {@code rootfs} with the image's layers. */
+    @Override
+    public ChangeSet changes(ContainerDir container, List<Path> layers, String action) throws BerthException {
+        requireRootfs(container, action);
+        try {
+            return CopyChanges.of(container.rootfs(), new LowerView(layers));
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads {@code rootfs}, which is always there once made. */
+    @Override
+    public <T> T readRootfs(ContainerDir container, List<Path> layers, String action, RootfsReader<T> reader)
+            throws BerthException {
+        requireRootfs(container, action);
+        return reader.read(container.rootfs());
+    }
+
+    /** Fails unless {@code container} has a copied root filesystem. */
+    private static void requireRootfs(ContainerDir container, String action) throws BerthException {
+        if (Files.exists(container.upper(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new BerthException(ErrorKind.CONFLICT, action + ": it has an overlay read-write layer at "
+                    + container.upper() + ", not a copy; set berth.snapshotter=overlay");
+        }
+        if (!Files.isDirectory(container.rootfs(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new BerthException(ErrorKind.NOT_FOUND, action + ": no such container: it has no root filesystem at "
+                    + container.rootfs());
+        }
+    }
+
     /** Deletes temporary trees an interrupted earlier build left in the container's folder. */
     private static void removeLeftovers(ContainerDir container) throws IOException {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(container.dir(), TMP_PREFIX + "*")) {

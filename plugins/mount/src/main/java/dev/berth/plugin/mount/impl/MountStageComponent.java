@@ -2,6 +2,8 @@ package dev.berth.plugin.mount.impl;
 
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
+import dev.berth.api.container.FileChange;
+import dev.berth.api.container.LayerTar;
 import dev.berth.api.container.MountStage;
 import dev.berth.api.container.MountedRootfs;
 import dev.berth.api.plugin.PluginProperties;
@@ -82,5 +84,20 @@ public final class MountStageComponent implements MountStage {
     @Override
     public List<MountedRootfs> list() throws BerthException {
         return store.list();
+    }
+
+    @Override
+    public List<FileChange> changes(String containerId, List<String> layers) throws BerthException {
+        return store.changes(containerId, layers);
+    }
+
+    @Override
+    public LayerTar writeChanges(String containerId, List<String> layers, Path target) throws BerthException {
+        return store.writeChanges(containerId, layers, target);
+    }
+
+    @Override
+    public LayerTar export(String containerId, List<String> layers, Path target) throws BerthException {
+        return store.export(containerId, layers, target);
     }
 }

@@ -73,6 +73,59 @@ final class OverlaySnapshotter implements Snapshotter {
         Mounts.unmount(container.merged(), "unmount container " + container.id());
     }
 
+    /** Walks {@code upper} against the image's layers; the overlay need not be mounted. */
+    @Override
+    public ChangeSet changes(ContainerDir container, List<Path> layers, String action) throws BerthException {
+        requireUpper(container, action);
+        try {
+            return OverlayChanges.of(container.upper(), new LowerView(layers));
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads {@code merged}; an overlay not mounted is mounted for the call and unmounted after it. */
+    @Override
+    public <T> T readRootfs(ContainerDir container, List<Path> layers, String action, RootfsReader<T> reader)
+            throws BerthException {
+        requireUpper(container, action);
+        boolean mounted;
+        try {
+            mounted = MountTable.isMounted(container.merged());
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
+        }
+        if (mounted) {
+            return reader.read(container.merged());
+        }
+        mount(container, layers);
+        T result;
+        try {
+            result = reader.read(container.merged());
+        } catch (BerthException | RuntimeException e) {
+            try {
+                unmount(container);
+            } catch (BerthException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        unmount(container);
+        return result;
+    }
+
+    /** Fails unless {@code container} has an overlay read-write layer. */
+    private static void requireUpper(ContainerDir container, String action) throws BerthException {
+        if (Files.isDirectory(container.rootfs(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new BerthException(ErrorKind.CONFLICT, action + ": it has a copied root filesystem at "
+                    + container.rootfs() + ", not an overlay; set berth.snapshotter=copy");
+        }
+        if (!Files.isDirectory(container.upper(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new BerthException(ErrorKind.NOT_FOUND, action + ": no such container: it has no read-write layer at "
+                    + container.upper());
+        }
+    }
+
     /** The overlay root of {@code container} as the API describes it. */
     static MountedRootfs rootfs(ContainerDir container, boolean mounted) {
         return new MountedRootfs(container.id(), container.merged().toString(), container.upper().toString(), KIND,

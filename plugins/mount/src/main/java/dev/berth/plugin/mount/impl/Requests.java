@@ -39,7 +39,12 @@ final class Requests {
      * needs at least one layer.
      */
     static List<Path> layers(String id, List<String> layers) throws BerthException {
-        String action = "mount container " + id;
+        return layers("mount", id, layers);
+    }
+
+    /** Like {@link #layers(String, List)}, with messages starting {@code "<verb> container <id>"}. */
+    static List<Path> layers(String verb, String id, List<String> layers) throws BerthException {
+        String action = verb + " container " + id;
         if (layers == null || layers.isEmpty()) {
             throw new BerthException(ErrorKind.INVALID, action + ": no layers given; at least one is needed");
         }
@@ -63,6 +68,30 @@ final class Requests {
             paths.add(path.normalize());
         }
         return List.copyOf(paths);
+    }
+
+    /**
+     * {@code target} if it is an absolute path whose directory exists; throws naming it otherwise.
+     * {@code action} starts the message.
+     */
+    static Path target(String action, Path target) throws BerthException {
+        if (target == null) {
+            throw new BerthException(ErrorKind.INVALID, action + ": no target file given");
+        }
+        if (!target.isAbsolute()) {
+            throw new BerthException(ErrorKind.INVALID, action + ": target " + quote(target.toString())
+                    + " is not an absolute path");
+        }
+        Path dir = target.getParent();
+        if (dir == null || target.getFileName() == null) {
+            throw new BerthException(ErrorKind.INVALID, action + ": target " + quote(target.toString())
+                    + " names no file");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new BerthException(ErrorKind.INVALID, action + ": target " + quote(target.toString())
+                    + ": its directory " + dir + " does not exist");
+        }
+        return target;
     }
 
     /** {@code "value"} with quotes, or {@code null}, for messages. */

@@ -2,6 +2,8 @@ package dev.berth.plugin.mount.impl;
 
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
+import dev.berth.api.container.FileChange;
+import dev.berth.api.container.LayerTar;
 import dev.berth.api.container.MountStage;
 import dev.berth.api.container.MountedRootfs;
 import java.io.IOException;
@@ -18,9 +20,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Keeps containers' root filesystems under {@code <root>/mounts/<container id>}, made by one
  * {@link Snapshotter}. Validates every request before touching the disk. Thread-safe: calls for the same
- * container are serialised by a per-container lock, calls for different containers run in parallel.
+ * container are serialised by a per-container lock (a diff or export included, so the root filesystem
+ * is not mounted, unmounted or removed under it), calls for different containers run in parallel.
  */
 final class RootfsStore implements MountStage {
+    private static final String DIFF = "diff";
+    private static final String WRITE_CHANGES = "write changes of";
+    private static final String EXPORT = "export";
+
     private final Path mounts;
     private final Snapshotter snapshotter;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
@@ -72,6 +79,39 @@ final class RootfsStore implements MountStage {
                 throw new BerthException(ErrorKind.UNAVAILABLE, action + ": delete " + container.dir() + ": "
                         + e.getMessage(), e);
             }
+        }
+    }
+
+    @Override
+    public List<FileChange> changes(String containerId, List<String> layers) throws BerthException {
+        String id = Requests.containerId(DIFF, containerId);
+        List<Path> paths = Requests.layers(DIFF, id, layers);
+        synchronized (lock(id)) {
+            return snapshotter.changes(container(id), paths, DIFF + " container " + id).fileChanges();
+        }
+    }
+
+    @Override
+    public LayerTar writeChanges(String containerId, List<String> layers, Path target) throws BerthException {
+        String id = Requests.containerId(WRITE_CHANGES, containerId);
+        String action = WRITE_CHANGES + " container " + id;
+        List<Path> paths = Requests.layers(WRITE_CHANGES, id, layers);
+        Path out = Requests.target(action, target);
+        synchronized (lock(id)) {
+            ChangeSet changes = snapshotter.changes(container(id), paths, action);
+            return AtomicTar.write(action, out, changes::writeTo);
+        }
+    }
+
+    @Override
+    public LayerTar export(String containerId, List<String> layers, Path target) throws BerthException {
+        String id = Requests.containerId(EXPORT, containerId);
+        String action = EXPORT + " container " + id;
+        List<Path> paths = Requests.layers(EXPORT, id, layers);
+        Path out = Requests.target(action, target);
+        synchronized (lock(id)) {
+            return snapshotter.readRootfs(container(id), paths, action,
+                    rootfs -> AtomicTar.write(action, out, tar -> TreeExport.write(rootfs, tar)));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.berth.plugin.mount.impl;
 
 import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
 import dev.berth.api.container.MountedRootfs;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,4 +19,22 @@ interface Snapshotter {
 
     /** Makes the root filesystem unavailable to runtimes, keeping the container's writes. */
     void unmount(ContainerDir container) throws BerthException;
+
+    /**
+     * What {@code container} changed against the image {@code layersBottomFirst}. {@code action} starts
+     * error messages; a container without a root filesystem of this kind is {@link ErrorKind#NOT_FOUND}.
+     */
+    ChangeSet changes(ContainerDir container, List<Path> layersBottomFirst, String action) throws BerthException;
+
+    /**
+     * Hands {@code reader} the container's whole root filesystem, making it readable for the call if it
+     * is not (and undoing that afterwards); errors as for {@link #changes}.
+     */
+    <T> T readRootfs(ContainerDir container, List<Path> layersBottomFirst, String action, RootfsReader<T> reader)
+            throws BerthException;
+
+    /** Reads a root filesystem, given as the directory it is visible at. */
+    interface RootfsReader<T> {
+        T read(Path rootfs) throws BerthException;
+    }
 }

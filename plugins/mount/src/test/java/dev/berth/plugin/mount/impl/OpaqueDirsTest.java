@@ -1,7 +1,10 @@
 package dev.berth.plugin.mount.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -37,5 +40,19 @@ class OpaqueDirsTest {
         String dump = "# file: /l/x\\040y\ntrusted.overlay.opaque=\"y\"\n\n# file: /l/n\ntrusted.overlay.opaque=\"n\"\n\n"
                 + "# file: /l\ntrusted.overlay.opaque=\"y\"\n";
         assertEquals(Set.of(Path.of("x y")), OpaqueDirs.parse(layer, dump));
+    }
+
+    @Test
+    void upperWithRedirectOrMetacopyMarksIsRefused() throws Exception {
+        Fixture.assumeRoot();
+        Path upper = Files.createDirectory(tmp.resolve("upper"));
+        Fixture.opaque(Files.createDirectory(upper.resolve("replaced")));
+        assertEquals(Set.of(Path.of("replaced")), OpaqueDirs.findInUpper(upper));
+
+        Path moved = Files.createDirectory(upper.resolve("moved"));
+        Fixture.run("setfattr", "-n", "trusted.overlay.redirect", "-v", "/old", moved.toString());
+        IOException e = assertThrows(IOException.class, () -> OpaqueDirs.findInUpper(upper));
+        assertTrue(e.getMessage().contains(moved + " carries the overlayfs mark trusted.overlay.redirect"),
+                e.getMessage());
     }
 }
