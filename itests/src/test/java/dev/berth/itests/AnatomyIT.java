@@ -239,6 +239,12 @@ class AnatomyIT extends ContainerTestBase {
         assertFalse(Files.exists(rootfs.resolve("data/a")), "the opaque folder hides the base's files");
         assertFalse(Files.exists(rootfs.resolve("etc/group")), "the whiteout deletes the base's file");
         assertEquals(0, berth("rm", "anat-push").exit());
+
+        // Every event so far (commits, pushes, blob.pushed, exports, imports...) is chained and schema-valid.
+        List<JsonNode> all = DaemonEndToEndIT.events(daemon);
+        DaemonEndToEndIT.assertChained(all);
+        Set<String> types = all.stream().map(e -> e.path("type").asText()).collect(Collectors.toSet());
+        assertTrue(types.containsAll(List.of("image.committed", "blob.pushed", "image.pushed")), types.toString());
     }
 
     @Test
