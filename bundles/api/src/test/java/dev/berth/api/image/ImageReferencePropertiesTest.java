@@ -46,7 +46,7 @@ class ImageReferencePropertiesTest {
 
     @Test
     void generatedReferencesParseAsTheModelPredicts() {
-        Tries.check("reference.model", 2000, Duration.ofSeconds(3), (random, i) -> {
+        Tries.check("reference.model", 2000, Duration.ofSeconds(2), (random, i) -> {
             Generated g = generate(random);
             if (g.expected() == null) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -60,7 +60,7 @@ class ImageReferencePropertiesTest {
 
     @Test
     void parsingRoundTripsAndIsIdempotent() {
-        Tries.check("reference.round-trip", 2000, Duration.ofSeconds(3), (random, i) -> {
+        Tries.check("reference.round-trip", 2000, Duration.ofSeconds(2), (random, i) -> {
             Generated g = generate(random);
             if (g.expected() == null) {
                 return;
@@ -75,7 +75,7 @@ class ImageReferencePropertiesTest {
 
     @Test
     void dockerHubSpellingsNormaliseToOneReference() {
-        Tries.check("reference.docker-hub-spellings", 500, Duration.ofSeconds(2), (random, i) -> {
+        Tries.check("reference.docker-hub-spellings", 500, Duration.ofSeconds(1), (random, i) -> {
             String name = component(random);
             String suffix = switch (random.nextInt(3)) {
                 case 0 -> "";
@@ -95,7 +95,7 @@ class ImageReferencePropertiesTest {
 
     @Test
     void arbitraryTextParsesOrIsRefusedWithAShortMessage() {
-        Tries.check("reference.arbitrary-text", 3000, Duration.ofSeconds(4), (random, i) -> {
+        Tries.check("reference.arbitrary-text", 3000, Duration.ofSeconds(2), (random, i) -> {
             String text = switch (random.nextInt(4)) {
                 case 0 -> noise(random, random.nextInt(80));
                 case 1 -> mutate(random, generate(random).text());

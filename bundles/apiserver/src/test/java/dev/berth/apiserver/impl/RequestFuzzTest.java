@@ -249,7 +249,7 @@ class RequestFuzzTest {
 
     @Test
     void oneWrongFieldIsRefusedNamingIt() {
-        Tries.check("apiserver.one-wrong-field", 800, Duration.ofSeconds(3), (random, i) -> {
+        Tries.check("apiserver.one-wrong-field", 800, Duration.ofSeconds(2), (random, i) -> {
             ORDERS.clear();
             Endpoint endpoint = ENDPOINTS.get(random.nextInt(ENDPOINTS.size()));
             List<String> paths = new ArrayList<>(endpoint.fields().keySet());
@@ -272,7 +272,7 @@ class RequestFuzzTest {
 
     @Test
     void unknownFieldsAreRefusedNamingThem() {
-        Tries.check("apiserver.unknown-field", 200, Duration.ofSeconds(2), (random, i) -> {
+        Tries.check("apiserver.unknown-field", 200, Duration.ofSeconds(1), (random, i) -> {
             ORDERS.clear();
             Endpoint endpoint = ENDPOINTS.get(random.nextInt(ENDPOINTS.size()));
             String field = pick(random, "cmd", "Image", "__proto__", "options2", "", " ", "ü", "a.b", "x".repeat(300));
@@ -286,7 +286,7 @@ class RequestFuzzTest {
 
     @Test
     void arbitraryBodiesGetA2xxOrAJsonClientError() {
-        Tries.check("apiserver.arbitrary-bodies", 600, Duration.ofSeconds(3), (random, i) -> {
+        Tries.check("apiserver.arbitrary-bodies", 600, Duration.ofSeconds(2), (random, i) -> {
             ORDERS.clear();
             Endpoint endpoint = ENDPOINTS.get(random.nextInt(ENDPOINTS.size()));
             byte[] body = arbitraryBody(random, endpoint);
@@ -301,7 +301,7 @@ class RequestFuzzTest {
 
     @Test
     void arbitraryMethodsPathsAndQueriesGetA2xxOrAJsonClientError() {
-        Tries.check("apiserver.arbitrary-targets", 800, Duration.ofSeconds(3), (random, i) -> {
+        Tries.check("apiserver.arbitrary-targets", 800, Duration.ofSeconds(2), (random, i) -> {
             ORDERS.clear();
             String method = pick(random, "GET", "GET", "POST", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS",
                     "BREW");
