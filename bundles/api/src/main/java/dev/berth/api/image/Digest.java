@@ -14,7 +14,7 @@ public record Digest(String algorithm, String hex) {
         int expected = switch (algorithm) {
             case "sha256" -> 64;
             case "sha512" -> 128;
-            default -> throw new IllegalArgumentException("digest algorithm \"" + algorithm
+            default -> throw new IllegalArgumentException("digest algorithm \"" + abbreviate(algorithm)
                     + "\" is not supported (sha256, sha512)");
         };
         if (hex.length() != expected || !isLowerHex(hex)) {

@@ -113,8 +113,13 @@ public record ImageReference(String registry, String repository, String tag, Dig
     }
 
     private static IllegalArgumentException invalid(String text, String why) {
-        String shown = text.length() > 300 ? text.substring(0, 300) + "..." : text;
-        return new IllegalArgumentException("invalid image reference \"" + shown + "\": " + why);
+        // Both parts are bounded: the reason quotes the part at fault (a tag, a host, a component), which is
+        // as long as the text.
+        return new IllegalArgumentException("invalid image reference \"" + abbreviate(text) + "\": " + abbreviate(why));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
     }
 
     /** The tag, if any. */

@@ -118,12 +118,28 @@ public final class ApiServer {
     private HttpServer listen(SocketAddress address, String name, HttpServerOptions options) throws IOException {
         HttpServer server = vertx.createHttpServer(options.setMaxInitialLineLength(8192).setMaxHeaderSize(16384));
         server.requestHandler(this::handle);
+        server.invalidRequestHandler(ApiServer::invalidRequest);
         try {
             return server.listen(address).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException("listen on " + name + ": " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * Answers a request the HTTP decoder could not read with the JSON error every other refusal has, and closes the
+     * connection: 414 for a request line over the limit, 431 for headers over theirs, else 400 (a bad Content-Length,
+     * a malformed request line). Vert.x's default answers these without a body, or hangs up without an answer.
+     */
+    static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        String detail = cause == null || cause.getMessage() == null ? "unreadable request"
+                : firstLine(cause.getMessage());
+        int status = detail.startsWith("An HTTP line is larger than") ? 414
+                : detail.startsWith("HTTP header is larger than") ? 431 : 400;
+        send(request.response().putHeader("Connection", "close"), status,
+                error("malformed HTTP request: " + detail, "invalid"));
     }
 
     /** Stops listening. */

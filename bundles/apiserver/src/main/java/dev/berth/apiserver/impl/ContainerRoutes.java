@@ -108,7 +108,7 @@ final class ContainerRoutes {
                             .put("reference", ApiServer.string(body, "reference", false))
                             .put("comment", text(body, "comment")).put("author", text(body, "author"))
                             .put("changes", ApiServer.strings(body, "changes"))
-                            .put("pause", Boolean.TRUE.equals(body.getValue("pause"))))));
+                            .put("pause", flag(body, "pause")))));
             case "export" -> post(request, () -> server.withBody(request, "export", Set.of("target"),
                     body -> server.ask(request, BusAddresses.ENGINE_CONTAINERS, order("export", id)
                             .put("target", ApiServer.absolutePath(body, "target")).encode(), 200, EXPORT_TIMEOUT_MS)));
@@ -129,6 +129,15 @@ final class ContainerRoutes {
             throw new IllegalArgumentException("field \"" + field + "\" must be a string");
         }
         return value == null ? "" : (String) value;
+    }
+
+    /** An optional true/false field: false when absent, a wrong type is an {@link IllegalArgumentException}. */
+    static boolean flag(io.vertx.core.json.JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value != null && !(value instanceof Boolean)) {
+            throw new IllegalArgumentException("field \"" + field + "\" must be true or false");
+        }
+        return Boolean.TRUE.equals(value);
     }
 
     /** {@code GET /v1/stats?id=A&id=B}: one resource sample per container (every running one without ids). */

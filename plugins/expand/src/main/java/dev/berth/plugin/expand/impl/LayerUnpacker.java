@@ -184,9 +184,51 @@ public final class LayerUnpacker {
     private static InputStream decompressor(Compression compression, InputStream in) throws IOException {
         return switch (compression) {
             case GZIP -> new GZIPInputStream(in, BUFFER);
-            case ZSTD -> new ZstdInputStream(in);
+            case ZSTD -> new DecoderFailures(new ZstdInputStream(in));
             case NONE -> in;
         };
+    }
+
+    /**
+     * Reports a decoder's unchecked failure as the {@link IOException} a corrupt layer is: aircompressor's zstd
+     * decoder throws {@code MalformedInputException} (a RuntimeException) for a bad frame or checksum, which would
+     * otherwise escape {@link #unpack} instead of its INVALID {@link BerthException}.
+     */
+    private static final class DecoderFailures extends java.io.FilterInputStream {
+        DecoderFailures(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (RuntimeException e) {
+                throw corrupt(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (RuntimeException e) {
+                throw corrupt(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return super.skip(n);
+            } catch (RuntimeException e) {
+                throw corrupt(e);
+            }
+        }
+
+        private static IOException corrupt(RuntimeException e) {
+            return new IOException("corrupt compressed stream: " + e.getMessage(), e);
+        }
     }
 
     /** Whether a 512-byte header's checksum matches; garbage in the checksum field is a mismatch. */
