@@ -299,12 +299,7 @@ class MalformedRequestIT extends ContainerTestBase {
     }
 
     /** Cases of the Docker API whose answer breaks the contract, by case name: reported, not fixed here. */
-    private static final Map<String, String> DOCKER_KNOWN_BUGS = Map.of(
-            "HeaderFlood", "bundles/dockerapi DockerServer sets no invalidRequestHandler, so headers over its 64 KiB"
-                    + " limit get Vert.x's bare 431 with an empty body instead of a JSON {\"message\"} error",
-            "OversizedRequestLine", "bundles/dockerapi DockerServer sets no invalidRequestHandler, so a request line"
-                    + " over its 64 KiB limit gets Vert.x's bare 414 with an empty body instead of a JSON"
-                    + " {\"message\"} error");
+    private static final Map<String, String> DOCKER_KNOWN_BUGS = Map.of();
 
     private static Request get(String target) {
         return raw("GET " + target + " HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n");

@@ -19,6 +19,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
+import dev.berth.apiserver.access.MalformedRequest;
 import dev.berth.apiserver.access.SocketAccess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,19 +128,11 @@ public final class ApiServer {
         }
     }
 
-    /**
-     * Answers a request the HTTP decoder could not read with the JSON error every other refusal has, and closes the
-     * connection: 414 for a request line over the limit, 431 for headers over theirs, else 400 (a bad Content-Length,
-     * a malformed request line). Vert.x's default answers these without a body, or hangs up without an answer.
-     */
+    /** Answers a request the HTTP decoder could not read with the JSON error every other refusal has, and closes. */
     static void invalidRequest(HttpServerRequest request) {
-        Throwable cause = request.decoderResult().cause();
-        String detail = cause == null || cause.getMessage() == null ? "unreadable request"
-                : firstLine(cause.getMessage());
-        int status = detail.startsWith("An HTTP line is larger than") ? 414
-                : detail.startsWith("HTTP header is larger than") ? 431 : 400;
-        send(request.response().putHeader("Connection", "close"), status,
-                error("malformed HTTP request: " + detail, "invalid"));
+        MalformedRequest malformed = MalformedRequest.of(request);
+        send(request.response().putHeader("Connection", "close"), malformed.status(),
+                error(malformed.reason(), "invalid"));
     }
 
     /** Stops listening. */

@@ -1,5 +1,6 @@
 package dev.berth.apiserver.impl;
 
+import dev.berth.api.testing.Tries;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,7 +97,7 @@ class RequestFuzzTest {
         }
         server = new ApiServer(vertx, null, "fuzz");
         socket = folder.resolve("berth.sock");
-        server.start(socket, null);
+        server.start(socket, null, null);
         io = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "request-fuzz-io");
             t.setDaemon(true);

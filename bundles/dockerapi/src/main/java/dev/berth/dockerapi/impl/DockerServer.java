@@ -1,6 +1,7 @@
 package dev.berth.dockerapi.impl;
 
 import dev.berth.api.event.EventLog;
+import dev.berth.apiserver.access.MalformedRequest;
 import dev.berth.apiserver.access.SocketAccess;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -60,6 +61,11 @@ final class DockerServer {
         HttpServer http = vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(65536)
                 .setMaxHeaderSize(65536));
         http.requestHandler(router::handle);
+        http.invalidRequestHandler(request -> {
+            MalformedRequest malformed = MalformedRequest.of(request);
+            DockerReply.error(request.response().putHeader("Connection", "close"), malformed.status(),
+                    malformed.reason());
+        });
         try {
             server = http.listen(SocketAddress.domainSocketAddress(socket.toString())).toCompletionStage()
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);

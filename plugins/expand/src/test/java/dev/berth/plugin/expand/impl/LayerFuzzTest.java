@@ -1,5 +1,6 @@
 package dev.berth.plugin.expand.impl;
 
+import dev.berth.api.testing.Tries;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

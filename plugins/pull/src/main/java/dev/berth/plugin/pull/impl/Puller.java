@@ -131,7 +131,7 @@ public final class Puller {
             String os = p.path("os").asText("");
             String arch = p.path("architecture").asText("");
             String variant = p.path("variant").asText(null);
-            if (os.isEmpty() || arch.isEmpty()) {
+            if (os.isBlank() || arch.isBlank()) {
                 continue;
             }
             Platform entryPlatform = new Platform(os, arch, variant);
@@ -193,7 +193,7 @@ public final class Puller {
         }
         String os = json.path("os").asText("");
         String arch = json.path("architecture").asText("");
-        if (os.isEmpty() || arch.isEmpty()) {
+        if (os.isBlank() || arch.isBlank()) {
             throw new BerthException(ErrorKind.INVALID, "config " + config.digest() + ": no os or architecture");
         }
         return new Platform(os, arch, json.path("variant").asText(null));

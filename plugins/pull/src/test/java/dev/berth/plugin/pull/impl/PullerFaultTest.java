@@ -311,7 +311,11 @@ class PullerFaultTest {
                     int half = bigLayer().bytes().length / 2;
                     List<String> ranges = ctx.fake().requests().stream().filter(r -> isBlob(r, bigLayer()))
                             .map(r -> r.header("Range")).toList();
-                    assertEquals(Arrays.asList(null, "bytes=" + half + "-"), ranges);
+                    // Resumed where the cut left it; on a loaded machine a first try may also time out before
+                    // any byte arrived, and is then simply made again from the start.
+                    assertEquals("bytes=" + half + "-", ranges.get(ranges.size() - 1), ranges.toString());
+                    assertTrue(ranges.size() <= 3 && ranges.subList(0, ranges.size() - 1).stream()
+                            .allMatch(java.util.Objects::isNull), ranges.toString());
                     long total = image.blobs().stream().mapToLong(b -> b.bytes().length).sum();
                     assertEquals(total, result.bytesFetched(), "the first half is not fetched twice");
                     assertEquals(bigLayer().digest(), TestImages.sha256(Files.readAllBytes(ctx.store().path(bigLayer().digest()))));

@@ -1,4 +1,4 @@
-package dev.berth.plugin.expand.impl;
+package dev.berth.api.testing;
 
 import java.time.Duration;
 import java.util.Random;
@@ -10,12 +10,13 @@ import java.util.Random;
  * {@code -Dberth.fuzz.replay=<try seed>} runs only that try, {@code -Dberth.fuzz.seed=<base seed>} reruns the whole
  * property. The default base seed is fixed per property name, so every build draws the same inputs;
  * {@code -Dberth.fuzz.seed=random} draws fresh ones and {@code -Dberth.fuzz.scale=N} multiplies tries and budget
- * for a longer local run. Writes no files and prints nothing unless a try fails. Stateless and thread-safe.
+ * for a longer local run. Writes no files and prints nothing unless a try fails. Shared with other modules' tests
+ * through the api module's test-jar. Stateless and thread-safe.
  */
-final class Tries {
+public final class Tries {
     /** One try of a property. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void run(Random random, int index) throws Exception;
     }
 
@@ -28,7 +29,7 @@ final class Tries {
      * @return how many tries ran
      * @throws AssertionError naming the property, the try, its seed and the base seed when a try fails
      */
-    static int check(String property, int tries, Duration budget, Body body) {
+    public static int check(String property, int tries, Duration budget, Body body) {
         String replay = System.getProperty("berth.fuzz.replay");
         if (replay != null && !replay.isBlank()) {
             runOne(property, Long.parseLong(replay.trim()), 0, Long.parseLong(replay.trim()), body);
