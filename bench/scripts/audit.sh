@@ -40,23 +40,22 @@
 #   SETTLE_MAX        seconds to wait for the daemon's first checkpoint before timing (default 120)
 #   BERTH_BENCH_KEEP  1 to keep the daemon root and the distribution copy
 # Output: the summary (markdown, for docs/benchmarks.md) on stdout; hyperfine's JSON, every sample and
-#   the replay rounds in $BERTH_BENCH_DIR/*-<UTC time>.*; the daemon's log in $BERTH_BENCH_DIR/logs/.
+#   the replay rounds in $BERTH_BENCH_DIR/*-<UTC time>.*; the daemon's log in $BERTH_BENCH_DIR/logs/; with
+#   BENCH_RESULTS set (bench/run sets it), every figure's samples as JSON lines in that file (common.sh).
 # Needs: java 17, maven (to build bench/ when its jar is missing or older than its sources), hyperfine
 #   (>= 1.13), jq, curl, flock.
 set -euo pipefail
 
-here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+bench_name=audit.sh
+# shellcheck source=bench/scripts/common.sh
+. "$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 events=${EVENTS:-1000000}
 runs=${RUNS:-20}
 replays=${REPLAYS:-5}
-work=${BERTH_BENCH_DIR:-/var/tmp/berth-bench-audit}
-dist_src=${BERTH_DIST:-$repo/launcher/target/berth}
 seed=${BERTH_AUDIT_SEED:-1}
 days=${BERTH_AUDIT_DAYS:-30}
 regenerate=${REGENERATE:-0}
 settle_max=${SETTLE_MAX:-120}
-keep=${BERTH_BENCH_KEEP:-0}
 allow_missing=0
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
@@ -68,71 +67,29 @@ for arg in "$@"; do
   esac
 done
 
-[ "$(id -u)" = 0 ] || { echo "audit.sh: run as root" >&2; exit 1; }
-case $work in /?*) ;; *) echo "audit.sh: BERTH_BENCH_DIR must be an absolute path" >&2; exit 1 ;; esac
+bench_require_root
 for n in "$events" "$runs" "$replays" "$seed" "$days" "$settle_max"; do
-  case $n in ''|*[!0-9]*) echo "audit.sh: EVENTS, RUNS, REPLAYS, BERTH_AUDIT_SEED, BERTH_AUDIT_DAYS and SETTLE_MAX must be numbers" >&2; exit 1 ;; esac
+  case $n in ''|*[!0-9]*) bench_die "EVENTS, RUNS, REPLAYS, BERTH_AUDIT_SEED, BERTH_AUDIT_DAYS and SETTLE_MAX must be numbers" ;; esac
 done
-for tool in java hyperfine jq curl flock; do
-  command -v "$tool" >/dev/null || { echo "audit.sh: $tool is missing (apt-get install -y hyperfine jq curl)" >&2; exit 1; }
-done
-hyperfine -N --help >/dev/null 2>&1 || { echo "audit.sh: this hyperfine has no -N/--shell=none (needs >= 1.13)" >&2; exit 1; }
-[ -x "$dist_src/bin/berth" ] || { echo "audit.sh: no Berth distribution at $dist_src (build it: mvn -B -q -ntp install; or set BERTH_DIST)" >&2; exit 1; }
-
-mkdir -p "$work"
-work=$(cd -P "$work" && pwd)
-exec 9>"$work/.lock"
-flock -n 9 || { echo "audit.sh: another audit.sh is using $work" >&2; exit 1; }
+bench_require_tools java jq curl flock
+bench_require_hyperfine
+bench_require_dist
+bench_workdir /var/tmp/berth-bench-audit
 
 gen=$work/gen                 # the generated log, its summary and its dump (kept between runs)
-dist=$work/dist
 root=$work/root
 brun=$work/run
 bplugins=$work/plugins
-logs=$work/logs
 sock=$brun/berth.sock
+bench_scratch+=("$root" "$brun" "$bplugins")
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 json=$work/hyperfine-$stamp.json
 samples=$work/results-$stamp.tsv
 replay_tsv=$work/replays-$stamp.tsv
-daemon_pid=""
 
-note() { printf '%s\n' "$*" >&2; }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-
-stop_pid() { # $1 = pid we started; SIGTERM, wait up to 120 s (a big checkpoint is written at stop), then SIGKILL
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }; sleep 0.1; done
-  note "audit.sh: pid $pid did not stop on SIGTERM within 120 s; SIGKILL"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-mounts_under() { awk -v p="$1/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
-
-cleanup() {
-  local rc=$? m
-  set +e
-  if [ -n "$daemon_pid" ]; then stop_pid "$daemon_pid"; daemon_pid=""; fi
-  for m in $(mounts_under "$work"); do
-    note "audit.sh: leftover mount $m (nothing should be mounted: every container in the log has exited); unmounting"
-    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || note "audit.sh: could not unmount $m"
-  done
-  if [ -n "$(mounts_under "$work")" ]; then
-    note "audit.sh: mounts remain under $work, scratch NOT removed"
-  elif [ "$keep" != 1 ]; then
-    rm -rf --one-file-system "$dist" "$root" "$brun" "$bplugins"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_traps   # the daemon is stopped with up to 120 s to write its checkpoint (bench_cleanup)
 rm -rf "$logs" && mkdir -p "$logs"
-[ -z "$(mounts_under "$work")" ] || { note "audit.sh: mounts left under $work by an earlier run:"; mounts_under "$work" >&2; exit 1; }
+bench_no_mounts
 
 # ---------------------------------------------------------------------------------------------------
 # 1. The generator (bench/target/benchmarks.jar) and the log, generated once.
@@ -140,7 +97,8 @@ rm -rf "$logs" && mkdir -p "$logs"
 jar=$repo/bench/target/benchmarks.jar
 if [ ! -f "$jar" ] || [ -n "$(find "$repo/bench/src" "$repo/bench/pom.xml" -newer "$jar" -print -quit)" ]; then
   echo "building bench/ (its jar is missing or older than its sources)..."
-  (cd "$repo/bench" && mvn -B -q -ntp package) >"$logs/bench-build.log" 2>&1 \
+  # In the reactor (-am), so that berth-api and berth-eventlog come from this checkout, not from ~/.m2.
+  (cd "$repo" && mvn -B -q -ntp -o -Pbench -pl bench -am package -DskipTests) >"$logs/bench-build.log" 2>&1 \
     || { cat "$logs/bench-build.log" >&2; note "audit.sh: building bench/ failed"; exit 1; }
 fi
 sources_hash=$(cat "$repo"/bench/src/main/java/dev/berth/bench/{GenerateAuditLog,AuditScenario,ScheduledClock}.java | sha256sum | cut -c1-16)
@@ -173,16 +131,16 @@ echo "  container: $id ($name, $(S .container.image), $id_events events); middle
 # ---------------------------------------------------------------------------------------------------
 # 2. A private daemon on a fresh copy of the log: start-up time, settle.
 # ---------------------------------------------------------------------------------------------------
-rm -rf --one-file-system "$dist" "$root" "$brun" "$bplugins"
-cp -a "$dist_src" "$dist"
+rm -rf --one-file-system "$root" "$brun" "$bplugins"
+bench_copy_dist
 mkdir -p "$root" "$brun" "$bplugins"
 echo "copying the log into a fresh daemon root..."
 cp -a "$gen/events" "$root/events"
 sync -f "$root/events"
 B() { "$dist/bin/berth" -H "unix://$sock" "$@"; }
-berth_version=$(B version 2>/dev/null | awk '/Version:/ { print "berth " $2; exit }' || true)
+berth_version=$(berth_version_of "$dist")
 
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+load_start=$(loadavg)
 t0=$(date +%s%N)
 "$dist/bin/berth" daemon --root "$root" --run "$brun" --plugins "$bplugins" >"$logs/daemon.log" 2>&1 </dev/null &
 daemon_pid=$!
@@ -282,11 +240,10 @@ at_encoded=$(jq -rn --arg v "$at_time" '$v | @uri')
   "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/audit/at?what=ps&all=1&at=$at_encoded"
 add version "berth version (anchor: CLI floor)" "$berth_cmd version"
 add grep "grep -cF ID dump (anchor)" "grep -cF $id $dump"
-style=()
-[ -t 1 ] || style=(--style basic)
+hyperfine_style
 args=()
 for i in "${!keys[@]}"; do args+=(-n "${labels[$i]}" "${cmds[$i]}"); done
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(loadavg)
 echo
 echo "hyperfine: ${#keys[@]} commands, --warmup 3 --runs $runs each, one invocation (load average before: $load_before)"
 for i in "${!keys[@]}"; do printf '  %-8s %s\n' "${keys[$i]}" "${cmds[$i]}"; done
@@ -298,6 +255,9 @@ for i in "${!keys[@]}"; do
     '.results[$n] as $r | range(0; $r.times | length) as $j | [$k, $j + 1, ($r.times[$j] * 1000 * 1000 | round / 1000), ($r.exit_codes[$j] // "")] | @tsv' \
     "$json" >>"$samples"
 done
+emit=()
+for i in "${!keys[@]}"; do emit+=("${keys[$i]}" "${cmds[$i]}"); done
+bench_emit_hyperfine queries "$json" "${emit[@]}"
 declare -A med=() mn=() mean=() sd=() label=()
 for i in "${!keys[@]}"; do
   k=${keys[$i]}
@@ -333,7 +293,21 @@ for round in $(seq 0 "$replays"); do
 done
 col() { awk -F'\t' -v c="$1" 'NR > 1 && $c != "" { print $c }' "$replay_tsv"; }
 replay_wall=$(col 2 | median); replay_engine=$(col 3 | median); verify_wall=$(col 5 | median)
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(loadavg)
+if [ "$have_replay" = 1 ]; then
+  # shellcheck disable=SC2046
+  bench_emit replay replay-engine 'berth audit replay: the engine'"'"'s "millis"' ms lower "$berth_cmd audit replay --format json" $(col 3)
+  # shellcheck disable=SC2046
+  bench_emit replay replay-wall "berth audit replay: wall (CLI included)" ms lower "$berth_cmd audit replay --format json" $(col 2)
+else
+  bench_emit_skipped replay replay-engine "berth audit replay is missing"
+fi
+# shellcheck disable=SC2046
+bench_emit replay verify-wall "berth audit verify: wall (anchor)" ms lower "$berth_cmd audit verify" $(col 5)
+bench_emit replay daemon-start "daemon start to GET /v1/info (full replay of the log at start, one start)" ms lower \
+  "$dist/bin/berth daemon --root $root --run $brun --plugins $bplugins" "$start_ms"
+for m in "${missing[@]}"; do bench_emit_note queries "not measured: ${m%%$'\n'*}"; done
+bench_emit_note queries "log: $records records, $(( log_bytes / 1048576 )) MiB in $(S .segments) segments; container $id ($id_events events); T = $at_time (record #$at_seq, $at_containers containers); hyperfine -N --warmup 3 --runs $runs; load average at daemon launch $load_start, before hyperfine $load_before, at the end $load_after"
 
 # ---------------------------------------------------------------------------------------------------
 # 6. The summary (markdown).

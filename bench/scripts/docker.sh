@@ -23,81 +23,51 @@
 #   BERTH_DIST       Berth distribution (default launcher/target/berth of this checkout), copied first
 #   DOCKER           the docker client (default: docker on PATH)
 # Output: hyperfine's report, then a markdown table with ratios on stdout (for docs/benchmarks.md); the
-#   hyperfine JSON in $BERTH_BENCH_DIR/hyperfine-<UTC time>.json, logs in $BERTH_BENCH_DIR/logs/.
+#   hyperfine JSON in $BERTH_BENCH_DIR/hyperfine-<UTC time>.json, logs in $BERTH_BENCH_DIR/logs/; with
+#   BENCH_RESULTS set (bench/run sets it), the samples as JSON lines in that file (common.sh).
 # Needs: hyperfine (>= 1.13), the docker CLI, podman, runc, docker-registry, skopeo, busybox-static, jq,
 #   python3, flock.
 set -euo pipefail
 
-here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+bench_name=docker.sh
+# shellcheck source=bench/scripts/common.sh
+. "$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 runs=${RUNS:-30}
 warmup=${WARMUP:-3}
-work=${BERTH_BENCH_DIR:-/var/tmp/berth-bench-docker}
-dist_src=${BERTH_DIST:-$repo/launcher/target/berth}
 docker=${DOCKER:-$(command -v docker || true)}
 
-[ "$(id -u)" = 0 ] || { echo "docker.sh: run as root" >&2; exit 1; }
-case $runs in ''|*[!0-9]*|0) echo "docker.sh: RUNS must be a positive number" >&2; exit 1 ;; esac
-[ -n "$docker" ] && [ -x "$docker" ] || { echo "docker.sh: no docker client (install docker.io's CLI or set DOCKER)" >&2; exit 1; }
-for tool in hyperfine podman runc docker-registry skopeo jq python3 flock; do
-  command -v "$tool" >/dev/null || { echo "docker.sh: $tool is missing" >&2; exit 1; }
-done
-[ -x "$dist_src/bin/berth" ] || { echo "docker.sh: no Berth distribution at $dist_src (mvn -B -ntp install -DskipTests)" >&2; exit 1; }
+bench_require_root
+bench_positive RUNS "$runs"
+bench_number WARMUP "$warmup"
+if [ -z "$docker" ] || [ ! -x "$docker" ]; then bench_die "no docker client (install docker.io's CLI or set DOCKER)"; fi
+bench_require_tools podman runc docker-registry skopeo jq python3 flock
+bench_require_hyperfine
+bench_require_dist
+bench_workdir /var/tmp/berth-bench-docker
 
-mkdir -p "$work"
-work=$(cd -P "$work" && pwd)
-exec 9>"$work/.lock"
-flock -n 9 || { echo "docker.sh: another docker.sh is using $work" >&2; exit 1; }
-
-demo=$work/demo dist=$work/dist broot=$work/root brun=$work/run bplugins=$work/plugins logs=$work/logs
+broot=$work/root brun=$work/run bplugins=$work/plugins
 psock=$work/podman.sock
+bench_scratch+=("$broot" "$brun" "$bplugins" "$psock")
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 json=$work/hyperfine-$stamp.json
-daemon_pid="" podman_pid="" registry_pid="" podman_ref=""
+podman_ref=""
 
-note() { printf '%s\n' "$*" >&2; }
-stop_pid() {
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
+bench_cleanup_hook() { # stop Berth first (its containers), then podman's image and service
+  if [ -n "$daemon_pid" ]; then stop_pid "$daemon_pid"; daemon_pid=""; fi
+  if [ -n "$podman_ref" ]; then podman rmi -f "$podman_ref" >/dev/null 2>&1; podman_ref=""; fi
 }
-mounts_under() { awk -v p="$1/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
-cleanup() {
-  local rc=$? m
-  set +e
-  stop_pid "$daemon_pid"
-  if [ -n "$podman_ref" ]; then podman rmi -f "$podman_ref" >/dev/null 2>&1; fi
-  stop_pid "$podman_pid"
-  [ -z "$registry_pid" ] && [ -s "$demo/registry.pid" ] && registry_pid=$(cat "$demo/registry.pid")
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
-  for m in $(mounts_under "$work"); do note "docker.sh: leftover mount $m; unmounting"; umount "$m" 2>/dev/null || umount -l "$m"; done
-  [ -z "$(mounts_under "$work")" ] && rm -rf --one-file-system "$demo" "$dist" "$broot" "$brun" "$bplugins" "$psock"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 rm -rf "$logs" && mkdir -p "$logs"
-[ -z "$(mounts_under "$work")" ] || { note "docker.sh: mounts left under $work by an earlier run"; exit 1; }
+bench_no_mounts
 
 # 1. The image.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ref=127.0.0.1:$port/busybox:latest
-echo "building and serving the demo image on 127.0.0.1:$port (.ci/demo-image)..."
-BERTH_DEMO_DIR=$demo BERTH_REGISTRY_PORT=$port bash "$repo/.ci/demo-image" >"$logs/demo-image.log" 2>&1 \
-  || { cat "$logs/demo-image.log" >&2; exit 1; }
-[ -s "$demo/registry.pid" ] && registry_pid=$(cat "$demo/registry.pid")
+bench_demo_image
 
 # 2. Berth: private distribution, fresh daemon, its Docker socket.
-cp -a "$dist_src" "$dist"
-mkdir -p "$broot" "$brun" "$bplugins"
-"$dist/bin/berth" daemon --root "$broot" --run "$brun" --plugins "$bplugins" >"$logs/daemon.log" 2>&1 </dev/null &
-daemon_pid=$!
-for _ in $(seq 1 1200); do grep -q "berth daemon ready" "$logs/daemon.log" && break; sleep 0.1; done
-grep -q "berth daemon ready" "$logs/daemon.log" || { tail -n 20 "$logs/daemon.log" >&2; note "docker.sh: the daemon did not start"; exit 1; }
-[ -S "$brun/docker.sock" ] || { note "docker.sh: no $brun/docker.sock (the Docker API bundle is not serving)"; exit 1; }
+bench_copy_dist
+bench_start_daemon "$broot" "$brun" "$bplugins" "$logs/daemon.log" \
+  || { tail -n 20 "$logs/daemon.log" >&2; bench_die "the daemon did not start"; }
+[ -S "$brun/docker.sock" ] || bench_die "no $brun/docker.sock (the Docker API bundle is not serving)"
 bdocker=("$docker" -H "unix://$brun/docker.sock")
 "${bdocker[@]}" pull -q "$ref" >/dev/null
 
@@ -110,7 +80,7 @@ runtime = "runc"
 EOF
 rm -f "$psock"
 CONTAINERS_CONF=$work/containers.conf podman system service --time=0 "unix://$psock" >"$logs/podman.log" 2>&1 &
-podman_pid=$!
+podman_service_pid=$!
 for _ in $(seq 1 100); do [ -S "$psock" ] && break; sleep 0.1; done
 [ -S "$psock" ] || { cat "$logs/podman.log" >&2; note "docker.sh: podman system service did not start"; exit 1; }
 podman pull -q --tls-verify=false "$ref" >/dev/null
@@ -132,11 +102,13 @@ rc_berth=$(exit_code "${bdocker[@]}") rc_podman=$(exit_code "${pdocker[@]}") rc_
 cmd_b="${bdocker[*]} run --rm --network none $ref true"
 cmd_p="${pdocker[*]} run --rm --network none $ref true"
 cmd_c="${berth_cli[*]} run --rm --network none $ref true"
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-style=(); [ -t 1 ] || style=(--style basic)
+load_before=$(loadavg)
+hyperfine_style
 hyperfine -N "${style[@]}" --warmup "$warmup" --runs "$runs" --export-json "$json" \
   -n "docker → Berth" "$cmd_b" -n "docker → podman system service" "$cmd_p" -n "berth CLI → Berth" "$cmd_c" </dev/null
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(loadavg)
+bench_emit_hyperfine docker "$json" berth-docker "$cmd_b" podman-docker "$cmd_p" berth-cli "$cmd_c"
+bench_emit_note docker "docker CLI $("$docker" version --format '{{.Client.Version}}' 2>/dev/null), podman $(podman --version | awk '{ print $3 }'), runc for both; hyperfine -N --warmup $warmup --runs $runs, one invocation; load average before $load_before, after $load_after. Exit code of \`run --rm ... sh -c 'exit 3'\`: Berth through docker $rc_berth, podman through docker $rc_podman, berth CLI $rc_cli"
 
 med() { jq -r --argjson n "$1" '.results[$n].median * 1000 | . * 10 | round / 10' "$json"; }
 row() { jq -r --argjson n "$1" '.results[$n] | [.command, (.median*1000*10|round/10), (.min*1000*10|round/10), (.mean*1000*10|round/10), (.stddev*1000*10|round/10)] | "| \(.[0]) | \(.[1]) | \(.[2]) | \(.[3]) ± \(.[4]) |"' "$json"; }

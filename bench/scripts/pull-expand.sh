@@ -23,47 +23,27 @@
 #   BERTH_DIST        Berth distribution (default: launcher/target/berth of this checkout); it is copied
 #                     into the work dir first so a concurrent rebuild cannot change it mid-run
 #   BERTH_BENCH_KEEP  1 to keep the last round's trees (default: everything scratch is removed)
-# Output: a table on stdout; every sample in $BERTH_BENCH_DIR/results-<UTC time>.tsv.
+# Output: a table on stdout; every sample in $BERTH_BENCH_DIR/results-<UTC time>.tsv; with BENCH_RESULTS set
+#   (bench/run sets it), the samples as JSON lines in that file (see common.sh).
 # Needs: debootstrap (installed if missing), docker-registry, skopeo, umoci, curl, jq, python3.
 set -euo pipefail
 
-here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+bench_name=pull-expand.sh
+bench_key=pull   # the suite's name for it (bench/run)
+# shellcheck source=bench/scripts/common.sh
+. "$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 rounds=${ROUNDS:-5}
-work=${BERTH_BENCH_DIR:-/var/tmp/berth-bench}
-dist_src=${BERTH_DIST:-$repo/launcher/target/berth}
-keep=${BERTH_BENCH_KEEP:-0}
 
-[ "$(id -u)" = 0 ] || { echo "pull-expand.sh: run as root" >&2; exit 1; }
-[ -x "$dist_src/bin/berth" ] || { echo "pull-expand.sh: no Berth distribution at $dist_src (build it first)" >&2; exit 1; }
-for tool in docker-registry skopeo umoci curl jq python3; do
-  command -v "$tool" >/dev/null || { echo "pull-expand.sh: $tool is missing" >&2; exit 1; }
-done
+bench_require_root
+bench_positive ROUNDS "$rounds"
+bench_require_dist
+bench_require_tools docker-registry skopeo umoci curl jq python3 flock
 command -v debootstrap >/dev/null || apt-get install -y debootstrap
 
-mkdir -p "$work"
+bench_workdir /var/tmp/berth-bench    # the image is cached here; scratch under run/
 scratch=$work/run
-registry_pid=""
-daemon_pid=""
-
-stop_pid() { # kill a pid we started and wait for it
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  stop_pid "$daemon_pid"; daemon_pid=""
-  stop_pid "$registry_pid"; registry_pid=""
-  if [ "$keep" != 1 ]; then rm -rf "$scratch"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-now_ns() { date +%s%N; }
-ms_since() { echo $(( ($(now_ns) - $1) / 1000000 )); }
+bench_scratch+=("$scratch")
+bench_traps
 
 # ---------------------------------------------------------------------------------------------------
 # 1. The image: a debootstrap minbase root, one deterministic gzip layer, an OCI layout. Cached.
@@ -178,7 +158,7 @@ record() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 run_berth() { # $1 = round, $2 = cold|warm: a cold daemon has just started; a warm one has first pulled
   # the twin image (untimed), so its JIT compiler and class loading have already run the pull path
   local i=$1 mode=$2 root=$scratch/berth-root-$1-$2 name=berth t ms fetch expand
-  [ "$mode" = cold ] || name=berth-warm
+  [ "$mode" = cold ] || name="berth-warm"
   [ -z "$daemon_pid" ] || { stop_pid "$daemon_pid"; daemon_pid=""; }
   rm -rf "$scratch"/berth-root-*
   start_daemon "$root"
@@ -240,6 +220,15 @@ done
 # ---------------------------------------------------------------------------------------------------
 # 4. The table.
 # ---------------------------------------------------------------------------------------------------
+samples_of() { awk -F'\t' -v c="$1" 'NR > 1 && $2 == c { print $3 }' "$results"; }
+# shellcheck disable=SC2046
+{
+  bench_emit pull berth "berth pull (cold daemon)" ms lower "$berth -H unix://$rundir/berth.sock pull $ref" $(samples_of berth)
+  bench_emit pull berth-warm "berth pull (warm daemon: a twin image pulled first)" ms lower "$berth -H unix://$rundir/berth.sock pull $ref" $(samples_of berth-warm)
+  bench_emit pull skopeo+umoci "skopeo copy + umoci unpack" ms lower "skopeo copy --quiet --src-tls-verify=false docker://$ref oci:DIR/oci:bookworm && umoci unpack --image DIR/oci:bookworm DIR/bundle" $(samples_of skopeo+umoci)
+  bench_emit pull tar "tar -xzf of the layer blob" ms lower "tar --numeric-owner -xzf $layer_blob -C DIR" $(samples_of tar)
+}
+bench_emit_note pull "image $ref: one layer, $(stat -c %s "$layer_blob") bytes gzipped, $(cat "$work/oci.tar.size") bytes of tar, $(cat "$work/oci.entries") entries; $rounds rounds, the contenders' order rotated each round, an untimed sync before each timed command"
 stats() { # $1 = contender -> "median min max"
   awk -F'\t' -v c="$1" 'NR > 1 && $2 == c { print $3 }' "$results" | sort -n | awk '
     { v[NR] = $1 } END { n = NR; if (n == 0) { print "? ? ?"; exit }
@@ -297,3 +286,9 @@ if diff -q "$work/mtime-umoci.txt" "$work/mtime-berth.txt" >/dev/null; then echo
 else echo "  mtimes differ: $(diff "$work/mtime-umoci.txt" "$work/mtime-berth.txt" | grep -c '^>') entries (diff $work/mtime-umoci.txt $work/mtime-berth.txt)"; fi
 if diff -q "$work/sum-umoci.txt" "$work/sum-berth.txt" >/dev/null; then echo "  regular file contents (sha256): identical"
 else echo "  regular file contents differ: diff $work/sum-umoci.txt $work/sum-berth.txt"; fi
+if [ -s "$work/tree.diff" ] || ! diff -q "$work/mtime-umoci.txt" "$work/mtime-berth.txt" >/dev/null \
+   || ! diff -q "$work/sum-umoci.txt" "$work/sum-berth.txt" >/dev/null; then
+  bench_emit_note pull "correctness: Berth's snapshot DIFFERS from umoci's rootfs (see the script's output)"
+else
+  bench_emit_note pull "correctness: Berth's snapshot and umoci's rootfs are identical (names, types, sizes, modes, owners, link targets, mtimes, contents)"
+fi

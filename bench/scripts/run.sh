@@ -41,21 +41,20 @@
 #   BERTH_BENCH_KEEP         1 to keep the scratch (daemon root, bundle, demo image) for inspection
 # Output: hyperfine's report, then a markdown table and ratios on stdout (for docs/benchmarks.md);
 #   every sample in $BERTH_BENCH_DIR/results-<UTC time>.tsv (contender, run, ms, exit code), hyperfine's
-#   JSON next to it (hyperfine-<UTC time>.json), logs of the last run in $BERTH_BENCH_DIR/logs/.
+#   JSON next to it (hyperfine-<UTC time>.json), logs of the last run in $BERTH_BENCH_DIR/logs/; with
+#   BENCH_RESULTS set (bench/run sets it), every contender's samples as JSON lines in that file (common.sh).
 # Needs: hyperfine (>= 1.13 for -N), podman, runc, crun, docker-registry, skopeo, busybox-static, jq,
 #   curl, python3 (util-linux: flock, mountpoint).
 set -euo pipefail
 
-here="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+bench_name=run.sh
+# shellcheck source=bench/scripts/common.sh
+. "$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 runs=${RUNS:-30}
 warmup=${WARMUP:-5}
-work=${BERTH_BENCH_DIR:-/var/tmp/berth-bench-run}
-dist_src=${BERTH_DIST:-$repo/launcher/target/berth}
 podman_runtime=${PODMAN_RUNTIME:-runc}
 podman_ulimits=${PODMAN_ULIMITS:---ulimit nofile=1024:1024 --ulimit nproc=4096:4096}
 fix_cgroups=${BERTH_BENCH_FIX_CGROUPS:-0}
-keep=${BERTH_BENCH_KEEP:-0}
 use_berth=1
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
@@ -67,60 +66,31 @@ for arg in "$@"; do
   esac
 done
 
-[ "$(id -u)" = 0 ] || { echo "run.sh: run as root" >&2; exit 1; }
-case $work in /?*) ;; *) echo "run.sh: BERTH_BENCH_DIR must be an absolute path" >&2; exit 1 ;; esac
-case $runs in ''|*[!0-9]*|0) echo "run.sh: RUNS must be a positive number" >&2; exit 1 ;; esac
-case $warmup in ''|*[!0-9]*) echo "run.sh: WARMUP must be a number" >&2; exit 1 ;; esac
-for tool in hyperfine podman runc docker-registry skopeo jq curl python3 mountpoint flock; do
-  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install -y hyperfine podman runc crun docker-registry skopeo busybox-static jq)" >&2; exit 1; }
-done
-[ -x /bin/busybox ] || { echo "run.sh: /bin/busybox is missing (apt-get install -y busybox-static)" >&2; exit 1; }
-hyperfine -N --help >/dev/null 2>&1 || { echo "run.sh: this hyperfine has no -N/--shell=none (needs >= 1.13)" >&2; exit 1; }
-
-mkdir -p "$work"
-work=$(cd -P "$work" && pwd)
-exec 9>"$work/.lock"
-flock -n 9 || { echo "run.sh: another run.sh is using $work" >&2; exit 1; }
+bench_require_root
+bench_positive RUNS "$runs"
+bench_number WARMUP "$warmup"
+bench_require_tools podman runc docker-registry skopeo jq curl python3 mountpoint flock
+[ -x /bin/busybox ] || bench_die "/bin/busybox is missing (apt-get install -y busybox-static)"
+bench_require_hyperfine
+bench_workdir /var/tmp/berth-bench-run
 
 # Scratch paths (all removed at the end unless BERTH_BENCH_KEEP=1); results and logs stay.
-demo=$work/demo
 bundle=$work/bundle
-dist=$work/dist
 broot=$work/root
 brun=$work/run
 bplugins=$work/plugins
-logs=$work/logs
 sock=$brun/berth.sock
+bench_scratch+=("$bundle" "$broot" "$brun" "$bplugins")
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 results=$work/results-$stamp.tsv
 json=$work/hyperfine-$stamp.json
 runc_id=berth-bench-runc-$$
 crun_id=berth-bench-crun-$$
-
-registry_pid=""
-daemon_pid=""
 podman_ref=""   # set once podman has pulled the image: the cleanup removes it
 
-note() { printf '%s\n' "$*" >&2; }
-
-stop_pid() { # $1 = pid we started; SIGTERM, wait up to 20 s, then SIGKILL
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }; sleep 0.1; done
-  note "run.sh: pid $pid did not stop on SIGTERM within 20 s; SIGKILL"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-mounts_under() { # mount points under $1, deepest first (mountinfo field 5; octal escapes left as is)
-  awk -v p="$1/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r
-}
-
-cleanup() {
-  local rc=$? m left id
-  set +e
+bench_cleanup_hook() { # what only this script leaves: podman's copy of the image, runtime containers
+  local id
   if [ -n "$daemon_pid" ]; then stop_pid "$daemon_pid"; daemon_pid=""; fi
   if [ -n "$podman_ref" ]; then
     for id in $(podman ps -a -q --filter "ancestor=$podman_ref" 2>/dev/null); do
@@ -133,51 +103,23 @@ cleanup() {
   if command -v crun >/dev/null && crun list -q 2>/dev/null | grep -Fxq "$crun_id"; then
     note "run.sh: deleting stray crun container $crun_id"; crun delete -f "$crun_id"
   fi
-  if [ -z "$registry_pid" ] && [ -s "$demo/registry.pid" ]; then registry_pid=$(cat "$demo/registry.pid"); fi
-  if [ -n "$registry_pid" ]; then
-    # Not our child (demo-image started it with nohup): poll for its end instead of `wait`.
-    kill "$registry_pid" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$registry_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$registry_pid" 2>/dev/null
-    rm -f "$demo/registry.pid"; registry_pid=""
-  fi
-  for m in $(mounts_under "$work"); do
-    note "run.sh: leftover mount $m (a Berth bug if under $broot); unmounting"
-    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || note "run.sh: could not unmount $m"
-  done
-  left=$(mounts_under "$work")
-  if [ -n "$left" ]; then
-    note "run.sh: mounts remain under $work, scratch NOT removed:"; note "$left"
-  elif [ "$keep" != 1 ]; then
-    rm -rf --one-file-system "$demo" "$bundle" "$dist" "$broot" "$brun" "$bplugins"
-  fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps
 
 rm -rf "$logs" && mkdir -p "$logs"
 skipped=()      # "contender: reason" lines for the report
 skip() { # $1 = contender, $2 = reason (only its first 6 lines are shown)
   local reason; reason=$(printf '%s\n' "$2" | head -n 6)
   skipped+=("$1: $reason"); note "SKIPPED $1: $reason"
+  bench_emit_skipped run "$1" "${reason%%$'\n'*}"
 }
 
 # ---------------------------------------------------------------------------------------------------
 # 1. The image: the repo's demo busybox image, served from a registry on 127.0.0.1 (free port).
 # ---------------------------------------------------------------------------------------------------
-if [ -n "$(mounts_under "$work")" ]; then
-  note "run.sh: mounts left under $work by an earlier run:"; mounts_under "$work" >&2; exit 1
-fi
-rm -rf --one-file-system "$demo" "$bundle" "$dist" "$broot" "$brun" "$bplugins"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ref=127.0.0.1:$port/busybox:latest
-echo "building and serving the demo image on 127.0.0.1:$port (.ci/demo-image)..."
-if ! BERTH_DEMO_DIR=$demo BERTH_REGISTRY_PORT=$port bash "$repo/.ci/demo-image" >"$logs/demo-image.log" 2>&1; then
-  cat "$logs/demo-image.log" >&2; note "run.sh: .ci/demo-image failed"; exit 1
-fi
-[ -s "$demo/registry.pid" ] && registry_pid=$(cat "$demo/registry.pid")
+bench_no_mounts
+rm -rf --one-file-system "$bundle" "$broot" "$brun" "$bplugins"
+bench_demo_image
 sed 's/^/  /' "$logs/demo-image.log"
 
 # ---------------------------------------------------------------------------------------------------
@@ -244,25 +186,14 @@ fi
 have_berth=0 have_berth_crun=0
 berth_version=""
 B() { "$dist/bin/berth" -H "unix://$sock" "$@"; }
-start_daemon() { # waits for "berth daemon ready" (120 s: the machine is often loaded)
-  "$dist/bin/berth" daemon --root "$broot" --run "$brun" --plugins "$bplugins" >"$logs/daemon.log" 2>&1 </dev/null &
-  daemon_pid=$!
-  for _ in $(seq 1 1200); do
-    grep -q "berth daemon ready" "$logs/daemon.log" && return 0
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  return 1
-}
 if [ "$use_berth" = 0 ]; then
   skip berth "left out (--no-berth)"
 elif [ ! -x "$dist_src/bin/berth" ]; then
-  skip berth "no Berth distribution at $dist_src (build it: mvn -B -q -ntp install; or set BERTH_DIST)"
+  skip berth "no Berth distribution at $dist_src (build it: mvn -B -q -ntp -o verify -DskipTests; or set BERTH_DIST)"
 else
-  cp -a "$dist_src" "$dist"
-  mkdir -p "$broot" "$brun" "$bplugins"
-  berth_version=$(B version 2>/dev/null | awk '/Version:/ { print "berth " $2; exit }' || true)
-  if ! start_daemon; then
+  bench_copy_dist
+  berth_version=$(berth_version_of "$dist")
+  if ! bench_start_daemon "$broot" "$brun" "$bplugins" "$logs/daemon.log"; then
     skip berth "the daemon did not print 'berth daemon ready': $(tail -n 5 "$logs/daemon.log")"
     stop_pid "$daemon_pid"; daemon_pid=""
   elif ! out=$(B pull "$ref" 2>&1); then
@@ -313,14 +244,13 @@ if [ "$have_runc" = 1 ]; then add runc "runc run (prepared bundle)" "runc run --
 if [ "$have_crun" = 1 ]; then add crun "crun run (prepared bundle)" "crun run --bundle $bundle $crun_id"; fi
 [ "${#keys[@]}" -gt 0 ] || { note "run.sh: no contender works; nothing to measure"; exit 1; }
 
-style=()
-[ -t 1 ] || style=(--style basic)
+hyperfine_style
 hyperfine_run() { # $@ = indexes into keys/labels/cmds
   local args=() i
   for i in "$@"; do args+=(-n "${labels[$i]}" "${cmds[$i]}"); done
   hyperfine -N "${style[@]}" --warmup 3 --runs "$runs" --export-json "$json" "${args[@]}" </dev/null
 }
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(loadavg)
 echo
 echo "hyperfine: ${#keys[@]} contenders, --warmup 3 --runs $runs each, one invocation (load average before: $load_before)"
 for i in "${!keys[@]}"; do printf '  %-15s %s\n' "${keys[$i]}" "${cmds[$i]}"; done
@@ -338,7 +268,7 @@ if ! hyperfine_run "${measured[@]}"; then
     note "run.sh: hyperfine failed"; exit 1
   fi
 fi
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(loadavg)
 
 # The samples: hyperfine's results come in the order of its commands.
 printf 'contender\trun\tms\texit_code\n' >"$results"
@@ -349,6 +279,10 @@ for i in "${measured[@]}"; do
     "$json" >>"$results"
   n=$((n + 1))
 done
+emit=()
+for i in "${measured[@]}"; do emit+=("${keys[$i]}" "${cmds[$i]}"); done
+bench_emit_hyperfine run "$json" "${emit[@]}"
+bench_emit_note run "hyperfine $(hyperfine --version | awk '{ print $2 }') -N --warmup 3 --runs $runs, all contenders in one invocation; load average before $load_before, after $load_after; runc $(runc --version | awk 'NR == 1 { print $3 }'), crun $(command -v crun >/dev/null && crun --version | awk 'NR == 1 { print $3 }'), podman $(podman --version | awk '{ print $3 }') (runtime $podman_runtime${podman_extra[*]:+, ${podman_extra[*]}})${berth_version:+, $berth_version}"
 
 # ---------------------------------------------------------------------------------------------------
 # 6. The table (markdown) and the ratios.

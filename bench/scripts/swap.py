@@ -25,11 +25,13 @@ under the work dir) and the demo image served by docker-registry on 127.0.0.1 (.
 
 Timings are taken over the Unix socket with Python's http.client (no CLI JVM start), except the runs in
 part 2, which are what a user types. Output: a markdown summary on stdout; every sample in
-$BERTH_BENCH_DIR/swap-<UTC time>.tsv.
+$BERTH_BENCH_DIR/swap-<UTC time>.tsv; with BENCH_RESULTS set (bench/run sets it), every figure's samples as
+JSON lines appended to that file (see common.sh).
 
 Environment: ITERATIONS (default 10), WORKERS (2), RUNS_PER_PHASE (40), SWAP_PERIOD (2 s), BERTH_BENCH_DIR
 (/var/tmp/berth-bench-swap), BERTH_DIST (launcher/target/berth), BERTH_BENCH_KEEP=1 keeps the scratch.
 """
+import fcntl
 import http.client
 import io
 import json
@@ -52,6 +54,19 @@ SWAP_PERIOD = float(os.environ.get("SWAP_PERIOD", "2"))
 WORK = os.environ.get("BERTH_BENCH_DIR", "/var/tmp/berth-bench-swap")
 DIST_SRC = os.environ.get("BERTH_DIST", os.path.join(REPO, "launcher", "target", "berth"))
 KEEP = os.environ.get("BERTH_BENCH_KEEP", "0") == "1"
+RESULTS = os.environ.get("BENCH_RESULTS")  # bench/run: one JSON object per figure, appended (see common.sh)
+
+
+def emit(line):
+    """Appends one result line for bench/run; nothing when BENCH_RESULTS is not set."""
+    if RESULTS:
+        with open(RESULTS, "a") as out:
+            out.write(json.dumps(dict(bench="swap", **line)) + "\n")
+
+
+def emit_samples(group, key, label, samples, command="", unit="ms"):
+    emit(dict(group=group, key=key, label=label, unit=unit, better="lower", command=command,
+              samples=[round(v, 3) for v in samples]))
 
 
 class UnixHTTP(http.client.HTTPConnection):
@@ -183,6 +198,11 @@ def main():
     if os.geteuid() != 0:
         raise SystemExit("swap.py: run as root")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    lock = open(WORK.rstrip("/") + ".lock", "w")  # next to the work dir, which is removed and made again
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise SystemExit("swap.py: another swap.py is using " + WORK)
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     demo = os.path.join(WORK, "demo")
@@ -319,6 +339,28 @@ def main():
                   "%.0f ms over the baseline p95; median added: %.0f ms" % (
                       max(overlapping) - median(base), max(overlapping) - p95(base),
                       median(overlapping) - median(base)))
+        emit_samples("install", "command", "berth plugin install --use + first pull", install["command"],
+                     'POST /v1/plugins/install {"file", "use": true}; POST /v1/images/pull')
+        emit_samples("install", "file-copy", "jar copied into plugins/ + use + first pull", install["file copy"],
+                     "rename into plugins/; poll GET /v1/plugins; POST /v1/plugins/use; POST /v1/images/pull")
+        emit_samples("install", "restart", "daemon restart + first pull (anchor)", install["daemon restart (anchor)"],
+                     "SIGTERM; wait; berth daemon ...; GET /_ping until 200; POST /v1/images/pull")
+        run_cmd = " ".join(berth + ["run", "--rm", image, "true"])
+        emit_samples("runs", "baseline", "berth run --rm, baseline (anchor)", base, run_cmd)
+        emit_samples("runs", "swap-all", "berth run --rm, swap phase, all runs", swap, run_cmd)
+        emit_samples("runs", "overlapping", "berth run --rm, runs overlapping an update", overlapping, run_cmd)
+        emit_samples("runs", "update", "POST /v1/plugins/update of the spec plugin", updates,
+                     'POST /v1/plugins/update {"id": "dev.berth.plugin.spec", "file": ...}')
+        if overlapping:
+            emit_samples("added", "worst-added", "worst run overlapping an update minus the baseline median",
+                         [max(overlapping) - median(base)])
+            emit_samples("added", "worst-added-p95", "worst run overlapping an update minus the baseline p95",
+                         [max(overlapping) - p95(base)])
+        emit_samples("added", "engine-wait", "engine: longest wait of a spec call for the replacement build",
+                     [waited["longestMs"]])
+        emit(dict(group="runs", note="%d workers x %d runs per phase, an update every %.1f s; %d failed runs; "
+                  "%d spec calls waited for a replacement build" % (WORKERS, RUNS_PER_PHASE // WORKERS, SWAP_PERIOD,
+                                                                   len(base_fail) + len(swap_fail), waited["calls"])))
         print("ratio install (command) / daemon restart: %.2f" % (
             median(install["command"]) / median(install["daemon restart (anchor)"])))
         for failure in (base_fail + swap_fail)[:5]:
