@@ -633,7 +633,8 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
                     failStopped(batch, i, n, e);
                     return;
                 } catch (IOException e) {
-                    failRange(batch, i, n, p -> appendFailed(p, e));
+                    Path next = dir.resolve(SegmentFormat.fileName(nextSequence));
+                    failRange(batch, i, n, p -> appendFailed(p, next, e));
                     return;
                 }
             }
@@ -728,7 +729,8 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
             }
         } catch (IOException e) {
             rollBackWrite(e);
-            failRange(batch, from, to, p -> appendFailed(p, e));
+            Path file = current.file();
+            failRange(batch, from, to, p -> appendFailed(p, file, e));
             return;
         }
         try {
@@ -836,8 +838,10 @@ public final class SegmentedEventLog implements EventLog, AutoCloseable {
         failRange(batch, from, to, p -> new BerthException(ErrorKind.UNAVAILABLE, message, e.getCause()));
     }
 
-    private static BerthException appendFailed(Pending p, IOException e) {
-        return new BerthException(ErrorKind.UNAVAILABLE, "append event " + p.draft.type() + ": " + describe(e), e);
+    /** An append that failed writing {@code file}: the event's type, the file and the cause. */
+    private static BerthException appendFailed(Pending p, Path file, IOException e) {
+        return new BerthException(ErrorKind.UNAVAILABLE, "append event " + p.draft.type() + " to " + file + ": "
+                + describe(e), e);
     }
 
     private static void failRange(List<Pending> batch, int from, int to,

@@ -48,7 +48,7 @@ class WriteFailureTest {
                     () -> log.append(new EventDraft("image.pulled", 1, "busybox", "{}")).toCompletableFuture().join());
             BerthException cause = assertInstanceOf(BerthException.class, e.getCause());
             assertEquals(ErrorKind.UNAVAILABLE, cause.kind());
-            assertEquals("append event image.pulled: No space left on device", cause.getMessage());
+            assertEquals("append event image.pulled to " + file + ": No space left on device", cause.getMessage());
             assertEquals(size, Files.size(file), "the half-written record is cut off");
             assertEquals(head, log.head());
 
@@ -100,7 +100,8 @@ class WriteFailureTest {
                     stage.toCompletableFuture().join();
                     faults.nextCreate.set(null);
                 } catch (CompletionException e) {
-                    assertEquals("append event note.added: Too many open files", e.getCause().getMessage());
+                    assertEquals("append event note.added to " + dir.resolve(SegmentFormat.fileName(log.head().sequence() + 1))
+                            + ": Too many open files", e.getCause().getMessage());
                     break;
                 }
             }

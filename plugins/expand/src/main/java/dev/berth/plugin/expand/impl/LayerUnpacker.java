@@ -385,9 +385,11 @@ public final class LayerUnpacker {
                     + ": truncated or corrupt layer: " + msg, e);
         }
 
+        /** A filesystem failure: the entry, what was done to which file (its full path: which disk), the cause. */
         BerthException fsFailure(Path path, String action, IOException e) {
+            String cause = e.getClass() == IOException.class && e.getMessage() != null ? e.getMessage() : e.toString();
             return new BerthException(ErrorKind.UNAVAILABLE, "unpack layer: entry " + quote(current) + ": "
-                    + action + " " + root.relativize(path) + ": " + e, e);
+                    + action + " " + path + ": " + cause, e);
         }
 
         void checkFirstHeader(BufferedInputStream in) throws IOException, BerthException {

@@ -70,7 +70,12 @@ public final class TarExpandStage implements ExpandStage {
             try (SnapshotStore.Snapshot snapshot = snapshots.prepare(chainId);
                     InputStream in = new ProgressInputStream(Files.newInputStream(blob), progress, item,
                             request.layer().size())) {
-                UnpackResult result = unpacker.unpack(in, snapshot.fs());
+                UnpackResult result;
+                try {
+                    result = unpacker.unpack(in, snapshot.fs());
+                } catch (BerthException e) {
+                    throw new BerthException(e.kind(), "expand layer " + layer + ": " + e.getMessage(), e);
+                }
                 if (!result.diffId().equals(request.diffId())) {
                     throw new BerthException(ErrorKind.INVALID, "expand layer " + layer + ": its content has diff id "
                             + result.diffId() + " but the image config promises " + request.diffId());

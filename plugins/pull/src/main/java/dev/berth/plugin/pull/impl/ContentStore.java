@@ -211,6 +211,11 @@ public final class ContentStore {
         return new Digest(like.algorithm(), HexFormat.of().formatHex(hasher(like).digest(bytes)));
     }
 
+    /** An I/O failure in words: its message alone for a plain IOException ("No space left on device"). */
+    static String describe(IOException e) {
+        return e.getClass() == IOException.class && e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
     private Path finalPath(Digest digest) {
         return blobs.resolve(digest.algorithm()).resolve(digest.hex());
     }
@@ -257,7 +262,8 @@ public final class ContentStore {
                 rehash();
             } catch (IOException e) {
                 closeQuietly(opened);
-                throw new BerthException(ErrorKind.UNAVAILABLE, "write blob " + expected.digest() + ": " + e, e);
+                throw new BerthException(ErrorKind.UNAVAILABLE, "write blob " + expected.digest() + " to " + partial
+                        + ": " + describe(e), e);
             }
         }
 
@@ -306,7 +312,8 @@ public final class ContentStore {
                 hash = hasher(expected.digest());
                 size = 0;
             } catch (IOException e) {
-                throw new BerthException(ErrorKind.UNAVAILABLE, "write blob " + expected.digest() + ": " + e, e);
+                throw new BerthException(ErrorKind.UNAVAILABLE, "write blob " + expected.digest() + " to " + partial
+                        + ": " + describe(e), e);
             }
         }
 
@@ -327,7 +334,8 @@ public final class ContentStore {
                     channel.write(buffer);
                 }
             } catch (IOException e) {
-                throw new BerthException(ErrorKind.UNAVAILABLE, "write blob " + expected.digest() + ": " + e, e);
+                throw new BerthException(ErrorKind.UNAVAILABLE, "write blob " + expected.digest() + " to " + partial
+                        + ": " + describe(e), e);
             }
             hash.update(bytes, offset, length);
             size += length;
@@ -363,7 +371,8 @@ public final class ContentStore {
                 syncDirectory(target.getParent());
                 syncDirectory(ingest);
             } catch (IOException e) {
-                throw new BerthException(ErrorKind.UNAVAILABLE, "commit blob " + digest + ": " + e, e);
+                throw new BerthException(ErrorKind.UNAVAILABLE, "commit blob " + digest + " to " + target + ": "
+                        + describe(e), e);
             } finally {
                 finish();
             }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Fetches manifests and blobs from OCI Distribution v2 registries over a {@link RegistryTransport} (HTTP/1.1,
@@ -40,6 +41,12 @@ public final class RegistryClient {
      */
     public record Options(Duration connectTimeout, Duration readTimeout, int attempts, Duration initialBackoff,
                           Duration maxBackoff, Duration maxRetryAfter) {
+        /**
+         * Framework property: how long (milliseconds) a registry response may go without sending a byte before
+         * the try counts as failed and is retried; unset or blank means 30 s.
+         */
+        public static final String READ_TIMEOUT_PROPERTY = "berth.registry.read.timeout.ms";
+
         public Options {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(readTimeout, "readTimeout");
@@ -55,6 +62,33 @@ public final class RegistryClient {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), Duration.ofSeconds(30), 4, Duration.ofMillis(200),
                     Duration.ofMillis(1600), Duration.ofSeconds(10));
+        }
+
+        /**
+         * The {@link #defaults()} with the read timeout of the framework property
+         * {@value #READ_TIMEOUT_PROPERTY} (milliseconds) when it is set.
+         *
+         * @param property a framework property by name ({@code BundleContext::getProperty}); null when unset
+         * @throws BerthException INVALID when the property is set but not a positive number of milliseconds
+         */
+        public static Options fromProperties(UnaryOperator<String> property) throws BerthException {
+            Options d = defaults();
+            String value = property.apply(READ_TIMEOUT_PROPERTY);
+            if (value == null || value.isBlank()) {
+                return d;
+            }
+            long millis;
+            try {
+                millis = Long.parseLong(value.trim());
+            } catch (NumberFormatException e) {
+                millis = 0;
+            }
+            if (millis < 1) {
+                throw new BerthException(ErrorKind.INVALID, READ_TIMEOUT_PROPERTY
+                        + " must be a positive number of milliseconds, got \"" + value + "\"");
+            }
+            return new Options(d.connectTimeout(), Duration.ofMillis(millis), d.attempts(), d.initialBackoff(),
+                    d.maxBackoff(), d.maxRetryAfter());
         }
     }
 

@@ -29,7 +29,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The built-in pull stage: an OCI Distribution client ({@link Puller}) writing into the content store
  * under {@code <root>/content}, recording {@code manifest.resolved}, {@code blob.fetched} and
- * {@code blob.rejected} in the log. Thread-safe: each pull has its own client and listener.
+ * {@code blob.rejected} in the log. The framework property {@value RegistryClient.Options#READ_TIMEOUT_PROPERTY}
+ * sets how long a registry may stall before a try is retried (30 s unless set). Thread-safe: each pull has its own client and listener.
  */
 @Component(service = PullStage.class, property = {
     PluginProperties.STAGE + "=" + PullStage.STAGE,
@@ -42,6 +43,7 @@ public final class RegistryPullStage implements PullStage {
     private final EventLog log;
     private final ContentStore store;
     private final Path credentials;
+    private final RegistryClient.Options options;
     private final ObjectMapper json = new ObjectMapper();
 
     @Activate
@@ -50,13 +52,14 @@ public final class RegistryPullStage implements PullStage {
         this.log = log;
         this.store = new ContentStore(rootDir);
         this.credentials = Credentials.file(rootDir);
+        this.options = RegistryClient.Options.fromProperties(context::getProperty);
     }
 
     @Override
     public PulledImage pull(PullRequest request, StageProgress progress) throws BerthException {
         ImageReference reference = request.reference();
         RegistryClient client = new RegistryClient(request.insecureRegistries()::contains,
-                Credentials.load(credentials), RegistryClient.Options.defaults());
+                Credentials.load(credentials), options);
         Recorder recorder = new Recorder(reference.registry(), progress);
         PullResult result;
         try {
@@ -73,7 +76,7 @@ public final class RegistryPullStage implements PullStage {
     public void login(String registry, String username, String password, java.util.Set<String> insecure)
             throws BerthException {
         RegistryClient client = new RegistryClient(insecure::contains,
-                Credentials.of(registry, new Credentials.Login(username, password)), RegistryClient.Options.defaults());
+                Credentials.of(registry, new Credentials.Login(username, password)), options);
         client.checkLogin(registry);
         Credentials.store(credentials, registry, username, password);
     }

@@ -42,7 +42,7 @@ public final class RegistryPushStage implements PushStage {
     @Activate
     public RegistryPushStage(BundleContext context, @Reference EventLog log) throws BerthException {
         this(PluginProperties.stateRoot(context::getProperty), log, chunkBytes(context.getProperty(CHUNK_BYTES_PROPERTY)),
-                RegistryClient.Options.defaults());
+                RegistryClient.Options.fromProperties(context::getProperty));
     }
 
     /**
