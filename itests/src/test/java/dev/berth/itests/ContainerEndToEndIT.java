@@ -418,10 +418,12 @@ class ContainerEndToEndIT extends ContainerTestBase {
         throw new AssertionError("no \"" + text + "\" in the logs of " + name);
     }
 
+    /** The monitor processes of this suite's daemon (other daemons on the machine have their own). */
     private static Set<String> shimProcesses() {
         Set<String> pids = new HashSet<>();
-        ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").contains("berth-shim"))
-                .forEach(p -> pids.add(String.valueOf(p.pid())));
+        String root = daemon.root.toString() + "/";
+        ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").contains("berth-shim")
+                && p.info().command().orElse("").startsWith(root)).forEach(p -> pids.add(String.valueOf(p.pid())));
         return pids;
     }
 

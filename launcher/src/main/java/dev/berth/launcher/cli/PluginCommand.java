@@ -104,7 +104,8 @@ final class PluginCommand extends CliCommand {
                         + "of new containers; existing containers keep theirs");
             } else {
                 out.println(plugin + " " + JsonText.of(answer, "version") + " serves the " + JsonText.of(answer, "stage")
-                        + " stage" + (answer.hasNonNull("from") && !answer.path("from").asText().equals(plugin)
+                        + (answer.path("stages").size() > 1 ? " stages" : " stage")
+                        + (answer.hasNonNull("from") && !answer.path("from").asText().equals(plugin)
                         ? " (was " + JsonText.of(answer, "from") + ")" : ""));
             }
             return;
@@ -126,7 +127,8 @@ final class PluginCommand extends CliCommand {
         }
         if (answer.path("use").isObject()) {
             JsonNode use = answer.path("use");
-            out.println("Serves the " + JsonText.of(use, "stage") + " stage now"
+            out.println("Serves the " + JsonText.of(use, "stage") + (use.path("stages").size() > 1 ? " stages" : " stage")
+                    + " now"
                     + (use.hasNonNull("from") ? " (was " + JsonText.of(use, "from") + ")" : ""));
         }
         for (JsonNode orphan : answer.path("orphaned")) {

@@ -572,19 +572,24 @@ final class PluginManager {
                     + (bundle.getState() == Bundle.ACTIVE ? "" : " (it is " + EngineComponent.stateName(bundle.getState())
                     + "; start it first)"));
         }
-        String stage;
         if (wantedStage != null && !wantedStage.isBlank()) {
             if (!stages.contains(wantedStage)) {
                 throw new BerthException(ErrorKind.INVALID, action + ": " + id + " does not serve the " + wantedStage
                         + " stage (it serves " + String.join(", ", stages) + ")");
             }
-            stage = wantedStage;
-        } else if (stages.size() == 1) {
-            stage = stages.iterator().next();
-        } else {
-            throw new BerthException(ErrorKind.INVALID, action + ": " + id + " serves several stages ("
-                    + String.join(", ", stages) + "); name one with --stage");
+            return useFor(id, bundle, wantedStage);
         }
+        // Without --stage, the plugin serves every stage it provides (the pull plugin pulls and pushes).
+        JsonArray each = new JsonArray();
+        for (String stage : stages) {
+            each.add(useFor(id, bundle, stage));
+        }
+        JsonObject first = each.getJsonObject(0).copy();
+        return each.size() == 1 ? first : first.put("stage", String.join(", ", stages)).put("stages", each);
+    }
+
+    /** Makes {@code id} serve {@code stage} (for a runtime plugin: the default runtime), logging a real change. */
+    private JsonObject useFor(String id, Bundle bundle, String stage) throws BerthException {
         if (stage.equals(ContainerRuntime.STAGE)) {
             Set<String> names = runtimeNames(bundle);
             JsonObject reply = calls.request(BusAddresses.ENGINE_CONTAINERS, "runtime default", new JsonObject()
