@@ -438,7 +438,7 @@ class CrashIT {
                             ackedMillis.merge(op.kind, op.millis, Long::sum);
                         } else if (op.status != 0) {
                             refused.merge(op.kind + " " + op.status, 1, Integer::sum);
-                            if (op.status >= 500 && refusals.size() < 40) {
+                            if ((op.status >= 500 || op.status == 200) && refusals.size() < 40) {
                                 refusals.add("iteration " + iteration + ": " + op + " -> " + op.status + " "
                                         + op.answer.strip());
                             }
@@ -583,6 +583,7 @@ class CrashIT {
         void run(Random random) throws Exception {
             long startHead = head();
             refreshKnown();
+            Map<String, String> partialsBefore = partials();
             phase("prepare");
             AtomicBoolean stop = new AtomicBoolean();
             List<Thread> threads = new ArrayList<>();
@@ -618,7 +619,7 @@ class CrashIT {
                 }
             }
             phase("ops+kill");
-            lookAfterTheKill();
+            lookAfterTheKill(partialsBefore);
             try {
                 daemon.start();
                 phase("restart");
@@ -634,9 +635,11 @@ class CrashIT {
         }
 
         /** What the kill interrupted, seen on disk before the restart cleans it up. */
-        private void lookAfterTheKill() throws IOException {
-            if (count(daemon.root.resolve("content/ingest"), n -> n.endsWith(".partial")) > 0) {
-                landed.add("mid-blob");
+        private void lookAfterTheKill(Map<String, String> partialsBefore) throws IOException {
+            Map<String, String> partials = partials();
+            partials.entrySet().removeAll(partialsBefore.entrySet());
+            if (!partials.isEmpty()) {
+                landed.add("mid-blob"); // a partial blob appeared or grew during this iteration
             }
             if (count(daemon.root.resolve("snapshots"), n -> n.startsWith("tmp-")) > 0) {
                 landed.add("mid-unpack");
@@ -697,6 +700,11 @@ class CrashIT {
                 if (type.startsWith("container.")) {
                     ourIds.add(e.path("subject").asText());
                 }
+            }
+            String output = daemon.output();
+            for (int i = output.indexOf("before logging its start"); i >= 0;
+                    i = output.indexOf("before logging its start", i + 1)) {
+                landed.add("mid-start (runtime started, start logged at restart)");
             }
             checkAcknowledged(at, startHead);
             // 3. Blobs and snapshots.
@@ -1159,6 +1167,17 @@ class CrashIT {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.sorted().toList();
         }
+    }
+
+    /** The partial blobs in the content store's ingest folder, with their sizes. */
+    private Map<String, String> partials() throws IOException {
+        Map<String, String> found = new TreeMap<>();
+        for (Path p : list(daemon.root.resolve("content/ingest"))) {
+            if (p.getFileName().toString().endsWith(".partial")) {
+                found.put(p.getFileName().toString(), Long.toString(Files.size(p)));
+            }
+        }
+        return found;
     }
 
     private static int count(Path dir, java.util.function.Predicate<String> name) throws IOException {
