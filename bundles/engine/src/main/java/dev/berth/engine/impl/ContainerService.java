@@ -1035,10 +1035,20 @@ final class ContainerService {
 
     /**
      * Re-adopts the containers {@code runtime} holds: running ones stay, ones that ended while the engine
-     * was down get their exit logged (the monitor's exit file when there is one), and mounts nothing needs
-     * are released. Idempotent.
+     * was down get their exit logged (the monitor's exit file when there is one), ones the log has as created
+     * but the runtime started get that start logged, and mounts nothing needs are released. Idempotent.
      */
     private void reconcile(String runtime) {
+        for (Container c : projections.query(containers::all)) {
+            if (c.runtime().equals(runtime) && c.status().equals("created")) {
+                try {
+                    adoptUnloggedStart(runtime, c.id());
+                } catch (BerthException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "re-adopt created container " + c.id() + " from " + runtime + ": "
+                            + describe(e));
+                }
+            }
+        }
         for (Container c : projections.query(containers::all)) {
             if (!c.runtime().equals(runtime) || !c.running()) {
                 continue;
@@ -1076,6 +1086,51 @@ final class ContainerService {
             }
         }
         reconcileMounts();
+    }
+
+    /**
+     * A start the engine did not live to log: the daemon was killed after the runtime started the container
+     * and before {@code container.started} was appended, so the log has it created while the runtime runs
+     * it (or ran it: it has ended since). The start took effect, so it is logged now, with the init pid the
+     * runtime or the monitor knows; an ended one is then handled as any exit missed while the engine was
+     * down. A container the runtime holds only as created is left for its next start to use.
+     */
+    private void adoptUnloggedStart(String runtime, String id) throws BerthException {
+        synchronized (lock(id)) {
+            Container c = current(id);
+            if (!c.status().equals("created") || creating.contains(id)) {
+                return;
+            }
+            RuntimeState state = stages.state(runtime, id);
+            String status = state.status();
+            if (!status.equals("running") && !status.equals("paused") && !status.equals("stopped")) {
+                return;
+            }
+            int pid = state.pid() > 0 ? state.pid() : initPid(id);
+            if (pid <= 0) {
+                LOG.log(Level.WARNING, "container " + id + " is " + status + " in " + runtime + " but created in the "
+                        + "log, and its init pid is unknown: its runtime state is discarded");
+                discardRuntime(c);
+                return;
+            }
+            LOG.log(Level.WARNING, "container " + id + " is " + status + " in " + runtime + " but created in the log "
+                    + "(the engine stopped before logging its start): logging the start now");
+            absentInRuntime.remove(id);
+            createdInRuntime.remove(id);
+            calls.append(id, new ContainerStarted(pid, runtime));
+            if (!status.equals("stopped")) {
+                isolation.started(current(id));
+            }
+        }
+    }
+
+    /** The init pid the container's monitor recorded ({@code shim/init.pid}), or 0 when there is none. */
+    private int initPid(String id) {
+        try {
+            return Integer.parseInt(Files.readString(containerDir(id).resolve("shim/init.pid")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Unmounts root filesystems of containers that do not run, and removes those of unknown containers. */

@@ -525,7 +525,11 @@ final class ImageService {
         }
         List<String> changes = strings(request.getJsonArray("changes"));
         String message = request.getString("message", "");
-        String source = request.getString("source", file);
+        // The API sends "source": null when the client named none; the event's source is then the file.
+        String source = request.getString("source");
+        if (source == null || source.isBlank()) {
+            source = file;
+        }
         LoadedImage image = build(new BuildRequest(Path.of(file), null, platform, null, changes,
                 "berth import " + source, message, "", Instant.now()), request.getString("progress"));
         String manifest = image.manifestDigest().toString();
