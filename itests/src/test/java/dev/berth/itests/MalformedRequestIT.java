@@ -392,51 +392,7 @@ class MalformedRequestIT extends ContainerTestBase {
     }
 
     private static Reply read(InputStream in) throws IOException {
-        String statusLine = line(in);
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2) {
-            throw new IOException("no HTTP answer: \"" + statusLine + "\"");
-        }
-        int status = Integer.parseInt(parts[1]);
-        boolean chunked = false;
-        long length = -1;
-        for (String header = line(in); !header.isEmpty(); header = line(in)) {
-            String lower = header.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-                chunked = true;
-            } else if (lower.startsWith("content-length:")) {
-                length = Long.parseLong(header.substring(header.indexOf(':') + 1).trim());
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (chunked) {
-            while (true) {
-                int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
-                if (size == 0) {
-                    break;
-                }
-                out.write(in.readNBytes(size));
-                line(in);
-            }
-        } else if (length >= 0) {
-            out.write(in.readNBytes((int) length));
-        } else {
-            out.write(in.readAllBytes());
-        }
-        return new Reply(status, out.toString(StandardCharsets.UTF_8));
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            if (c != '\r') {
-                out.write(c);
-            }
-        }
-        if (c == -1 && out.size() == 0) {
-            throw new IOException("the connection closed without an answer");
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        UnixHttp.Response response = UnixHttp.read(in);
+        return new Reply(response.status(), response.body());
     }
 }

@@ -54,40 +54,44 @@ final class UnixHttp {
             if (body != null) {
                 write(channel, body);
             }
-            InputStream in = Channels.newInputStream(channel);
-            String statusLine = line(in);
-            String[] parts = statusLine.split(" ", 3);
-            if (parts.length < 2) {
-                throw new IOException("bad status line: " + statusLine);
-            }
-            int status = Integer.parseInt(parts[1]);
-            boolean chunked = false;
-            long length = -1;
-            for (String header = line(in); !header.isEmpty(); header = line(in)) {
-                String lower = header.toLowerCase(Locale.ROOT);
-                if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-                    chunked = true;
-                } else if (lower.startsWith("content-length:")) {
-                    length = Long.parseLong(header.substring(header.indexOf(':') + 1).trim());
-                }
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            if (chunked) {
-                while (true) {
-                    int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
-                    if (size == 0) {
-                        break;
-                    }
-                    out.write(in.readNBytes(size));
-                    line(in);
-                }
-            } else if (length >= 0) {
-                out.write(in.readNBytes((int) length));
-            } else {
-                out.write(in.readAllBytes());
-            }
-            return new Response(status, out.toString(StandardCharsets.UTF_8));
+            return read(Channels.newInputStream(channel));
         }
+    }
+
+    /** Reads one HTTP/1.1 answer (status line, headers, a chunked, sized or closed body) from {@code in}. */
+    static Response read(InputStream in) throws IOException {
+        String statusLine = line(in);
+        String[] parts = statusLine.split(" ", 3);
+        if (parts.length < 2) {
+            throw new IOException("no HTTP answer: \"" + statusLine + "\"");
+        }
+        int status = Integer.parseInt(parts[1]);
+        boolean chunked = false;
+        long length = -1;
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            String lower = header.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                chunked = true;
+            } else if (lower.startsWith("content-length:")) {
+                length = Long.parseLong(header.substring(header.indexOf(':') + 1).trim());
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (chunked) {
+            while (true) {
+                int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
+                if (size == 0) {
+                    break;
+                }
+                out.write(in.readNBytes(size));
+                line(in);
+            }
+        } else if (length >= 0) {
+            out.write(in.readNBytes((int) length));
+        } else {
+            out.write(in.readAllBytes());
+        }
+        return new Response(status, out.toString(StandardCharsets.UTF_8));
     }
 
     private static void write(SocketChannel channel, byte[] bytes) throws IOException {
