@@ -1040,7 +1040,7 @@ final class ContainerService {
      */
     private void reconcile(String runtime) {
         for (Container c : projections.query(containers::all)) {
-            if (c.runtime().equals(runtime) && c.status().equals("created")) {
+            if (c.runtime().equals(runtime) && (c.status().equals("created") || c.status().equals("exited"))) {
                 try {
                     adoptUnloggedStart(runtime, c.id());
                 } catch (BerthException | RuntimeException e) {
@@ -1090,20 +1090,29 @@ final class ContainerService {
 
     /**
      * A start the engine did not live to log: the daemon was killed after the runtime started the container
-     * and before {@code container.started} was appended, so the log has it created while the runtime runs
-     * it (or ran it: it has ended since). The start took effect, so it is logged now, with the init pid the
-     * runtime or the monitor knows; an ended one is then handled as any exit missed while the engine was
-     * down. A container the runtime holds only as created is left for its next start to use.
+     * and before {@code container.started} was appended, so the log has it created (or exited, from its last
+     * run) while the runtime runs it, or ran it: a created one may have ended since. The start took effect,
+     * so it is logged now, with the init pid the runtime or the monitor knows; an ended one is then handled
+     * as any exit missed while the engine was down. The runtime's state of an exited container whose exit was
+     * logged but not yet cleaned up when the engine stopped is deleted. A container the runtime holds only
+     * as created is left for its next start to use.
      */
     private void adoptUnloggedStart(String runtime, String id) throws BerthException {
         synchronized (lock(id)) {
             Container c = current(id);
-            if (!c.status().equals("created") || creating.contains(id)) {
+            boolean exited = c.status().equals("exited");
+            if (!(exited || c.status().equals("created")) || creating.contains(id) || exiting.contains(id)
+                    || restarting.contains(id)) {
                 return;
             }
             RuntimeState state = stages.state(runtime, id);
             String status = state.status();
-            if (!status.equals("running") && !status.equals("paused") && !status.equals("stopped")) {
+            if (exited && status.equals("stopped")) {
+                // The exit was logged, but the engine stopped before the runtime's state (and cgroup) was deleted.
+                discardRuntime(c);
+                return;
+            }
+            if (!status.equals("running") && !status.equals("paused") && !(status.equals("stopped") && !exited)) {
                 return;
             }
             int pid = state.pid() > 0 ? state.pid() : initPid(id);

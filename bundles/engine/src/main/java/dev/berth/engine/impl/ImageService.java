@@ -339,7 +339,13 @@ final class ImageService {
             }
             String chainId = "sha256:" + name;
             if (!referenced.snapshots().contains(chainId) && Files.getLastModifiedTime(snapshot).toMillis() < cutoff) {
-                bytes += StoreLayout.deleteTree(snapshot);
+                // Out of its final name first, in one rename: a crash mid-delete must not leave half a snapshot
+                // there, which a later pull would take for the layer (or fail to commit over). What is left
+                // under tmp-* is removed by the expand stage's store when it next opens.
+                Path doomed = snapshot.resolveSibling("tmp-pruned-" + name.substring(0, 12) + "-"
+                        + Long.toHexString(System.nanoTime()));
+                Files.move(snapshot, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                bytes += StoreLayout.deleteTree(doomed);
                 snapshots.add(chainId);
             }
         }
