@@ -235,7 +235,10 @@ class DockerContainersIT extends ContainerTestBase {
         }
     }
 
-    /** New processes since {@code before} that belong to the container's pid namespace or are Berth monitors. */
+    /**
+     * New processes since {@code before} that belong to the container's pid namespace, or are this daemon's
+     * monitors or runtime calls.
+     */
     private static List<String> leftBehind(Set<Long> before, String namespace, int init) throws IOException {
         List<String> left = new ArrayList<>();
         for (long pid : pids()) {
@@ -245,7 +248,10 @@ class DockerContainersIT extends ContainerTestBase {
             try {
                 String ns = Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "ns", "pid")).toString();
                 String cmdline = Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline")).replace('\0', ' ');
-                if (ns.equals(namespace) || cmdline.contains("berth-shim") || cmdline.startsWith("runc")) {
+                // Monitors and runtime processes of this suite's daemon only: other daemons on the machine
+                // (another suite, a developer's) have their own, under their own state roots.
+                boolean ours = cmdline.contains(daemon.root.toString() + "/");
+                if (ns.equals(namespace) || ours && (cmdline.contains("berth-shim") || cmdline.contains("runc"))) {
                     left.add(pid + ": " + cmdline.strip());
                 }
             } catch (IOException e) {
