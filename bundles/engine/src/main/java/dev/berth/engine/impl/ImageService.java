@@ -158,14 +158,11 @@ final class ImageService {
     /** Expands each layer on top of the one before, through the expand stage; returns the chain ids. */
     private List<String> expandLayers(List<Descriptor> layers, List<Digest> diffIds, String progress)
             throws BerthException {
-        List<String> chainIds = new ArrayList<>();
-        Digest parent = null;
+        List<String> chainIds = chainIds(diffIds);
         for (int i = 0; i < layers.size(); i++) {
-            Digest chainId = chainId(parent, diffIds.get(i));
-            request(ExpandStage.STAGE, StageJson.expandRequest(
-                    new ExpandRequest(layers.get(i), diffIds.get(i), chainId, parent), progress));
-            chainIds.add(chainId.toString());
-            parent = chainId;
+            Digest parent = i == 0 ? null : Digest.parse(chainIds.get(i - 1));
+            request(ExpandStage.STAGE, StageJson.expandRequest(new ExpandRequest(layers.get(i), diffIds.get(i),
+                    Digest.parse(chainIds.get(i)), parent), progress));
         }
         return chainIds;
     }
@@ -301,13 +298,12 @@ final class ImageService {
                 .put("removed", removed ? image.manifestDigest() : null);
     }
 
-    /** How long, by default, a blob or snapshot nothing refers to is kept, so a pull under way is never pruned. */
-    static final long PRUNE_GRACE_SECONDS = 600;
+    /** The blobs and snapshots the stored images use. */
+    private record Referenced(Set<String> blobs, Set<String> snapshots) {
+    }
 
-    private JsonObject prune(JsonObject request) throws BerthException, IOException {
-        record Referenced(Set<String> blobs, Set<String> snapshots) {
-        }
-        Referenced referenced = projections.query(() -> {
+    private Referenced referenced() {
+        return projections.query(() -> {
             Set<String> blobs = new java.util.HashSet<>();
             Set<String> snapshots = new java.util.HashSet<>();
             for (ImageProjection.Image image : images.all()) {
@@ -318,6 +314,13 @@ final class ImageService {
             }
             return new Referenced(blobs, snapshots);
         });
+    }
+
+    /** How long, by default, a blob or snapshot nothing refers to is kept, so a pull under way is never pruned. */
+    static final long PRUNE_GRACE_SECONDS = 600;
+
+    private JsonObject prune(JsonObject request) throws BerthException, IOException {
+        Referenced referenced = referenced();
         long cutoff = System.currentTimeMillis()
                 - TimeUnit.SECONDS.toMillis(request.getLong("graceSeconds", PRUNE_GRACE_SECONDS));
         List<String> blobs = new ArrayList<>();
@@ -456,15 +459,7 @@ final class ImageService {
 
     /** Deletes the blobs of an image that was never recorded, unless a stored image uses them. */
     private void forgetUnused(LoadedImage image, BerthException failure) {
-        Set<String> used = projections.query(() -> {
-            Set<String> all = new java.util.HashSet<>();
-            for (ImageProjection.Image stored : images.all()) {
-                all.add(stored.manifestDigest());
-                all.add(stored.configDigest());
-                all.addAll(stored.layers());
-            }
-            return all;
-        });
+        Set<String> used = referenced().blobs();
         List<String> written = new ArrayList<>(List.of(image.manifestDigest().toString(),
                 image.config().digest().toString()));
         image.layers().forEach(l -> written.add(l.digest().toString()));
