@@ -67,4 +67,10 @@ final class CapsCommand extends ContainerCommand {
         }
         return new ArrayList<>(out);
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

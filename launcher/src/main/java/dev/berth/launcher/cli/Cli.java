@@ -22,6 +22,13 @@ public final class Cli {
     /** Environment variable naming the daemon endpoint when {@code --host} is not given. */
     public static final String HOST_ENV = "BERTH_HOST";
 
+    /**
+     * What {@link #serve} returns, before writing anything, for a command the daemon does not run for a native
+     * client (it reads local files, standard input or needs the caller's terminal): the client then runs the
+     * JVM CLI itself. Never a process exit code.
+     */
+    public static final int NOT_SERVED = -1;
+
     private static final Map<String, CliCommand> COMMANDS = commands();
 
     private Cli() {
@@ -101,6 +108,23 @@ public final class Cli {
      */
     public static int run(List<String> args, Map<String, String> env, InputStream in, PrintStream out,
             PrintStream err) {
+        return run(args, env, in, out, err, Caller.local());
+    }
+
+    /**
+     * Runs one invocation inside the daemon for the native client {@code berth-client}: as
+     * {@link #run(List, Map, PrintStream, PrintStream)}, with no standard input and {@code caller} (a
+     * {@link Caller#remote() remote} one) relaying the caller's terminal state, signals and an early exit.
+     * Returns {@link #NOT_SERVED}, having written nothing, for a command the daemon does not run on a
+     * caller's behalf.
+     */
+    public static int serve(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
+            Caller caller) {
+        return run(args, env, InputStream.nullInputStream(), out, err, caller);
+    }
+
+    private static int run(List<String> args, Map<String, String> env, InputStream in, PrintStream out,
+            PrintStream err, Caller caller) {
         String host = null;
         int index = 0;
         while (index < args.size() && args.get(index).startsWith("-")) {
@@ -148,6 +172,9 @@ public final class Cli {
             out.print(command.parser().usage());
             return ExitCodes.OK;
         }
+        if (caller.remote() && !command.servedInDaemon(parsed)) {
+            return NOT_SERVED;
+        }
 
         DaemonAddress address;
         String endpoint = host != null ? host : env.getOrDefault(HOST_ENV, "");
@@ -159,7 +186,7 @@ public final class Cli {
         }
 
         CliContext context = new CliContext(new DaemonClient(address, ClientTls.fromEnvironment(env)), out, err, in,
-                env);
+                env, caller);
         String prefix = "berth " + name + ": ";
         try {
             return command.run(parsed, context);

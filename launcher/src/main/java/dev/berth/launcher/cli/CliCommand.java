@@ -67,6 +67,15 @@ abstract class CliCommand {
         return parser.parse(ArgumentSplit.normalize(args, options, optionsEndAtFirstArgument()));
     }
 
+    /**
+     * Whether the daemon may run this invocation for the native client {@code berth-client} ({@link Cli#serve}):
+     * only when it reads no local file and no standard input and needs no raw terminal, because there it runs
+     * in the daemon's process, not the caller's. No by default; commands that only talk to the API say yes.
+     */
+    boolean servedInDaemon(ParsedArguments args) {
+        return false;
+    }
+
     /** Whether the command takes Docker's combined short flags; the older commands do not. */
     boolean dockerStyle() {
         return false;

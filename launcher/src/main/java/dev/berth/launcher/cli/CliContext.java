@@ -13,16 +13,17 @@ import java.util.Map;
  * @param err    standard error
  * @param in     standard input, forwarded by {@code run -i} and {@code exec -i}
  * @param env    the CLI's environment, for {@code -e NAME} without a value
+ * @param caller the process that typed the command: its terminal, signals and exit
  */
 record CliContext(DaemonClient client, PrintStream out, PrintStream err, InputStream in,
-        Map<String, String> env) {
-    /** A context without standard input and with an empty environment. */
+        Map<String, String> env, Caller caller) {
+    /** A context of this JVM without standard input and with an empty environment. */
     CliContext(DaemonClient client, PrintStream out, PrintStream err) {
-        this(client, out, err, InputStream.nullInputStream(), Map.of());
+        this(client, out, err, InputStream.nullInputStream(), Map.of(), Caller.local());
     }
 
     /** The same context printing everything to standard error (progress that must not mix with output). */
     CliContext toStderr() {
-        return new CliContext(client, err, err, in, env);
+        return new CliContext(client, err, err, in, env, caller);
     }
 }

@@ -51,4 +51,10 @@ final class CommitCommand extends ContainerCommand {
                     (done, out) -> out.println(done.path("id").asText()));
         }
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -35,8 +35,8 @@ final class ContainerAttach {
         }
         boolean tty = attach.path("tty").asBoolean(false);
         try (AttachSession session = AttachSession.connect(attach.path("socket").asText());
-                SignalForwarding signals = new SignalForwarding()) {
-            TerminalMode raw = tty ? TerminalMode.rawIfConsole() : null;
+                Caller.Signals signals = context.caller().signals()) {
+            TerminalMode raw = tty && !context.caller().remote() ? TerminalMode.rawIfConsole() : null;
             try {
                 if (tty) {
                     session.resize(TerminalMode.size());
@@ -66,14 +66,14 @@ final class ContainerAttach {
      * session. A container that ignores them would hold the terminal, so the third one leaves it running
      * and exits 130 as an interrupted command does.
      */
-    private static void proxySignals(CliContext context, String id, SignalForwarding signals) {
+    private static void proxySignals(CliContext context, String id, Caller.Signals signals) {
         AtomicInteger received = new AtomicInteger();
         for (String signal : new String[] {"INT", "TERM"}) {
             signals.on(signal, () -> {
                 if (received.incrementAndGet() >= GIVE_UP_AFTER) {
                     context.err().println("berth: " + GIVE_UP_AFTER + " signals and the container is still running; "
                             + "leaving it (berth stop " + id.substring(0, Math.min(12, id.length())) + ")");
-                    System.exit(INTERRUPTED);
+                    context.caller().leave(INTERRUPTED);
                 }
                 background(() -> context.client().postJson(ContainerPaths.of(id, "kill") + "?signal=" + signal,
                         Json.object()));

@@ -42,4 +42,10 @@ final class ContainerInspectCommand extends ContainerCommand {
         context.out().println(Json.pretty(all));
         return code;
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -27,4 +27,10 @@ final class CreateCommand extends CommandLineCommand {
             return dev.berth.launcher.ExitCodes.ERROR;
         }
     }
+
+    /** Not with standard input, a terminal, an {@code --env-file} or a seccomp profile file: those are the caller's. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return !RunArguments.needsCaller(args);
+    }
 }

@@ -36,4 +36,10 @@ final class DiffCommand extends ContainerCommand {
         }
         return 0;
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

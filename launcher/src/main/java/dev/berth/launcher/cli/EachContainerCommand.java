@@ -65,4 +65,10 @@ abstract class EachContainerCommand extends ContainerCommand {
         }
         throw usageError("-t " + value + ": not a number of seconds");
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -133,4 +133,10 @@ final class EventsCommand extends CliCommand {
         }
         return text.toString();
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -98,4 +98,10 @@ final class ExecCommand extends CommandLineCommand {
         body.put("detach", args.has("detach"));
         return body;
     }
+
+    /** Not with standard input or a terminal: those are the caller's. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return !args.has("interactive") && !args.has("tty");
+    }
 }

@@ -67,4 +67,10 @@ final class ImageCommand extends CliCommand {
         }
         return 0;
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

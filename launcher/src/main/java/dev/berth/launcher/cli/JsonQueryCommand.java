@@ -45,4 +45,10 @@ abstract class JsonQueryCommand extends CliCommand {
 
     /** Prints the answer for people. */
     abstract void render(JsonNode answer, PrintStream out);
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

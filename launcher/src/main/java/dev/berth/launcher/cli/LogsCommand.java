@@ -87,4 +87,10 @@ final class LogsCommand extends ContainerCommand {
         String path = ContainerPaths.of(container, "logs");
         return query.length() == 0 ? path : path + "?" + query.substring(1);
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -53,4 +53,10 @@ final class NoteCommand extends CliCommand {
         context.out().println(sequence.asLong());
         return 0;
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -25,7 +25,7 @@ final class OperationStream {
         Map<String, String> shown = new HashMap<>();
         Map<String, Long> started = new HashMap<>();
         // On a terminal every byte update is shown with its rate; piped output gets one line per state.
-        boolean terminal = System.console() != null;
+        boolean terminal = context.caller().terminal();
         String line;
         while ((line = response.readLine()) != null) {
             if (line.isBlank()) {

@@ -136,4 +136,11 @@ final class PluginCommand extends CliCommand {
                     + ") keeps running without its runtime plugin; berth stop still stops it");
         }
     }
+
+    /** Not install and update, which read a jar on the caller's side. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        String sub = args.positionals().isEmpty() ? "" : args.positionals().get(0);
+        return !sub.equals("install") && !sub.equals("update");
+    }
 }

@@ -106,4 +106,10 @@ final class PluginsCommand extends CliCommand {
     private static String text(JsonNode node, String field) {
         return JsonText.of(node, field);
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -124,4 +124,10 @@ final class PsCommand extends ContainerCommand {
         }
         return quoted.append('"').toString();
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -58,4 +58,10 @@ final class PullCommand extends CliCommand {
             });
         }
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -44,4 +44,10 @@ final class PushCommand extends CliCommand {
             });
         }
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -145,10 +145,32 @@ final class RunArguments {
         return isolation;
     }
 
+    /**
+     * Whether these {@code run}/{@code create} arguments need the caller's own process: standard input
+     * ({@code -i}), a terminal ({@code -t}), or a file it names ({@code --env-file},
+     * {@code --security-opt seccomp=FILE}).
+     */
+    static boolean needsCaller(ParsedArguments args) {
+        if (args.has("interactive") || args.has("tty") || !args.values("env-file").isEmpty()) {
+            return true;
+        }
+        for (String value : args.values("security-opt")) {
+            if (securityOptionReadsFile(value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean securityOptionReadsFile(String value) {
+        String key = "seccomp=";
+        return value.startsWith(key) && !value.equals(key + "unconfined") && !value.equals(key + "builtin")
+                && !value.startsWith(key + "{");
+    }
+
     private static String securityOption(String value) throws IOException {
         String key = "seccomp=";
-        if (!value.startsWith(key) || value.equals(key + "unconfined") || value.equals(key + "builtin")
-                || value.startsWith(key + "{")) {
+        if (!securityOptionReadsFile(value)) {
             return value;
         }
         Path profile = Path.of(value.substring(key.length()));

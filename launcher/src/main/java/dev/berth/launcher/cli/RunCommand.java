@@ -84,4 +84,10 @@ final class RunCommand extends CommandLineCommand {
             // The start failure is what gets reported.
         }
     }
+
+    /** Not with standard input, a terminal, an {@code --env-file} or a seccomp profile file: those are the caller's. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return !RunArguments.needsCaller(args);
+    }
 }

@@ -68,4 +68,10 @@ final class RuntimeCommand extends CliCommand {
         }
         table.print(out);
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

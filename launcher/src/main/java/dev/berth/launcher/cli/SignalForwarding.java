@@ -13,14 +13,15 @@ import java.util.List;
  * API and a JVM without it simply forwards nothing. Handlers run on the JVM's signal thread and must not
  * block. Thread-safe.
  */
-final class SignalForwarding implements AutoCloseable {
+final class SignalForwarding implements Caller.Signals {
     private final List<Object[]> previous = new ArrayList<>();
 
     /**
      * Calls {@code action} whenever signal {@code name} ({@code INT}, {@code TERM}, {@code WINCH})
      * arrives, until closed; returns false when this JVM cannot catch it.
      */
-    synchronized boolean on(String name, Runnable action) {
+    @Override
+    public synchronized boolean on(String name, Runnable action) {
         try {
             Class<?> signalType = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");

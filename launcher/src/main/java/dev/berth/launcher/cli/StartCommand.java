@@ -39,4 +39,10 @@ final class StartCommand extends EachContainerCommand {
         context.client().postJson(ContainerPaths.of(container, "start"), Json.object());
         return container;
     }
+
+    /** Only a plain start: an attached one may need the caller's terminal or standard input. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return !args.has("attach") && !args.has("interactive");
+    }
 }

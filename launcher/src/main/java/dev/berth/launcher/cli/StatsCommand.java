@@ -44,7 +44,7 @@ final class StatsCommand extends ContainerCommand {
         }).orElse(false);
         String target = target(args.positionals());
         JsonNode previous = context.client().getJson(target);
-        boolean terminal = System.console() != null && !json;
+        boolean terminal = context.caller().terminal() && !json;
         while (true) {
             sleep();
             JsonNode current = context.client().getJson(target);
@@ -115,5 +115,11 @@ final class StatsCommand extends ContainerCommand {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
     }
 }

@@ -28,4 +28,10 @@ final class TagCommand extends CliCommand {
         context.out().println(answer.path("reference").asText());
         return 0;
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

@@ -35,4 +35,10 @@ final class TopCommand extends ContainerCommand {
         table.print(context.out());
         return 0;
     }
+
+    /** It only talks to the API: the daemon may run it for the native client. */
+    @Override
+    boolean servedInDaemon(ParsedArguments args) {
+        return true;
+    }
 }

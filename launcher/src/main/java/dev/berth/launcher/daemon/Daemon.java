@@ -220,11 +220,26 @@ public final class Daemon {
             if (api == null) {
                 return ExitCodes.OK;
             }
-            out.println("berth daemon ready: API at " + api + ", state root " + options.root());
-            out.flush();
-            return runUntilStopped();
+            try (CliSocket cli = openCliSocket()) {
+                out.println("berth daemon ready: API at " + api + ", state root " + options.root());
+                out.flush();
+                return runUntilStopped();
+            }
         } finally {
             stopFramework(framework);
+        }
+    }
+
+    /**
+     * The socket the native client hands its command lines to; null, with the reason on standard error, when
+     * it cannot listen (the JVM CLI then serves every command, only slower).
+     */
+    private CliSocket openCliSocket() {
+        try {
+            return CliSocket.open(options.run(), err);
+        } catch (IOException e) {
+            err.println("berth daemon: " + e.getMessage() + "; berth commands will start their own JVM");
+            return null;
         }
     }
 

@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  * {@code --root} at {@code <stateRoot>/runtimes/<name>}; every container and exec runs under a
  * {@code berth-shim} monitor that holds its stdio, writes its log and {@code exit.json}, serves its attach
  * socket and outlives the engine. Which containers it created (and their state dirs) is kept on disk, so
- * a new instance on the same state root takes them over. A background poller (every 100 ms) hands each
- * exit once to the exit sink as the JSON of {@link dev.berth.api.bus.BusAddresses#RUNTIME_EXITED}.
+ * a new instance on the same state root takes them over. A background poller hands each exit once to the
+ * exit sink as the JSON of {@link dev.berth.api.bus.BusAddresses#RUNTIME_EXITED}: woken by {@link ExitWatch}
+ * as soon as a monitor writes {@code exit.json}, and every 100 ms in any case.
  * Thread-safe; {@link #close()} stops the poller and leaves containers running.
  */
 public class OciRuntime implements ContainerRuntime, AutoCloseable {
@@ -47,6 +48,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
     private final ContainerIndex index;
     private final ExitNotifier notifier;
     private final ScheduledExecutorService poller;
+    private final ExitWatch exitWatch;
     private final Path shim;
     private final String shimProblem;
     private volatile RuntimeInfo info;
@@ -84,6 +86,25 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollExits, 100, 100, TimeUnit.MILLISECONDS);
+        this.exitWatch = ExitWatch.start(settings.name(), this::wakePoller);
+        if (exitWatch != null) {
+            index.snapshot().values().forEach(entry -> exitWatch.watch(entry.stateDir()));
+        }
+    }
+
+    /** An exit file appeared: a round of the poller now, on its own thread. */
+    private void wakePoller() {
+        try {
+            poller.execute(this::pollExits);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: nothing to publish any more
+        }
+    }
+
+    private void watchExits(Path stateDir) {
+        if (exitWatch != null) {
+            exitWatch.watch(stateDir);
+        }
     }
 
     @Override
@@ -124,6 +145,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
                 Files.createDirectories(stateDir);
                 Files.createDirectories(log.getParent());
                 clearLastRun(stateDir);
+                watchExits(stateDir);
                 index.put(id, new ContainerIndex.Entry(stateDir, bundle));
             } catch (IOException e) {
                 throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
@@ -348,6 +370,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         ContainerIndex.Exec exec = new ContainerIndex.Exec(id, request.execId(), stateDir);
         try {
             clearLastRun(stateDir);
+            watchExits(stateDir);
             index.putExec(exec);
             ShimLauncher.launch(cmd);
         } catch (IOException e) {
@@ -370,6 +393,9 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
+        if (exitWatch != null) {
+            exitWatch.close();
+        }
     }
 
     private RuntimeInfo recheck() {
