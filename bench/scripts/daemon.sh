@@ -147,8 +147,9 @@ keys=() labels=() cmds=()
 add() { keys+=("$1"); labels+=("$2"); cmds+=("$3"); }
 add berth-ps "berth ps" "$dist/bin/berth -H unix://$sock ps"
 add berth-version "berth version" "$dist/bin/berth -H unix://$sock version"
-add curl-containers "curl GET /v1/containers (Berth, no CLI JVM)" "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/containers"
-add curl-version "curl GET /v1/version (Berth, no CLI JVM)" "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/version"
+add berth-ps-jvm "berth ps, JVM client (BERTH_JVM_CLIENT=1)" "env BERTH_JVM_CLIENT=1 $dist/bin/berth -H unix://$sock ps"
+add curl-containers "curl GET /v1/containers (Berth, no CLI)" "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/containers"
+add curl-version "curl GET /v1/version (Berth, no CLI)" "curl -sf -o /dev/null --unix-socket $sock http://berth/v1/version"
 add podman-ps "podman ps (anchor)" "podman ${podman_flags[*]} ps"
 add podman-version "podman version (anchor)" "podman ${podman_flags[*]} version"
 add curl-podman "curl GET /containers/json (podman service)" "curl -sf -o /dev/null --unix-socket $psock http://d/containers/json"

@@ -189,6 +189,7 @@ int main(int argc, char **argv) {
     }
 
     int answered = 0;   /* whether any output or an exit came: after that, no fallback */
+    int signals = 0;    /* SIGINT/SIGTERM passed on so far */
     char *payload = malloc(MAX_FRAME);
     if (payload == NULL) {
         fprintf(stderr, "berth: out of memory\n");
@@ -207,6 +208,12 @@ int main(int argc, char **argv) {
             char which;
             while (read(signal_pipe[0], &which, 1) == 1) {
                 const char *name = which == 'I' ? "INT" : "TERM";
+                if (++signals > 3) {
+                    /* The daemon acts on the third itself (see ContainerAttach); a fourth means it does not
+                       answer: leave as the signal would have ended us. */
+                    fprintf(stderr, "berth: the daemon did not end the command; leaving it\n");
+                    return which == 'I' ? 130 : 143;
+                }
                 send_frame(fd, 'S', name, strlen(name));
             }
         }

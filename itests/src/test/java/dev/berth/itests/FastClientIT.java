@@ -98,6 +98,32 @@ class FastClientIT extends ContainerTestBase {
     }
 
     @Test
+    void ctrlCEndsAFollowingCommandAsItEndsTheJvmClient() throws Exception {
+        for (Map<String, String> env : List.of(NO_JVM, JVM)) {
+            ProcessBuilder builder = new ProcessBuilder(Daemon.BERTH.toString(), "-H", "unix://" + daemon.socket(),
+                    "events", "-f", "--since", "1s");
+            builder.environment().remove("BERTH_HOST");
+            builder.environment().putAll(env);
+            builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            Process client = builder.start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                // Following: the fast client has a session; the JVM client has had time to start.
+                while (env == NO_JVM && sessions() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(env == NO_JVM ? 200 : 3000);
+                assertTrue(client.isAlive(), "still following before Ctrl-C (" + env + ")");
+                new ProcessBuilder("kill", "-INT", Long.toString(client.pid())).start().waitFor();
+                assertTrue(client.waitFor(20, TimeUnit.SECONDS), "Ctrl-C ended events -f (" + env + ")");
+                assertEquals(130, client.exitValue(), "exit code (" + env + "): " + Cli.read(client.getErrorStream()));
+            } finally {
+                client.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void aKilledClientLeavesNoSessionInTheDaemon() throws Exception {
         String name = "follow-" + ProcessHandle.current().pid();
         assertEquals(0, cli(Map.of(), "run", "-d", "--name", name, image(), "sh", "-c",

@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Protocol: frames of one type byte, a 4-byte big-endian length and that many bytes.
  * Client to daemon: {@code A} one argument, {@code E} one environment entry {@code K=V}, {@code T} the
  * terminal flags (one byte per standard stream 0, 1, 2: {@code '1'} a terminal), then {@code R} (run);
- * afterwards {@code S} a signal name ({@code INT}, {@code TERM}) the client caught. Daemon to client:
+ * afterwards {@code S} a signal name ({@code INT}, {@code TERM}) the client caught, which goes to the command's
+ * handlers (an attached run passes it to the container) or, with none, ends the command with 130 or 143 as
+ * the signal would end a JVM CLI. Daemon to client:
  * {@code 1} standard output bytes, {@code 2} standard error bytes, then {@code X} the exit code as 4 bytes,
  * or only {@code F}: run the JVM CLI instead. A client that goes away ends its command's thread.
  * Thread-safe.
@@ -245,11 +247,17 @@ final class CliSocket implements AutoCloseable {
                     int type = readByte();
                     String name = new String(readPayload(), StandardCharsets.UTF_8);
                     if (type == 'S') {
+                        boolean handled = false;
                         for (Map<String, Runnable> scope : handlers) {
                             Runnable action = scope.get(name);
                             if (action != null) {
                                 action.run();
+                                handled = true;
                             }
+                        }
+                        if (!handled) {
+                            // What the signal does to a JVM CLI with no handler for it: end, as 128 + its number.
+                            leave(128 + (name.equals("INT") ? 2 : 15));
                         }
                     }
                 }

@@ -727,7 +727,9 @@ final class ContainerService {
 
     private JsonObject stopContainer(Container c, int timeoutSeconds, String reason) throws BerthException {
         if (!current(c.id()).running()) {
-            return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+            synchronized (lock(c.id())) {   // see below: an exit still being handled
+                return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+            }
         }
         signal(c, SIGTERM, reason);
         if (!awaitExit(c, timeoutSeconds * 1000L)) {
@@ -737,7 +739,12 @@ final class ContainerService {
                         + "SIGKILL");
             }
         }
-        return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+        // The exit is logged, but the runtime's exit handler may still be releasing the mount and, for --rm,
+        // removing the container, under the container's lock: answer once that is done, so what the client
+        // does next (inspect, rm, run --name again) sees the container settled.
+        synchronized (lock(c.id())) {
+            return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+        }
     }
 
     /** Sends {@code signal}; false when the container ended meanwhile (its exit is then handled). */
