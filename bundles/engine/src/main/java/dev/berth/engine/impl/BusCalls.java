@@ -11,6 +11,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,10 +56,29 @@ final class BusCalls {
         }
     }
 
+    /**
+     * Appends {@code payloads} about {@code subject}, in order, and waits until the log has them all on disk.
+     * They are handed to the log back to back, so its group commit makes them durable with one fsync instead
+     * of one each; the first failure is thrown (the records before it may be durable, as with single appends).
+     */
+    void appendAll(String subject, Record... payloads) throws BerthException {
+        List<CompletableFuture<EventRecord>> pending = new ArrayList<>();
+        for (Record payload : payloads) {
+            pending.add(log.append(codec.draft(subject, payload)).toCompletableFuture());
+        }
+        for (int i = 0; i < payloads.length; i++) {
+            await(pending.get(i), payloads[i]);
+        }
+    }
+
     /** Appends {@code payload} about {@code subject} and waits until the log has it on disk. */
     EventRecord append(String subject, Record payload) throws BerthException {
+        return await(log.append(codec.draft(subject, payload)).toCompletableFuture(), payload);
+    }
+
+    private static EventRecord await(CompletableFuture<EventRecord> append, Record payload) throws BerthException {
         try {
-            return log.append(codec.draft(subject, payload)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return append.get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof BerthException b) {
                 throw b;

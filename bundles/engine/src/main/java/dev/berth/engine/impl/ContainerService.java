@@ -272,10 +272,10 @@ final class ContainerService {
             GeneratedSpec spec = stages.spec(new SpecRequest(id, name, rootfs.rootfs(), dir.toString(), config,
                     options, peers));
             modules = spec.modules();
-            calls.append(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
-                    spec.decisions(), spec.modules()));
-            calls.append(id, new ContainerCreated(name, imageRef, image.manifestDigest(), runtime, spec.digest(),
-                    options, autoRemove));
+            calls.appendAll(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
+                    spec.decisions(), spec.modules()),
+                    new ContainerCreated(name, imageRef, image.manifestDigest(), runtime, spec.digest(), options,
+                            autoRemove));
             absentInRuntime.add(id);
         } catch (BerthException | IOException | RuntimeException e) {
             isolation.released(id, modules);
@@ -833,16 +833,12 @@ final class ContainerService {
             return false;
         }
         do {
+            // The monitor's exit file is the answer (the runtime plugin reads it; no runtime process is run),
+            // and its watch usually has the exit handled before this looks again.
             if (!current(c.id()).running() || checkExit(c)) {
                 return true;
             }
-            RuntimeState state = stages.state(c.runtime(), c.id());
-            if (state.status().equals("stopped") || state.status().equals("absent")) {
-                // Stopped, but the monitor has not written its exit file yet: give it a moment.
-                sleep(20);
-            } else {
-                sleep(50);
-            }
+            sleep(15);
         } while (System.nanoTime() < deadline);
         return !current(c.id()).running() || checkExit(c);
     }
