@@ -3,6 +3,7 @@ package dev.berth.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.launcher.daemon.ProcessUser;
 import java.io.IOException;
@@ -117,6 +118,34 @@ class DistributionIT {
         assertEquals(3, result.code(), result.toString());
         assertTrue(result.out().startsWith("Client:\n"), result.toString());
         assertEquals(1, result.err().lines().count(), result.toString());
+    }
+
+    @Test
+    void daemonUsesTheClassDataArchiveBuiltForItWhenBuiltAsRoot() throws Exception {
+        // The build trains lib/daemon.jsa with a real daemon start, which needs root; without root there is none.
+        assumeTrue(ProcessUser.effectiveUid() == 0, "daemon.jsa is built as root");
+        assertTrue(Files.isRegularFile(Distribution.home().resolve("lib/daemon.jsa")), "lib/daemon.jsa was built");
+
+        Distribution.Result result = Distribution.run(Distribution.script(),
+                Map.of("BERTH_DAEMON_OPTS", "-Xlog:class+load=info:stdout"), "daemon", "--help");
+
+        assertEquals(0, result.code(), result.err());
+        assertTrue(result.out().contains("dev.berth.launcher.daemon.DaemonOptions source: shared objects file (top)"),
+                "DaemonOptions was not loaded from lib/daemon.jsa");
+    }
+
+    @Test
+    void unusableDaemonClassDataArchiveIsIgnoredSilently() throws Exception {
+        Path copy = temp.resolve("berth");
+        copyTree(Distribution.home(), copy);
+        Files.deleteIfExists(copy.resolve("lib/daemon.jsa"));
+        Files.writeString(copy.resolve("lib/daemon.jsa"), "not an archive");
+
+        Distribution.Result result = Distribution.run(copy.resolve("bin/berth"), Map.of(), "daemon", "--help");
+
+        assertEquals(0, result.code(), result.toString());
+        assertTrue(result.out().startsWith("Usage: berth daemon"), result.toString());
+        assertEquals("", result.err(), result.toString());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

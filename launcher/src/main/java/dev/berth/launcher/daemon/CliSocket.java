@@ -98,6 +98,10 @@ final class CliSocket implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * The API sockets' rule (the apiserver bundle's SocketAccess), restated here because the launcher's class
+     * path holds no bundle: the daemon's own classes must not depend on a bundle that can be swapped.
+     */
     private static void restrict(Path socket) throws IOException {
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         GroupPrincipal group;
