@@ -3,13 +3,17 @@ package dev.berth.plugin.expand.impl;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Creates device nodes and sets extended attributes the JDK cannot, by running the host's
@@ -17,8 +21,15 @@ import java.util.List;
  *
  * <p>Arguments are passed as an argument vector, never through a shell, and paths are always absolute,
  * so no name from a layer can be read as an option or as shell syntax.
+ *
+ * <p>Each tool is looked up in {@code PATH} once and then run by its absolute path: given a bare name, the
+ * process launcher tries every {@code PATH} directory with its own execve, and most of those fail (a layer's
+ * device nodes cost four failed execve each on a Debian host).
  */
 final class HostTools {
+
+    /** Absolute paths of the tools found so far, by name; shared, since PATH is the process's own. */
+    private static final Map<String, String> RESOLVED = new ConcurrentHashMap<>();
 
     /** The kind of node {@link #mknod} creates, with its mknod(1) type letter. */
     enum NodeType {
@@ -68,9 +79,43 @@ final class HostTools {
         return path;
     }
 
+    /**
+     * The first executable {@code name} on {@code PATH}, as the launcher's own search would find it; the bare
+     * name when there is none, so that running it fails with the launcher's usual "Cannot run program" error.
+     */
+    static String resolve(String name) {
+        String known = RESOLVED.get(name);
+        if (known != null) {
+            return known;
+        }
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "/usr/bin:/bin" : path).split(File.pathSeparator)) {
+            if (dir.isEmpty() || !dir.startsWith("/")) {
+                continue; // a relative PATH entry would depend on the working directory
+            }
+            Path candidate = Path.of(dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                String found = candidate.toString();
+                RESOLVED.put(name, found);
+                return found;
+            }
+        }
+        return name;
+    }
+
     private static void run(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
-                .start();
+        String tool = cmd.get(0);
+        List<String> argv = new ArrayList<>(cmd);
+        argv.set(0, resolve(tool));
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
+        } catch (IOException e) {
+            // The binary may have moved (a package upgrade); look it up again next time.
+            RESOLVED.remove(tool);
+            throw e;
+        }
         p.getOutputStream().close();
         String output;
         try (InputStream in = p.getInputStream()) {

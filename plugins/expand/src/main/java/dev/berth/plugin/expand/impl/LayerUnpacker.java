@@ -8,10 +8,11 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -19,10 +20,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -31,6 +36,8 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +92,27 @@ public final class LayerUnpacker {
     private static final String OPAQUE_XATTR = "trusted.overlay.opaque";
     private static final String SCHILY_XATTR = "SCHILY.xattr.";
     private static final int MAX_PAX_BYTES = 16 << 20;
+    /** Bound on the characters of the names in {@link Run#resolvedDirs}, so a hostile layer cannot grow it at will. */
+    private static final int MAX_RESOLVED_CHARS = 1 << 21;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final Set<OpenOption> CREATE_FILE = Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, NOFOLLOW);
+    /** The create-time permission attribute for each of the 512 values of the low nine mode bits. */
+    private static final FileAttribute<?>[] PERMISSIONS = new FileAttribute<?>[512];
+
+    static {
+        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (01)
+        for (int mode = 0; mode < 512; mode++) {
+            Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+            for (int i = 0; i < 9; i++) {
+                if ((mode & (0400 >> i)) != 0) {
+                    set.add(bits[i]);
+                }
+            }
+            PERMISSIONS[mode] = PosixFilePermissions.asFileAttribute(set);
+        }
+    }
 
     /** Compression detected from the first bytes of a blob. */
     enum Compression {
@@ -356,6 +384,16 @@ public final class LayerUnpacker {
         final Path root;
         final Map<Path, DirMeta> dirs = new LinkedHashMap<>();
         final Set<Path> whiteoutNodes = new HashSet<>();
+        /**
+         * Cleaned directory names ("a/b") this unpack has already resolved (see {@link #resolveDirectory}) or
+         * created, to the real directory each one is, so an entry does not lstat every parent again. A cached
+         * answer can only go stale if something on its path is removed or replaced, and this unpack is the only
+         * writer of the tree (the class contract) and removes things only in {@link #clearFor}, which empties
+         * the cache whenever it removes anything; creating a name where nothing was cannot change how an
+         * existing path resolves.
+         */
+        final Map<String, Path> resolvedDirs = new HashMap<>();
+        long resolvedChars;
         final List<String> warnings = new ArrayList<>();
         LayerStream layer;
         ReadAheadInputStream ahead;
@@ -477,17 +515,13 @@ public final class LayerUnpacker {
             Path dir = resolveDirectory(parents, name, true);
             Path path = dir.resolve(base);
             if (directory) {
-                if (!clearFor(path, true)) {
-                    try {
-                        Files.createDirectory(path);
-                    } catch (IOException x) {
-                        throw fsFailure(path, "create directory", x);
-                    }
-                }
+                makeDirectory(path);
                 directories++;
                 setOwner(path, e);
                 applyXattrs(path, e, true);
                 dirs.put(path, dirMeta(e));
+                // Entries inside it usually follow: they find it here instead of by an lstat per component.
+                remember(String.join("/", comps), path);
             } else if (e.isSymbolicLink()) {
                 String target = e.getLinkName();
                 if (target.isEmpty()) {
@@ -497,12 +531,13 @@ public final class LayerUnpacker {
                     throw reject(name, "symlink target is longer than " + limits.maxPathLength()
                             + " characters or contains NUL");
                 }
-                clearFor(path, false);
+                Path link;
                 try {
-                    Files.createSymbolicLink(path, path.getFileSystem().getPath(target));
-                } catch (IOException | InvalidPathException x) {
+                    link = path.getFileSystem().getPath(target);
+                } catch (InvalidPathException x) {
                     throw fsFailure(path, "create symlink", new IOException(x.toString(), x));
                 }
+                create(path, "create symlink", () -> Files.createSymbolicLink(path, link));
                 symlinks++;
                 setOwner(path, e);
                 applyXattrs(path, e, false);
@@ -519,7 +554,6 @@ public final class LayerUnpacker {
                 devices++;
                 finishNode(path, e, true);
             } else if (e.isFile()) {
-                clearFor(path, false);
                 writeFile(tar, e, path);
                 files++;
                 finishNode(path, e, false);
@@ -532,10 +566,20 @@ public final class LayerUnpacker {
                 throws IOException, BerthException {
             long expected = e.isSparse() ? e.getRealSize() : e.getSize();
             long written = 0;
-            OutputStream out;
+            // Created with its permission bits (less the umask), so finishNode usually needs no chmod;
+            // setuid, setgid and sticky bits cannot be given here and always come from that chmod, after
+            // the chown.
+            FileAttribute<?> perms = PERMISSIONS[e.getMode() & 0777];
+            SeekableByteChannel out;
             try {
-                out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        NOFOLLOW);
+                out = Files.newByteChannel(path, CREATE_FILE, perms);
+            } catch (FileAlreadyExistsException taken) {
+                clearFor(path, false);
+                try {
+                    out = Files.newByteChannel(path, CREATE_FILE, perms);
+                } catch (IOException x) {
+                    throw fsFailure(path, "create file", x);
+                }
             } catch (IOException x) {
                 throw fsFailure(path, "create file", x);
             }
@@ -545,8 +589,11 @@ public final class LayerUnpacker {
                     if (n < 0) {
                         break;
                     }
+                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     try {
-                        out.write(buffer, 0, n);
+                        while (chunk.hasRemaining()) {
+                            out.write(chunk);
+                        }
                     } catch (IOException x) {
                         throw fsFailure(path, "write", x);
                     }
@@ -590,12 +637,7 @@ public final class LayerUnpacker {
                 warn("hardlink " + quote(name) + " to itself ignored");
                 return;
             }
-            clearFor(path, false);
-            try {
-                Files.createLink(path, targetPath);
-            } catch (IOException x) {
-                throw fsFailure(path, "create hardlink", x);
-            }
+            create(path, "create hardlink", () -> Files.createLink(path, targetPath));
             hardlinks++;
         }
 
@@ -646,6 +688,38 @@ public final class LayerUnpacker {
          * else null is returned.
          */
         Path resolveDirectory(List<String> parents, String entry, boolean create) throws BerthException {
+            if (parents.isEmpty()) {
+                return root;
+            }
+            String key = String.join("/", parents);
+            Path known = resolvedDirs.get(key);
+            if (known != null) {
+                return known;
+            }
+            Path resolved = walk(parents, entry, create);
+            if (resolved != null) {
+                remember(key, resolved);
+            }
+            return resolved;
+        }
+
+        /** Caches the real directory {@code dir} for the cleaned name {@code key}; see {@link #resolvedDirs}. */
+        private void remember(String key, Path dir) {
+            if (resolvedChars + key.length() > MAX_RESOLVED_CHARS) {
+                forgetResolved(); // only a shortcut: starting over is always correct
+            }
+            if (resolvedDirs.put(key, dir) == null) {
+                resolvedChars += key.length();
+            }
+        }
+
+        private void forgetResolved() {
+            resolvedDirs.clear();
+            resolvedChars = 0;
+        }
+
+        /** {@link #resolveDirectory} without the cache: an lstat (and a readlink) per component. */
+        private Path walk(List<String> parents, String entry, boolean create) throws BerthException {
             Deque<String> todo = new ArrayDeque<>(parents);
             Path cur = root;
             int depth = 0;
@@ -710,9 +784,56 @@ public final class LayerUnpacker {
             return cur;
         }
 
+        /** Something that creates a name, failing with FileAlreadyExistsException when the name is taken. */
+        private interface Creation {
+            void run() throws IOException;
+        }
+
+        /**
+         * Runs {@code creation} for {@code path}; if the name is taken, replaces what is there and runs it
+         * again. Trying first saves an lstat per entry, since a layer rarely replaces its own entries; the
+         * kernel's EEXIST is as good a check as the lstat was, and a symlink at {@code path} is never followed
+         * (mkdir, symlink, link and O_CREAT|O_EXCL all refuse an existing name, dangling symlinks included).
+         */
+        private void create(Path path, String action, Creation creation) throws BerthException {
+            try {
+                creation.run();
+                return;
+            } catch (FileAlreadyExistsException taken) {
+                clearFor(path, false);
+            } catch (IOException x) {
+                throw fsFailure(path, action, x);
+            }
+            try {
+                creation.run();
+            } catch (IOException x) {
+                throw fsFailure(path, action, x);
+            }
+        }
+
+        /** Creates the directory {@code path}, keeping a directory already there and replacing anything else. */
+        private void makeDirectory(Path path) throws BerthException {
+            try {
+                Files.createDirectory(path);
+                return;
+            } catch (FileAlreadyExistsException taken) {
+                if (clearFor(path, true)) {
+                    return;
+                }
+            } catch (IOException x) {
+                throw fsFailure(path, "create directory", x);
+            }
+            try {
+                Files.createDirectory(path);
+            } catch (IOException x) {
+                throw fsFailure(path, "create directory", x);
+            }
+        }
+
         /**
          * Makes room at {@code path} (never following it): returns true when a directory is there and a
-         * directory is wanted (it is kept), else removes whatever is there and returns false.
+         * directory is wanted (it is kept), else removes whatever is there and returns false. The only place
+         * an unpack removes anything, so the one that must forget {@link #resolvedDirs}.
          */
         private boolean clearFor(Path path, boolean wantDirectory) throws BerthException {
             BasicFileAttributes a = lstat(path);
@@ -722,6 +843,9 @@ public final class LayerUnpacker {
             if (a.isDirectory() && wantDirectory) {
                 return true;
             }
+            // Whatever is removed may be, or lie on, the path of a cached directory (a directory replaced by a
+            // symlink, say): forget them all before anything changes. Replacements are rare in a layer.
+            forgetResolved();
             try {
                 if (a.isDirectory()) {
                     deleteTree(path);
@@ -743,12 +867,16 @@ public final class LayerUnpacker {
          * follows only a symlink, and this path is not one) and a node's times by {@code touch -h}.
          */
         private void finishNode(Path path, TarArchiveEntry e, boolean node) throws BerthException {
-            setOwner(path, e);
-            try {
-                // chown clears setuid/setgid, so the mode comes after it; unix:mode keeps all 12 bits.
-                Files.setAttribute(path, "unix:mode", e.getMode() & 07777);
-            } catch (IOException x) {
-                throw fsFailure(path, "chmod", x);
+            int mode = setOwner(path, e);
+            int wanted = e.getMode() & 07777;
+            // chown clears setuid/setgid, so the mode comes after it; unix:mode keeps all 12 bits. Skipped when
+            // the file already has exactly that mode (it was created with its permission bits).
+            if (mode < 0 || (mode & 07777) != wanted) {
+                try {
+                    Files.setAttribute(path, "unix:mode", wanted);
+                } catch (IOException x) {
+                    throw fsFailure(path, "chmod", x);
+                }
             }
             // chown also clears security.capability, so xattrs come after it too.
             applyXattrs(path, e, !node);
@@ -763,18 +891,38 @@ public final class LayerUnpacker {
             }
         }
 
-        private void setOwner(Path path, TarArchiveEntry e) throws BerthException {
+        /**
+         * Gives {@code path} (never followed) the entry's owner and group, and returns its st_mode, or -1 when
+         * a chown ran (it may have cleared setuid/setgid bits, so the mode is no longer known). The JDK changes
+         * uid and gid with one lchown each; one lstat first skips both in the usual case, where whoever
+         * created the file already has the entry's ids, and tells finishNode whether a chmod is needed.
+         */
+        private int setOwner(Path path, TarArchiveEntry e) throws BerthException {
             long uid = e.getLongUserId();
             long gid = e.getLongGroupId();
             if (uid < 0 || uid > 0xfffffffeL || gid < 0 || gid > 0xfffffffeL) {
                 throw reject(current, "uid " + uid + " or gid " + gid + " is out of range");
             }
+            Map<String, Object> now;
             try {
-                Files.setAttribute(path, "unix:uid", (int) uid, NOFOLLOW);
-                Files.setAttribute(path, "unix:gid", (int) gid, NOFOLLOW);
+                now = Files.readAttributes(path, "unix:mode,uid,gid", NOFOLLOW);
+            } catch (IOException x) {
+                throw fsFailure(path, "read owner of", x);
+            }
+            boolean changed = false;
+            try {
+                if ((Integer) now.get("uid") != (int) uid) {
+                    Files.setAttribute(path, "unix:uid", (int) uid, NOFOLLOW);
+                    changed = true;
+                }
+                if ((Integer) now.get("gid") != (int) gid) {
+                    Files.setAttribute(path, "unix:gid", (int) gid, NOFOLLOW);
+                    changed = true;
+                }
             } catch (IOException x) {
                 throw fsFailure(path, "chown", x);
             }
+            return changed ? -1 : (Integer) now.get("mode");
         }
 
         private void setTimes(Path path, TarArchiveEntry e) throws BerthException {
@@ -801,13 +949,20 @@ public final class LayerUnpacker {
             current = "(directory metadata)";
             for (Map.Entry<Path, DirMeta> en : list) {
                 Path p = en.getKey();
-                BasicFileAttributes a = lstat(p);
-                if (a == null || !a.isDirectory()) {
+                int mode;
+                try {
+                    mode = (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW);
+                } catch (IOException x) {
+                    continue; // gone
+                }
+                if ((mode & S_IFMT) != S_IFDIR) {
                     continue;
                 }
                 DirMeta m = en.getValue();
                 try {
-                    Files.setAttribute(p, "unix:mode", m.mode()); // a directory, checked just above
+                    if ((mode & 07777) != m.mode()) {
+                        Files.setAttribute(p, "unix:mode", m.mode()); // a directory, checked just above
+                    }
                     Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
                             .setTimes(m.mtime(), m.atime(), null);
                 } catch (IOException x) {

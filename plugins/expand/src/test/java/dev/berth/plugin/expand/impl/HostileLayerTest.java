@@ -112,6 +112,40 @@ class HostileLayerTest {
                 rejected("SymlinkChainEscape", tar(t -> t.dir("sub", 0755).symlink("sub/link2", "../../../../../outside")
                         .symlink("link1", "sub/link2").file("link1/keep.txt", "pwned")),
                         "\"link1/keep.txt\"", "escapes the root"),
+                // The unpacker caches directories it has resolved; these replace one mid-layer and then use it.
+                accepted("DirectoryReplacedBySymlinkToRootIsContained", tar(t -> t.dir("a", 0755).file("a/old", "old")
+                        .symlink("a", "/").file("a/x", "inside")), (root, r, f) -> {
+                            assertTrue(Files.isSymbolicLink(root.resolve("a")));
+                            assertEquals("inside", Files.readString(root.resolve("x")));
+                            assertFalse(Files.exists(root.resolve("old")), "the replaced directory's content is gone");
+                        }),
+                rejected("DirectoryReplacedByEscapingSymlink", tar(t -> t.dir("a", 0755).file("a/f", "f")
+                        .symlink("a", "../../../../outside").file("a/keep.txt", "pwned")),
+                        "\"a/keep.txt\"", "symlink on the path escapes the root"),
+                rejected("DeepDirectoryReplacedByEscapingSymlink", tar(t -> t.dir("a", 0755).dir("a/b", 0755)
+                        .dir("a/b/c", 0755).file("a/b/c/f", "f").symlink("a/b", "../../../../../outside")
+                        .file("a/b/c/keep.txt", "pwned")), "\"a/b/c/keep.txt\"", "escapes the root"),
+                rejected("ImplicitParentsReplacedByEscapingSymlink", tar(t -> t.file("a/b/c/f", "f")
+                        .symlink("a", "../../../../outside").file("a/b/c/keep.txt", "pwned")),
+                        "\"a/b/c/keep.txt\"", "escapes the root"),
+                accepted("ImplicitParentsReplacedBySymlinkToRootAreContained", tar(t -> t.file("a/b/x", "x")
+                        .symlink("a", "/").file("a/b/y", "inside")), (root, r, f) -> {
+                            assertTrue(Files.isSymbolicLink(root.resolve("a")));
+                            assertEquals("inside", Files.readString(root.resolve("b/y")));
+                        }),
+                rejected("DirectoryReplacedByFileThenWrittenThrough", tar(t -> t.dir("a", 0755).file("a/x", "x")
+                        .file("a", "now a file").file("a/y", "y")), "\"a/y\"", "is not a directory"),
+                rejected("DirectoryReplacedByHardlinkThenWrittenThrough", tar(t -> t.file("f", "f").dir("d", 0755)
+                        .file("d/x", "x").hardlink("d", "f").file("d/y", "y")), "\"d/y\"", "is not a directory"),
+                accepted("SymlinkedParentRetargeted", tar(t -> t.dir("r1", 0755).dir("r2", 0755).symlink("l", "r1")
+                        .file("l/x", "x").symlink("l", "r2").file("l/y", "y")), (root, r, f) -> {
+                            assertEquals("x", Files.readString(root.resolve("r1/x")));
+                            assertEquals("y", Files.readString(root.resolve("r2/y")));
+                            assertFalse(Files.exists(root.resolve("r1/y")), "l/y followed the old link");
+                        }),
+                rejected("HardlinkTargetDirectoryReplacedByEscapingSymlink", tar(t -> t.dir("d", 0755)
+                        .file("d/keep.txt", "x").symlink("d", "../../../../outside").hardlink("h", "d/keep.txt")),
+                        "\"h\"", "escapes the root"),
                 rejected("SymlinkLoop", tar(t -> t.symlink("a", "b").symlink("b", "a").file("a/x", "x")),
                         "\"a/x\"", "symlinks on the path"),
                 rejected("ParentIsAFile", tar(t -> t.file("f", "f").file("f/x", "x")), "\"f/x\"", "is not a directory"),
