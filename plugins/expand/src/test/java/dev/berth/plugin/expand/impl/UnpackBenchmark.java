@@ -1,6 +1,5 @@
 package dev.berth.plugin.expand.impl;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,32 +8,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 
 /**
- * Times {@link LayerUnpacker} on real layers; off unless {@code -Dberth.bench.tars=A.tar[,B.tar.gz...]} is
- * given, because it needs big local tars and minutes of disk time. Also runnable as a plain main (for
- * {@code strace -c -f}): {@code java -cp ... dev.berth.plugin.expand.impl.UnpackBenchmarkTest TAR [RUNS [WARMUPS]]}.
+ * Times {@link LayerUnpacker} on a real layer: a harness run by hand, not a test, since it needs big local tars
+ * and minutes of disk time: {@code java -cp CLASSES:TEST-CLASSES:DEPS dev.berth.plugin.expand.impl.UnpackBenchmark
+ * TAR [RUNS [WARMUPS]]} (also under {@code strace -c -f} to count system calls per entry).
  *
  * <p>Each run unpacks into a fresh directory under {@code berth.bench.dir} (default {@code /var/tmp}), and
  * the tree is synced and deleted outside the timed part, so no run pays for another's writeback.
  * {@code -Dberth.bench.keep=true} leaves the trees (and skips the sync), so that a syscall count of the
  * process covers the unpack alone.
  */
-class UnpackBenchmarkTest {
-
-    @Test
-    void unpackRealLayers() throws Exception {
-        String tars = System.getProperty("berth.bench.tars", "");
-        if (tars.isBlank()) {
-            System.out.println("UnpackBenchmarkTest skipped: no -Dberth.bench.tars=A.tar[,B.tar.gz] given");
-        }
-        assumeTrue(!tars.isBlank(), "no -Dberth.bench.tars given");
-        int runs = Integer.getInteger("berth.bench.runs", 5);
-        for (String tar : tars.split(",")) {
-            bench(Path.of(tar.strip()), runs, 1);
-        }
+final class UnpackBenchmark {
+    private UnpackBenchmark() {
     }
+
 
     public static void main(String[] args) throws Exception {
         bench(Path.of(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 5,
