@@ -626,6 +626,7 @@ class CrashIT {
             }
             phase("ops+kill");
             lookAfterTheKill(partialsBefore);
+            orphansOfTheKill().forEach(o -> anomalies.add("iteration " + number + ": " + o));
             try {
                 daemon.start();
                 phase("restart");
@@ -659,6 +660,44 @@ class CrashIT {
                     default -> landed.add("mid-" + kind);
                 }
             }
+        }
+
+        /**
+         * Processes the dead daemon left that still hold its files or sockets open, other than the container
+         * monitors (berth-shim), which are meant to outlive it: e.g. the JDK's jspawnhelper caught mid-start of
+         * a child, which would keep the daemon's client connections open, so its clients wait forever.
+         */
+        private List<String> orphansOfTheKill() {
+            List<String> found = new ArrayList<>();
+            String run = daemon.run.toString();
+            try (var pids = Files.list(Path.of("/proc"))) {
+                for (Path proc : (Iterable<Path>) pids::iterator) {
+                    String pid = proc.getFileName().toString();
+                    if (!pid.chars().allMatch(Character::isDigit)) {
+                        continue;
+                    }
+                    try {
+                        String comm = Files.readString(proc.resolve("comm")).strip();
+                        if (comm.startsWith("berth-shim") || pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+                            continue;
+                        }
+                        try (var fds = Files.list(proc.resolve("fd"))) {
+                            for (Path fd : (Iterable<Path>) fds::iterator) {
+                                String target = Files.readSymbolicLink(fd).toString();
+                                if (target.startsWith(run + "/")) {
+                                    found.add("process " + pid + " (" + comm + ") outlived the daemon holding " + target);
+                                    break;
+                                }
+                            }
+                        }
+                    } catch (IOException e) {
+                        // gone meanwhile, or not ours to read
+                    }
+                }
+            } catch (IOException e) {
+                found.add("cannot list /proc: " + e.getMessage());
+            }
+            return found;
         }
 
         /** Waits for the engine to reconcile: the same containers, runtime states and mounts twice in a row. */

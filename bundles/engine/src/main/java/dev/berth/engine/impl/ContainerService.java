@@ -461,7 +461,12 @@ final class ContainerService {
                     exits.remove(c.id());
                 }
                 calls.append(c.id(), new ContainerStarted(pid, c.runtime()));
-                isolation.started(current(c.id()));
+                Container started = current(c.id());
+                isolation.started(started);
+                // A process that ends at once may have had its exit reported before container.started was
+                // logged, and ignored then as the exit of a container not running: look once more, after this
+                // start lets go of the container's lock.
+                vertx.executeBlocking(() -> current(started.id()).running() && checkExit(started), false);
                 return new JsonObject().put("id", c.id()).put("pid", pid);
             } catch (BerthException e) {
                 discardRuntime(c);
@@ -727,9 +732,8 @@ final class ContainerService {
 
     private JsonObject stopContainer(Container c, int timeoutSeconds, String reason) throws BerthException {
         if (!current(c.id()).running()) {
-            synchronized (lock(c.id())) {   // see below: an exit still being handled
-                return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
-            }
+            awaitExitHandled(c.id());   // see below
+            return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
         }
         signal(c, SIGTERM, reason);
         if (!awaitExit(c, timeoutSeconds * 1000L)) {
@@ -739,11 +743,20 @@ final class ContainerService {
                         + "SIGKILL");
             }
         }
-        // The exit is logged, but the runtime's exit handler may still be releasing the mount and, for --rm,
-        // removing the container, under the container's lock: answer once that is done, so what the client
-        // does next (inspect, rm, run --name again) sees the container settled.
-        synchronized (lock(c.id())) {
-            return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+        awaitExitHandled(c.id());
+        return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
+    }
+
+    /**
+     * Waits (up to 10 s) while an exit of the container is being handled: logged already, but its mount still
+     * being released and, for --rm, the container removed. A stop answers after that, so what the client does
+     * next (inspect, rm, run --name again) sees the container settled. Not the container's lock: a start
+     * under way must not make a stop wait for it and then answer for a container running again.
+     */
+    private void awaitExitHandled(String id) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (exiting.contains(id) && System.nanoTime() < deadline) {
+            sleep(5);
         }
     }
 
