@@ -92,21 +92,25 @@ class Daemon:
         os.makedirs(self.plugins, exist_ok=True)
 
     def start(self):
+        # The API answers before the plugin bundles have all started (the "berth daemon ready" line comes
+        # after them): wait for the answer, then until the stages this benchmark calls have an implementation.
         self.process = subprocess.Popen([os.path.join(self.dist, "bin", "berth"), "daemon", "--root", self.root,
                                          "--run", self.run, "--plugins", self.plugins],
                                         stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                status, _ = self.call("GET", "/_ping")
+                status, text = self.call("GET", "/v1/plugins")
                 if status == 200:
-                    return
-            except OSError:
+                    stages = json.loads(text).get("stages", {})
+                    if all(stages.get(s, {}).get("active") for s in ("pull", "expand", "mount", "spec")):
+                        return
+            except (OSError, ValueError):
                 pass
             if self.process.poll() is not None:
                 raise SystemExit("swap.py: the daemon exited; see " + self.log.name)
             time.sleep(0.01)
-        raise SystemExit("swap.py: the daemon did not answer in 120 s")
+        raise SystemExit("swap.py: the daemon did not serve its stages in 120 s")
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -130,11 +134,13 @@ class Daemon:
             raise SystemExit("swap.py: %s %s answered %d: %s" % (method, path, status, text))
         return text
 
-    def pull(self, image):
+    def pull(self, image, step=""):
         text = self.ok("POST", "/v1/images/pull", {"reference": image})
         last = [line for line in text.splitlines() if line.strip()][-1]
         if json.loads(last).get("status") != "done":
-            raise SystemExit("swap.py: pull did not finish: " + last)
+            stages = json.loads(self.ok("GET", "/v1/plugins")).get("stages", {})
+            raise SystemExit("swap.py: pull did not finish%s: %s; pull stage now: %s" % (
+                " (" + step + ")" if step else "", last, json.dumps(stages.get("pull"))))
 
     def serving(self, stage):
         plugins = json.loads(self.ok("GET", "/v1/plugins"))
@@ -217,7 +223,7 @@ def main():
     samples = []
     try:
         daemon.start()
-        daemon.pull(image)
+        daemon.pull(image, "the first pull")
         jars = os.path.join(WORK, "jars")
         os.makedirs(jars)
         bench_pull = rewrite_manifest(jar_of(daemon.dist, "dev.berth.plugin.pull"), os.path.join(jars, "bench-pull.jar"),
@@ -231,7 +237,7 @@ def main():
         for i in range(ITERATIONS):
             t0 = time.monotonic()
             daemon.ok("POST", "/v1/plugins/install", {"file": bench_pull, "use": True})
-            daemon.pull(image)
+            daemon.pull(image, "right after install --use, iteration %d" % i)
             install["command"].append((time.monotonic() - t0) * 1000)
             assert daemon.serving("pull") == "dev.berth.bench.pull"
             daemon.ok("POST", "/v1/plugins/use", {"id": "dev.berth.plugin.pull"})
@@ -248,7 +254,7 @@ def main():
                     break
                 time.sleep(0.01)
             daemon.ok("POST", "/v1/plugins/use", {"id": "dev.berth.bench.pull"})
-            daemon.pull(image)
+            daemon.pull(image, "after a file copy and use, iteration %d" % i)
             install["file copy"].append((time.monotonic() - t0) * 1000)
             daemon.ok("POST", "/v1/plugins/use", {"id": "dev.berth.plugin.pull"})
             daemon.ok("POST", "/v1/plugins/remove", {"id": "dev.berth.bench.pull"})
@@ -256,7 +262,7 @@ def main():
             t0 = time.monotonic()
             daemon.stop()
             daemon.start()
-            daemon.pull(image)
+            daemon.pull(image, "after a daemon restart")
             install["daemon restart (anchor)"].append((time.monotonic() - t0) * 1000)
         for way, values in install.items():
             samples += [("install", way, i, v) for i, v in enumerate(values)]

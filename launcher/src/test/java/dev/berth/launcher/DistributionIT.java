@@ -98,8 +98,9 @@ class DistributionIT {
     void clientUsesTheClassDataArchiveBuiltForIt() throws Exception {
         assertTrue(Files.isRegularFile(Distribution.home().resolve("lib/client.jsa")), "lib/client.jsa was built");
 
+        // The JVM client, even if a daemon on this machine serves the native client's fast path.
         Distribution.Result result = Distribution.run(Distribution.script(),
-                Map.of("BERTH_CLIENT_OPTS", "-Xlog:class+load=info:stdout"), "--help");
+                Map.of("BERTH_CLIENT_OPTS", "-Xlog:class+load=info:stdout", "BERTH_JVM_CLIENT", "1"), "--help");
 
         assertEquals(0, result.code(), result.err());
         assertTrue(result.out().contains("dev.berth.launcher.cli.Cli source: shared objects file"),
