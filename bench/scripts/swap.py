@@ -350,7 +350,7 @@ def main():
         emit_samples("install", "file-copy", "jar copied into plugins/ + use + first pull", install["file copy"],
                      "rename into plugins/; poll GET /v1/plugins; POST /v1/plugins/use; POST /v1/images/pull")
         emit_samples("install", "restart", "daemon restart + first pull (anchor)", install["daemon restart (anchor)"],
-                     "SIGTERM; wait; berth daemon ...; GET /_ping until 200; POST /v1/images/pull")
+                     "SIGTERM; wait; berth daemon ...; GET /v1/plugins until pull, expand, mount and spec are served; POST /v1/images/pull")
         run_cmd = " ".join(berth + ["run", "--rm", image, "true"])
         emit_samples("runs", "baseline", "berth run --rm, baseline (anchor)", base, run_cmd)
         emit_samples("runs", "swap-all", "berth run --rm, swap phase, all runs", swap, run_cmd)
