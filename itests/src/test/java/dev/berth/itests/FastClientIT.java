@@ -25,10 +25,23 @@ class FastClientIT extends ContainerTestBase {
     private static final Map<String, String> NO_JVM = Map.of("BERTH_CLIENT_OPTS", "-XX:+NoSuchBerthTestOption");
     private static final Map<String, String> JVM = Map.of("BERTH_JVM_CLIENT", "1");
 
-    private static Cli.Result cli(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    /** {@code bin/berth -H <this suite's daemon> args...}. */
+    private static List<String> command(String... args) {
         List<String> command = new ArrayList<>(List.of(Daemon.BERTH.toString(), "-H", "unix://" + daemon.socket()));
         command.addAll(List.of(args));
-        return Cli.exec(command, env, List.of("BERTH_HOST"), null, 60);
+        return command;
+    }
+
+    private static Cli.Result cli(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return Cli.exec(command(args), env, List.of("BERTH_HOST"), null, 60);
+    }
+
+    /** The same command as a process the test signals or kills, with {@code env} and no BERTH_HOST. */
+    private static ProcessBuilder client(Map<String, String> env, String... args) {
+        ProcessBuilder builder = new ProcessBuilder(command(args));
+        builder.environment().remove("BERTH_HOST");
+        builder.environment().putAll(env);
+        return builder;
     }
 
     @Test
@@ -80,10 +93,8 @@ class FastClientIT extends ContainerTestBase {
 
     @Test
     void signalsReachTheAttachedContainer() throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Daemon.BERTH.toString(), "-H", "unix://" + daemon.socket(), "run",
-                "--rm", image(), "sh", "-c", "trap 'echo caught; exit 42' INT; echo ready; while :; do sleep 0.1; done");
-        builder.environment().remove("BERTH_HOST");
-        builder.environment().putAll(NO_JVM);
+        ProcessBuilder builder = client(NO_JVM, "run", "--rm", image(), "sh", "-c",
+                "trap 'echo caught; exit 42' INT; echo ready; while :; do sleep 0.1; done");
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process client = builder.start();
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()))) {
@@ -100,10 +111,7 @@ class FastClientIT extends ContainerTestBase {
     @Test
     void ctrlCEndsAFollowingCommandAsItEndsTheJvmClient() throws Exception {
         for (Map<String, String> env : List.of(NO_JVM, JVM)) {
-            ProcessBuilder builder = new ProcessBuilder(Daemon.BERTH.toString(), "-H", "unix://" + daemon.socket(),
-                    "events", "-f", "--since", "1s");
-            builder.environment().remove("BERTH_HOST");
-            builder.environment().putAll(env);
+            ProcessBuilder builder = client(env, "events", "-f", "--since", "1s");
             builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             Process client = builder.start();
             try {
@@ -131,10 +139,7 @@ class FastClientIT extends ContainerTestBase {
         try {
             List<Process> followers = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                ProcessBuilder builder = new ProcessBuilder(Daemon.BERTH.toString(), "-H", "unix://" + daemon.socket(),
-                        "logs", "-f", name);
-                builder.environment().remove("BERTH_HOST");
-                builder.environment().putAll(NO_JVM);
+                ProcessBuilder builder = client(NO_JVM, "logs", "-f", name);
                 builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
                 followers.add(builder.start());
             }

@@ -4,7 +4,6 @@ import dev.berth.launcher.cli.Caller;
 import dev.berth.launcher.cli.Cli;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -403,15 +402,5 @@ final class CliSocket implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** For tests: the frame bytes of one client-to-daemon frame. */
-    static byte[] frame(char type, String payload) {
-        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(type);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(bytes.length).array());
-        out.writeBytes(bytes);
-        return out.toByteArray();
     }
 }

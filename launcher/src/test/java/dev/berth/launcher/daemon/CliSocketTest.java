@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -61,28 +60,33 @@ class CliSocketTest {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            StringBuilder out = new StringBuilder();
-            StringBuilder err = new StringBuilder();
-            while (true) {
-                ByteBuffer header = ByteBuffer.allocate(5);
-                if (!fill(channel, header)) {
-                    return new Answer(out.toString(), err.toString(), null, false, true);
+            return readAnswer(channel);
+        }
+    }
+
+    /** Reads frames up to an exit code or a fallback; a connection closed before either is closedEarly. */
+    private static Answer readAnswer(SocketChannel channel) throws IOException {
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        while (true) {
+            ByteBuffer header = ByteBuffer.allocate(5);
+            if (!fill(channel, header)) {
+                return new Answer(out.toString(), err.toString(), null, false, true);
+            }
+            byte[] payload = new byte[header.getInt(1)];
+            if (!fill(channel, ByteBuffer.wrap(payload))) {
+                return new Answer(out.toString(), err.toString(), null, false, true);
+            }
+            switch (header.get(0)) {
+                case '1' -> out.append(new String(payload, StandardCharsets.UTF_8));
+                case '2' -> err.append(new String(payload, StandardCharsets.UTF_8));
+                case 'X' -> {
+                    return new Answer(out.toString(), err.toString(), ByteBuffer.wrap(payload).getInt(), false, false);
                 }
-                byte[] payload = new byte[header.getInt(1)];
-                if (!fill(channel, ByteBuffer.wrap(payload))) {
-                    return new Answer(out.toString(), err.toString(), null, false, true);
+                case 'F' -> {
+                    return new Answer(out.toString(), err.toString(), null, true, false);
                 }
-                switch (header.get(0)) {
-                    case '1' -> out.append(new String(payload, StandardCharsets.UTF_8));
-                    case '2' -> err.append(new String(payload, StandardCharsets.UTF_8));
-                    case 'X' -> {
-                        return new Answer(out.toString(), err.toString(), ByteBuffer.wrap(payload).getInt(), false, false);
-                    }
-                    case 'F' -> {
-                        return new Answer(out.toString(), err.toString(), null, true, false);
-                    }
-                    default -> throw new AssertionError("unknown frame " + (char) header.get(0));
-                }
+                default -> throw new AssertionError("unknown frame " + (char) header.get(0));
             }
         }
     }
@@ -96,12 +100,22 @@ class CliSocketTest {
         return true;
     }
 
+    /** One client-to-daemon frame: type byte, 4-byte big-endian length, payload (CliSocket's protocol). */
+    private static byte[] frame(char type, String payload) {
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(type);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(bytes.length).array());
+        out.writeBytes(bytes);
+        return out.toByteArray();
+    }
+
     private static byte[] request(List<String> args, List<String> env) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        args.forEach(a -> out.writeBytes(CliSocket.frame('A', a)));
-        env.forEach(e -> out.writeBytes(CliSocket.frame('E', e)));
-        out.writeBytes(CliSocket.frame('T', "000"));
-        out.writeBytes(CliSocket.frame('R', ""));
+        args.forEach(a -> out.writeBytes(frame('A', a)));
+        env.forEach(e -> out.writeBytes(frame('E', e)));
+        out.writeBytes(frame('T', "000"));
+        out.writeBytes(frame('R', ""));
         return out.toByteArray();
     }
 
@@ -164,21 +178,21 @@ class CliSocketTest {
     static Stream<Arguments> hostileRequests() {
         byte[] huge = ByteBuffer.allocate(5).put((byte) 'A').putInt(Integer.MAX_VALUE).array();
         byte[] negative = ByteBuffer.allocate(5).put((byte) 'A').putInt(-1).array();
-        byte[] unknownType = CliSocket.frame('Q', "x");
+        byte[] unknownType = frame('Q', "x");
         ByteArrayOutputStream tooMuch = new ByteArrayOutputStream();
         String big = "x".repeat(900_000);
         for (int i = 0; i < 6; i++) {
-            tooMuch.writeBytes(CliSocket.frame('E', "K" + i + "=" + big));
+            tooMuch.writeBytes(frame('E', "K" + i + "=" + big));
         }
-        tooMuch.writeBytes(CliSocket.frame('R', ""));
-        byte[] notUtf8 = concat(CliSocket.frame('A', "ps"), new byte[] {'A', 0, 0, 0, 2, (byte) 0xff, (byte) 0xfe},
-                CliSocket.frame('R', ""));
+        tooMuch.writeBytes(frame('R', ""));
+        byte[] notUtf8 = concat(frame('A', "ps"), new byte[] {'A', 0, 0, 0, 2, (byte) 0xff, (byte) 0xfe},
+                frame('R', ""));
         return Stream.of(
                 Arguments.of("a frame longer than 1 MiB", huge, false),
                 Arguments.of("a negative frame length", negative, false),
                 Arguments.of("an unknown frame type", unknownType, true),
                 Arguments.of("a request over 4 MiB in total", tooMuch.toByteArray(), true),
-                Arguments.of("hung up before the run frame", CliSocket.frame('A', "ps"), false),
+                Arguments.of("hung up before the run frame", frame('A', "ps"), false),
                 Arguments.of("a truncated header", new byte[] {'A', 0, 0}, false),
                 Arguments.of("an empty connection", new byte[0], false),
                 Arguments.of("bytes that are not UTF-8 in an argument", notUtf8, null));
@@ -230,29 +244,6 @@ class CliSocketTest {
         assertEquals(0, after.exit(), "still serving after " + what);
     }
 
-    private Answer readAnswer(SocketChannel channel) throws IOException {
-        List<Byte> types = new ArrayList<>();
-        StringBuilder err = new StringBuilder();
-        while (true) {
-            ByteBuffer header = ByteBuffer.allocate(5);
-            if (!fill(channel, header)) {
-                return new Answer("", err.toString(), null, false, true);
-            }
-            byte[] payload = new byte[header.getInt(1)];
-            if (!fill(channel, ByteBuffer.wrap(payload))) {
-                return new Answer("", err.toString(), null, false, true);
-            }
-            types.add(header.get(0));
-            if (header.get(0) == '2') {
-                err.append(new String(payload, StandardCharsets.UTF_8));
-            } else if (header.get(0) == 'X') {
-                return new Answer("", err.toString(), ByteBuffer.wrap(payload).getInt(), false, false);
-            } else if (header.get(0) == 'F') {
-                return new Answer("", err.toString(), null, true, false);
-            }
-        }
-    }
-
     @Test
     void aClientThatHangsUpEndsItsSession() throws Exception {
         // `events -f` against a daemon that is not there ends at once; a hang-up mid-request must not keep
@@ -260,7 +251,7 @@ class CliSocketTest {
         for (int i = 0; i < 20; i++) {
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 channel.connect(UnixDomainSocketAddress.of(socket.path()));
-                channel.write(ByteBuffer.wrap(CliSocket.frame('A', "ps")));
+                channel.write(ByteBuffer.wrap(frame('A', "ps")));
             }
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
