@@ -51,6 +51,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -68,6 +74,13 @@ final class ContainerService {
     private static final System.Logger LOG = System.getLogger("berth.engine.containers");
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
     private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+    /** Runs a cleanup step beside another one of the same exit; threads end after 10 s without work. */
+    private static final ExecutorService CLEANUP = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread thread = new Thread(r, "berth-exit-cleanup");
+                thread.setDaemon(true);
+                return thread;
+            });
     private static final int SIGKILL = 9;
     private static final int SIGTERM = 15;
     private static final String DEFAULT_RUNTIME = "runc";
@@ -610,8 +623,12 @@ final class ContainerService {
             if (!remove) {
                 complete(id, answer);
             }
-            discardRuntime(c);
+            // The runtime's delete (a runtime process, 20-40 ms) and the unmount are independent: the one
+            // removes the runtime's state and cgroup, the other the host's overlay mount. Both are done
+            // before anything else happens to the container.
+            Future<?> runtimeGone = CLEANUP.submit(() -> discardRuntime(c));
             release(c, "container exited");
+            awaitCleanup(runtimeGone, c.id());
             if (remove) {
                 // As docker run --rm: waiters learn the exit once the container is gone.
                 try {
@@ -620,6 +637,18 @@ final class ContainerService {
                     complete(id, answer);
                 }
             }
+        }
+    }
+
+    /** Waits for a cleanup step run on {@link #CLEANUP}; its failures are logged where it ran. */
+    private static void awaitCleanup(Future<?> step, String id) {
+        try {
+            step.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.log(Level.WARNING, "discard runtime state of " + id + ": interrupted while waiting for it");
+        } catch (ExecutionException e) {
+            LOG.log(Level.WARNING, "discard runtime state of " + id + ": " + e.getCause());
         }
     }
 

@@ -4,29 +4,34 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
- * Mounts and unmounts through the host's {@code mount(8)} and {@code umount(8)}, since Java cannot call
- * mount(2); stateless and thread-safe.
+ * Mounts and unmounts overlays for the snapshotter and the probe, through {@link MountCalls}: the mount
+ * stage's helper process, or mount(8) and umount(8). Adds what the calls alone do not: unmounting until a
+ * stacked mount point is free, and retrying for a while when it is busy. Thread-safe.
  */
 final class Mounts {
-    static final String MOUNT = "/bin/mount";
-    static final String UMOUNT = "/bin/umount";
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** How often and how far apart to retry an unmount that finds its target busy (about 1 s in all). */
     private static final int BUSY_ATTEMPTS = 10;
     private static final long BUSY_PAUSE_MILLIS = 100;
     /** Bound on unmounting the same point again when mounts are stacked on it. */
     private static final int MAX_STACKED = 16;
 
-    private Mounts() {
+    private final MountCalls calls;
+
+    Mounts(MountCalls calls) {
+        this.calls = calls;
     }
 
-    /** Mounts an overlay with {@code options} on {@code target}; the exception carries mount(8)'s stderr. */
-    static void mountOverlay(String options, Path target) throws IOException {
-        HostCommands.check(List.of(MOUNT, "-t", "overlay", "overlay", "-o", options, target.toString()), TIMEOUT);
+    /** Mounts through the host's mount(8) and umount(8), a process per call. */
+    static Mounts byCommands() {
+        return new Mounts(new HostMountCommands());
+    }
+
+    /** Mounts an overlay with {@code options} on {@code target}; the exception carries the reason. */
+    void mountOverlay(String options, Path target) throws IOException {
+        calls.mountOverlay(options, target);
     }
 
     /**
@@ -34,20 +39,20 @@ final class Mounts {
      * about a second while it is busy; nothing if it is not mounted. {@code action} starts error messages.
      * Busy to the end is {@link ErrorKind#CONFLICT}; any other failure {@link ErrorKind#UNAVAILABLE}.
      */
-    static void unmount(Path target, String action) throws BerthException {
+    void unmount(Path target, String action) throws BerthException {
         int busy = 0;
         try {
             for (int stacked = 0; stacked < MAX_STACKED && MountTable.isMounted(target); ) {
-                HostCommands.Result result = HostCommands.run(List.of(UMOUNT, target.toString()), TIMEOUT);
-                if (result.ok()) {
+                String failure = calls.umount(target);
+                if (failure == null) {
                     stacked++;
-                } else if (result.err().contains("busy") && ++busy < BUSY_ATTEMPTS) {
+                } else if (failure.contains("busy") && ++busy < BUSY_ATTEMPTS) {
                     pause(action);
                 } else if (MountTable.isMounted(target)) {
-                    ErrorKind kind = result.err().contains("busy") ? ErrorKind.CONFLICT : ErrorKind.UNAVAILABLE;
+                    ErrorKind kind = failure.contains("busy") ? ErrorKind.CONFLICT : ErrorKind.UNAVAILABLE;
                     String why = kind == ErrorKind.CONFLICT ? target + " is still in use after " + busy
                             + " attempts over about " + busy * BUSY_PAUSE_MILLIS + " ms: " : "";
-                    throw new BerthException(kind, action + ": unmount " + target + ": " + why + result.failure());
+                    throw new BerthException(kind, action + ": unmount " + target + ": " + why + failure);
                 }
             }
             if (MountTable.isMounted(target)) {
@@ -60,7 +65,7 @@ final class Mounts {
     }
 
     /** Unmounts every mount point at or below {@code dir}, deepest first. */
-    static void unmountAllUnder(Path dir, String action) throws BerthException {
+    void unmountAllUnder(Path dir, String action) throws BerthException {
         List<Path> points;
         try {
             points = MountTable.mountsUnder(dir);

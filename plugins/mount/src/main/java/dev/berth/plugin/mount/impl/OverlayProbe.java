@@ -26,11 +26,11 @@ final class OverlayProbe {
     }
 
     /**
-     * Empty if overlayfs works under {@code mounts}; otherwise why not. Probe directories an earlier,
+     * Empty if overlayfs works under {@code mounts}, mounting through {@code calls}; otherwise why not. Probe directories an earlier,
      * interrupted probe left are unmounted and removed first.
      */
-    static Optional<String> run(Path mounts) {
-        removeLeftovers(mounts);
+    static Optional<String> run(Path mounts, Mounts calls) {
+        removeLeftovers(mounts, calls);
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
         Path dir = mounts.resolve(PREFIX + HexFormat.of().formatHex(random));
@@ -44,13 +44,13 @@ final class OverlayProbe {
             Path work = Files.createDirectory(dir.resolve("work"));
             Files.createDirectory(merged);
             Files.writeString(lower.resolve("seen"), "probe");
-            Mounts.mountOverlay(OverlayOptions.of("probe overlayfs", List.of(lower), upper, work), merged);
+            calls.mountOverlay(OverlayOptions.of("probe overlayfs", List.of(lower), upper, work), merged);
             failure = check(merged, upper);
         } catch (IOException | BerthException e) {
             failure = e.getMessage();
         } finally {
             try {
-                Mounts.unmount(merged, "probe overlayfs");
+                calls.unmount(merged, "probe overlayfs");
                 Trees.delete(dir);
             } catch (IOException | BerthException e) {
                 failure = failure == null ? "clean up " + dir + ": " + e.getMessage() : failure;
@@ -59,13 +59,13 @@ final class OverlayProbe {
         return Optional.ofNullable(failure);
     }
 
-    private static void removeLeftovers(Path mounts) {
+    private static void removeLeftovers(Path mounts, Mounts calls) {
         if (!Files.isDirectory(mounts, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(mounts, PREFIX + "*")) {
             for (Path dir : stale) {
-                Mounts.unmountAllUnder(dir, "remove stale overlayfs probe");
+                calls.unmountAllUnder(dir, "remove stale overlayfs probe");
                 Trees.delete(dir);
             }
         } catch (IOException | BerthException e) {

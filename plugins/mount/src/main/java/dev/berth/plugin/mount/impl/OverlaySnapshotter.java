@@ -26,6 +26,12 @@ final class OverlaySnapshotter implements Snapshotter {
     /** The kernel keeps its own files in work/; nobody else needs to look there. */
     private static final String WORK_PERMS = "rwx------";
 
+    private final Mounts mounts;
+
+    OverlaySnapshotter(Mounts mounts) {
+        this.mounts = mounts;
+    }
+
     @Override
     public String kind() {
         return KIND;
@@ -53,13 +59,13 @@ final class OverlaySnapshotter implements Snapshotter {
             created.ensure(container.upper(), DIR_PERMS);
             created.ensure(container.work(), WORK_PERMS);
             created.ensure(container.merged(), DIR_PERMS);
-            Mounts.mountOverlay(options, container.merged());
+            mounts.mountOverlay(options, container.merged());
             return rootfs(container, true);
         } catch (IOException e) {
             BerthException failure = new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
             try {
-                // A mount(8) that timed out may still have mounted; never delete below a mount.
-                Mounts.unmount(container.merged(), action);
+                // A mount that timed out may still have mounted; never delete below a mount.
+                mounts.unmount(container.merged(), action);
             } catch (BerthException cleanup) {
                 failure.addSuppressed(cleanup);
             }
@@ -70,7 +76,7 @@ final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public void unmount(ContainerDir container) throws BerthException {
-        Mounts.unmount(container.merged(), "unmount container " + container.id());
+        mounts.unmount(container.merged(), "unmount container " + container.id());
     }
 
     /** Walks {@code upper} against the image's layers; the overlay need not be mounted. */

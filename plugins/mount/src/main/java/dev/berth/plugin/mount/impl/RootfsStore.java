@@ -30,12 +30,17 @@ final class RootfsStore implements MountStage {
 
     private final Path mounts;
     private final Snapshotter snapshotter;
+    private final Mounts calls;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
-    /** A store under {@code root} (the engine's state root); creates nothing until the first mount. */
-    RootfsStore(Path root, Snapshotter snapshotter) {
+    /**
+     * A store under {@code root} (the engine's state root) that unmounts what it removes through
+     * {@code calls}; creates nothing until the first mount.
+     */
+    RootfsStore(Path root, Snapshotter snapshotter, Mounts calls) {
         this.mounts = mountsDir(root);
         this.snapshotter = snapshotter;
+        this.calls = calls;
     }
 
     /** {@code <root>/mounts}, absolute. */
@@ -72,7 +77,7 @@ final class RootfsStore implements MountStage {
         synchronized (lock(id)) {
             ContainerDir container = container(id);
             // Whatever kind made it, nothing below may stay mounted: the delete never crosses a mount.
-            Mounts.unmountAllUnder(container.dir(), action);
+            calls.unmountAllUnder(container.dir(), action);
             try {
                 Trees.delete(container.dir());
             } catch (IOException e) {

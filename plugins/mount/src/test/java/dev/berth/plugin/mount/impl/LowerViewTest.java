@@ -91,7 +91,7 @@ class LowerViewTest {
         Path upper = Files.createDirectories(tmp.resolve("c/upper"));
         Path work = Files.createDirectories(tmp.resolve("c/work"));
         Path merged = Files.createDirectories(tmp.resolve("c/merged"));
-        Mounts.mountOverlay(OverlayOptions.of("test", layers, upper, work), merged);
+        Mounts.byCommands().mountOverlay(OverlayOptions.of("test", layers, upper, work), merged);
         try {
             LowerView view = new LowerView(layers);
             List<String> all = List.of("", "a", "d", "n", "o");
@@ -99,7 +99,7 @@ class LowerViewTest {
                 assertEquals(Fixture.names(dir.isEmpty() ? merged : merged.resolve(dir)), view.children(dir), dir);
             }
         } finally {
-            Mounts.unmount(merged, "test");
+            Mounts.byCommands().unmount(merged, "test");
         }
     }
 }

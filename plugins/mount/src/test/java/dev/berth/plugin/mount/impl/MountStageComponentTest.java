@@ -39,7 +39,7 @@ class MountStageComponentTest {
         Fixture.assumeRoot();
         Path stale = Files.createDirectories(tmp.resolve("mounts/.probe-0123/merged"));
         Fixture.run("mount", "-t", "tmpfs", "tmpfs", stale.toString());
-        assertTrue(OverlayProbe.run(tmp.resolve("mounts")).isEmpty());
+        assertTrue(OverlayProbe.run(tmp.resolve("mounts"), Mounts.byCommands()).isEmpty());
         assertEquals(List.of(), Fixture.names(tmp.resolve("mounts")));
         assertEquals(List.of(), Fixture.mountsUnder(tmp));
     }
@@ -50,8 +50,8 @@ class MountStageComponentTest {
         // A state root on a read-only filesystem: the probe cannot even make its directories.
         Path ro = Files.createDirectory(tmp.resolve("ro"));
         Fixture.run("mount", "-t", "tmpfs", "-o", "ro", "tmpfs", ro.toString());
-        assertTrue(OverlayProbe.run(ro.resolve("mounts")).isPresent());
-        assertEquals("copy", MountStageComponent.choose(ro, null).kind());
+        assertTrue(OverlayProbe.run(ro.resolve("mounts"), Mounts.byCommands()).isPresent());
+        assertEquals("copy", MountStageComponent.choose(ro, null, Mounts.byCommands()).kind());
         assertEquals(List.of(ro.toRealPath().toString()), Fixture.mountsUnder(tmp));
     }
 
