@@ -81,6 +81,12 @@ final class Daemon implements AutoCloseable {
         throw new IllegalStateException("daemon not ready within 90 s:\n" + output());
     }
 
+    /** Starts the daemon and returns at once, without waiting for anything. */
+    Daemon startNoWait() throws IOException {
+        launch();
+        return this;
+    }
+
     /** Starts the daemon and waits for it to exit on its own (for start-up failures); returns its exit status. */
     int startExpectingExit() throws IOException, InterruptedException {
         Process started = launch();

@@ -3,6 +3,7 @@ package dev.berth.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -123,6 +125,32 @@ class DaemonEndToEndIT {
             assertFalse(bySubject.isEmpty());
             assertEquals(all.size(), events(daemon, "--since", "1h").size());
             assertEquals(0, events(daemon, "--until", "1h").size());
+        }
+    }
+
+    @Test
+    void theApisFirstAnswerAlreadyFindsEveryStageServing() throws Exception {
+        try (Daemon daemon = new Daemon(tmp).startNoWait()) {
+            UnixHttp.Response first = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (first == null && System.nanoTime() < deadline) {
+                try {
+                    first = daemon.http().get("/v1/plugins");
+                } catch (IOException notYet) {
+                    Thread.sleep(2); // no socket yet, or not listening yet
+                }
+            }
+            assertNotNull(first, "the API never answered:\n" + daemon.output());
+            assertEquals(200, first.status(), first.body());
+            Map<String, String> states = new java.util.TreeMap<>();
+            for (JsonNode plugin : JSON.readTree(first.body()).get("plugins")) {
+                states.put(plugin.get("id").asText(), plugin.get("state").asText());
+            }
+            for (String stage : List.of("dev.berth.plugin.pull", "dev.berth.plugin.expand", "dev.berth.plugin.mount",
+                    "dev.berth.plugin.spec", "dev.berth.plugin.runc", "dev.berth.plugin.crun",
+                    "dev.berth.plugin.namespaces", "dev.berth.plugin.cgroups", "dev.berth.plugin.capabilities")) {
+                assertEquals("active", states.get(stage), stage + " at the API's first answer: " + states);
+            }
         }
     }
 

@@ -44,9 +44,9 @@ public final class Builtins {
             "dev.berth.eventlog",
             "dev.berth.bus",
             "dev.berth.engine",
-            "dev.berth.apiserver",
-            "dev.berth.dockerapi",
-            // The default stage implementations (plugins/), replaceable while the engine runs.
+            // The default stage implementations (plugins/), replaceable while the engine runs. Before the
+            // API servers: once a socket answers, every request finds its stages (and the runtimes have
+            // re-adopted their containers).
             "dev.berth.plugin.pull",
             "dev.berth.plugin.expand",
             "dev.berth.plugin.archive",
@@ -59,6 +59,9 @@ public final class Builtins {
             "dev.berth.plugin.cgroups",
             "dev.berth.plugin.capabilities",
             "dev.berth.plugin.selinux",
+            // The API servers: their sockets open once everything above serves.
+            "dev.berth.apiserver",
+            "dev.berth.dockerapi",
             // Hot deploy of plugins/, started once the engine is up.
             "org.apache.felix.fileinstall");
 

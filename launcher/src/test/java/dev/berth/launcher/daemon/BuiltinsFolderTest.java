@@ -62,6 +62,10 @@ class BuiltinsFolderTest {
         assertTrue(names.indexOf("dev.berth.eventlog") < names.indexOf("dev.berth.engine"));
         assertTrue(names.indexOf("dev.berth.engine") < names.indexOf("dev.berth.apiserver"));
         assertTrue(names.indexOf("dev.berth.engine") < names.indexOf("dev.berth.dockerapi"));
+        for (String plugin : names.stream().filter(n -> n.startsWith("dev.berth.plugin.")).toList()) {
+            assertTrue(names.indexOf(plugin) < names.indexOf("dev.berth.apiserver"), plugin + " before the API");
+            assertTrue(names.indexOf(plugin) < names.indexOf("dev.berth.dockerapi"), plugin + " before the API");
+        }
         assertEquals("org.apache.felix.fileinstall", names.get(names.size() - 1), "FileInstall starts last");
         assertEquals(String.join(",", names), Builtins.asProperty());
     }
