@@ -230,15 +230,19 @@ final class ContainerService {
         String name = request.getString("name");
         String id = newId();
         if (name == null || name.isBlank()) {
-            name = Names.generate(random, n -> !nameTaken(n));
-        }
-        if (!NAME.matcher(name).matches()) {
-            throw new BerthException(ErrorKind.INVALID, "create: invalid container name \"" + name
-                    + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
-        if (!reservedNames.add(name)) {
-            throw new BerthException(ErrorKind.CONFLICT, "create: the container name \"" + name
-                    + "\" is being used by a container being created");
+            // Reserved as it is picked: creates under way at the same moment must never pick one free name
+            // twice (checking first and reserving after let 50 concurrent creates collide).
+            name = Names.generate(random, n -> !inUse(n) && reservedNames.add(n));
+            reservedNames.add(name); // the generator's last resort, a random hex name, is not offered to the test
+        } else {
+            if (!NAME.matcher(name).matches()) {
+                throw new BerthException(ErrorKind.INVALID, "create: invalid container name \"" + name
+                        + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+            }
+            if (!reservedNames.add(name)) {
+                throw new BerthException(ErrorKind.CONFLICT, "create: the container name \"" + name
+                        + "\" is being used by a container being created");
+            }
         }
         try {
             String wantedName = name;
@@ -263,8 +267,9 @@ final class ContainerService {
         return new JsonObject().put("id", id).put("name", name).put("warnings", new JsonArray());
     }
 
-    private boolean nameTaken(String name) {
-        return reservedNames.contains(name) || projections.query(() -> containers.all().stream()
+    /** Whether a container that is not removed has {@code name}. */
+    private boolean inUse(String name) {
+        return projections.query(() -> containers.all().stream()
                 .anyMatch(c -> !c.status().equals("removed") && c.name().equals(name)));
     }
 

@@ -16,7 +16,11 @@ final class Names {
     private Names() {
     }
 
-    /** A name {@code free} accepts. */
+    /**
+     * A name {@code free} accepts, or after 50 refusals {@code berth_<random hex>}, which is not offered
+     * to it. {@code free} sees each candidate once and may take it as it answers (reserve it), so that
+     * concurrent callers sharing one reservation set never get the same name.
+     */
     static String generate(Random random, Predicate<String> free) {
         for (int attempt = 0; attempt < 50; attempt++) {
             String name = ADJECTIVES.get(random.nextInt(ADJECTIVES.size())) + "_"
