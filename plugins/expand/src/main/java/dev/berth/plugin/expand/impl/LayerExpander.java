@@ -29,14 +29,28 @@ import java.util.concurrent.TimeoutException;
  * Thread-safe: expansions of the same chain id are serialised, others run in parallel.
  */
 public final class LayerExpander {
+    /** By default, how often the snapshot's filesystem is flushed while a layer is unpacked (see {@link Writeback}). */
+    public static final long WRITEBACK_MILLIS = 150;
+
     private final EventLog log;
     private final SnapshotStore snapshots;
     private final Path blobs;
     private final LayerUnpacker unpacker;
+    private final long writebackMillis;
     private final ConcurrentHashMap<Digest, Object> locks = new ConcurrentHashMap<>();
 
     /** An expander for the state under {@code root} (content store and snapshots), recording into {@code log}. */
     public LayerExpander(Path root, EventLog log, LayerUnpacker unpacker) throws BerthException {
+        this(root, log, unpacker, WRITEBACK_MILLIS);
+    }
+
+    /**
+     * An expander that flushes a snapshot's filesystem every {@code writebackMillis} while it unpacks (0: only
+     * at the commit).
+     */
+    public LayerExpander(Path root, EventLog log, LayerUnpacker unpacker, long writebackMillis)
+            throws BerthException {
+        this.writebackMillis = writebackMillis;
         this.log = log;
         this.snapshots = new SnapshotStore(root);
         this.blobs = root.resolve("content/blobs");
@@ -143,7 +157,7 @@ public final class LayerExpander {
 
     private UnpackResult unpack(ExpandRequest request, InputStream in, SnapshotStore.Snapshot snapshot)
             throws BerthException {
-        try {
+        try (Writeback early = writebackMillis > 0 ? new Writeback(snapshot.fs(), writebackMillis) : null) {
             return unpacker.unpack(in, snapshot.fs());
         } catch (BerthException e) {
             throw new BerthException(e.kind(), "expand layer " + request.layer().digest() + ": " + e.getMessage(), e);

@@ -23,11 +23,16 @@ import org.osgi.service.component.annotations.Reference;
     PluginProperties.KIND + "=stage",
     PluginProperties.ID + "=tar"})
 public final class TarExpandStage implements ExpandStage {
+    /** Framework property: milliseconds between flushes of a snapshot's filesystem while it unpacks (0: none). */
+    static final String WRITEBACK_PROPERTY = "berth.expand.writeback.ms";
+
     private final LayerExpander expander;
 
     @Activate
     public TarExpandStage(BundleContext context, @Reference EventLog log) throws BerthException {
-        this.expander = new LayerExpander(PluginProperties.stateRoot(context::getProperty), log, new LayerUnpacker());
+        String writeback = context.getProperty(WRITEBACK_PROPERTY);
+        this.expander = new LayerExpander(PluginProperties.stateRoot(context::getProperty), log, new LayerUnpacker(),
+                writeback == null || writeback.isBlank() ? LayerExpander.WRITEBACK_MILLIS : Long.parseLong(writeback.trim()));
     }
 
     @Override
