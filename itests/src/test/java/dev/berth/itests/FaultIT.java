@@ -328,8 +328,34 @@ class FaultIT {
         assertStoreIntact(small.root, "pull after freeing room");
         removeAndPrune(small, big);
 
-        // (b) Room for the blob, not for the expanded layer: the unpack fails, no snapshot under its name.
+        // (b) Room for the blob, not for blob and expanded layer at once. The layer is unpacked while its blob
+        // downloads, so whichever write finds the disk full first fails the pull, naming its file; either way no
+        // snapshot under its name, nothing half-written, and the daemon serves on.
         fill(filler, mount, layerSize + (3 << 20));
+        Cli.Result racing = small.cli("pull", big);
+        System.out.println("FaultIT full while streaming: exit " + racing.exit() + "; stderr: " + racing.stderr().strip());
+        assertEquals(1, racing.exit(), racing.toString());
+        assertTrue(racing.stderr().contains(layer) && racing.stderr().contains("No space left on device")
+                && racing.stderr().contains(mount.toString()), racing.toString());
+        assertStoreIntact(small.root, "full while streaming");
+        for (String chainId : chainIds) {
+            assertFalse(Files.exists(snapshot(small.root, chainId)), "no snapshot " + chainId);
+        }
+        assertFalse(listsImage(small, big));
+        assertServes(small, "after the streaming pull failed for room");
+        Files.delete(filler);
+        assertEquals(0, small.cli("pull", big).exit(), "room again, the pull succeeds");
+        removeAndPrune(small, big);
+
+        // (b') The blob already stored (a pull that stored it but never expanded it, as a crash can leave), no room
+        // for the expanded layer: the unpack itself fails, no snapshot under its name, the blob is kept.
+        assertEquals(0, small.cli("pull", big).exit());
+        UnixHttp.Response untagged = small.http().exchange("DELETE", "/v1/images?reference=" + big, null, null);
+        assertEquals(200, untagged.status(), untagged.body());
+        for (String chainId : chainIds) {
+            deleteTree(snapshot(small.root, chainId));
+        }
+        fill(filler, mount, 3 << 20);
         Cli.Result unpack = small.cli("pull", big);
         System.out.println("FaultIT full during unpack: exit " + unpack.exit() + "; stderr: " + unpack.stderr().strip());
         assertEquals(1, unpack.exit(), unpack.toString());
@@ -493,6 +519,15 @@ class FaultIT {
 
     static Path blobPath(Path root, String digest) {
         return root.resolve("content/blobs/sha256").resolve(digest.substring("sha256:".length()));
+    }
+
+    /** Deletes a tree the test arranged away, deepest first, without following links. */
+    static void deleteTree(Path top) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(top)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     static Path snapshot(Path root, String chainId) {

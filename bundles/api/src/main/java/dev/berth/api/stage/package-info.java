@@ -3,7 +3,7 @@
  * implementations as DS services with {@code berth.stage} set to the stage name; the engine reaches the active one (highest
  * service ranking) over the bus at {@code berth.stage.<name>}.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package dev.berth.api.stage;
 

@@ -42,11 +42,7 @@ final class BusCalls {
                     .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
             return new JsonObject(reply.body());
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ReplyException r) {
-                throw new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE),
-                        r.getMessage(), r);
-            }
-            throw new BerthException(ErrorKind.INTERNAL, what + ": " + e.getCause(), e.getCause());
+            throw failure(what, e.getCause());
         } catch (TimeoutException e) {
             throw new BerthException(ErrorKind.UNAVAILABLE, what + " did not answer in " + timeoutMs / 1000
                     + " s", e);
@@ -54,6 +50,14 @@ final class BusCalls {
             Thread.currentThread().interrupt();
             throw new BerthException(ErrorKind.UNAVAILABLE, what + ": interrupted", e);
         }
+    }
+
+    /** A failed reply of {@code what} as the exception it stands for: the stage's own kind and message. */
+    static BerthException failure(String what, Throwable cause) {
+        if (cause instanceof ReplyException r) {
+            return new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE), r.getMessage(), r);
+        }
+        return new BerthException(ErrorKind.INTERNAL, what + ": " + cause, cause);
     }
 
     /**

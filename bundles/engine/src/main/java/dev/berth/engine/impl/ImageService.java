@@ -130,14 +130,36 @@ final class ImageService {
         append(reference.toString(), new PullRequested(reference.toString(), platform.toString()));
         insecure = withLoopback(insecure, reference.registry());
         try {
-            PulledImage image = StageJson.pulled(request(PullStage.STAGE,
-                    StageJson.pullRequest(new PullRequest(reference, platform, insecure), progress)));
+            PulledImage image;
+            List<String> chainIds;
+            String feed = java.util.UUID.randomUUID().toString();
+            StreamingExpands early = new StreamingExpands(image1 -> !explicit || platform.matches(
+                    image1.platform().os(), image1.platform().architecture(), image1.platform().variant()),
+                    (layers, diffIds) -> expandAsync(layers, diffIds, progress, feed), STAGE_TIMEOUT_MS);
+            MessageConsumer<String> resolved = vertx.eventBus().localConsumer(
+                    StageBusComponent.PULL_RESOLVED_PREFIX + feed,
+                    m -> early.start(StageJson.pulled(new JsonObject(m.body()))));
+            try {
+                image = StageJson.pulled(request(PullStage.STAGE,
+                        StageJson.pullRequest(new PullRequest(reference, platform, insecure), progress)
+                                .put("feed", feed)));
+            } catch (BerthException e) {
+                early.abandon(e);
+                throw e;
+            } finally {
+                resolved.unregister();
+            }
             Platform got = image.platform();
             if (explicit && !platform.matches(got.os(), got.architecture(), got.variant())) {
                 throw new BerthException(ErrorKind.NOT_FOUND, "pull " + reference + ": the image is for " + got
                         + ", not " + platform);
             }
-            List<String> chainIds = expandLayers(image.layers(), image.diffIds(), progress);
+            // Layers whose expansion began while they downloaded are awaited; without a streaming pull stage
+            // (nothing was resolved early) they are expanded now, one after another, as always.
+            chainIds = early.started() ? early.await(image.layers(), image.diffIds()) : null;
+            if (chainIds == null) {
+                chainIds = expandLayers(image.layers(), image.diffIds(), progress);
+            }
             long size = image.config().size() + image.layers().stream().mapToLong(Descriptor::size).sum();
             String manifest = image.manifestDigest().toString();
             append(manifest, new ImagePulled(reference.toString(), manifest, image.mediaType(),
@@ -165,6 +187,25 @@ final class ImageService {
                     Digest.parse(chainIds.get(i)), parent), progress));
         }
         return chainIds;
+    }
+
+    /**
+     * Sends one expand request per layer at once, each naming the pull's {@code feed} so that the expand stage
+     * may read its blob while it downloads; answers the pending replies, bottom layer first.
+     */
+    private List<java.util.concurrent.CompletableFuture<JsonObject>> expandAsync(List<Descriptor> layers,
+            List<Digest> diffIds, String progress, String feed) {
+        List<String> chainIds = chainIds(diffIds);
+        List<java.util.concurrent.CompletableFuture<JsonObject>> replies = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            Digest parent = i == 0 ? null : Digest.parse(chainIds.get(i - 1));
+            JsonObject body = StageJson.expandRequest(new ExpandRequest(layers.get(i), diffIds.get(i),
+                    Digest.parse(chainIds.get(i)), parent), progress).put("feed", feed);
+            replies.add(vertx.eventBus().<String>request(BusAddresses.stageAddress(ExpandStage.STAGE), body.encode(),
+                    new DeliveryOptions().setSendTimeout(STAGE_TIMEOUT_MS)).map(m -> new JsonObject(m.body()))
+                    .toCompletionStage().toCompletableFuture());
+        }
+        return replies;
     }
 
     /** Points {@code name} (registry/repository:tag) at {@code manifest}, logging only a real change. */

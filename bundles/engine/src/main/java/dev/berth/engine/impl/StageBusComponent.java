@@ -14,7 +14,9 @@ import dev.berth.api.container.SpecStage;
 import dev.berth.api.stage.ArchiveStage;
 import dev.berth.api.stage.CommitStage;
 import dev.berth.api.stage.PushStage;
+import dev.berth.api.stage.ExpandRequest;
 import dev.berth.api.stage.ExpandStage;
+import java.util.Optional;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.SaveItem;
 import io.vertx.core.json.JsonArray;
@@ -83,6 +85,11 @@ public final class StageBusComponent {
     static final String STAGE_ACTIVE = "berth.stage.active";
     /** Local address the engine answers with every stage choice the log holds; reply {"choices": {stage: plugin}}. */
     static final String ENGINE_STAGE_CHOICES = "berth.engine.stage.choices";
+    /**
+     * Prefix of the local address on which a pull with a {@code "feed"} id publishes its image (PulledImage
+     * JSON) as soon as the pull stage knows it, so that the engine can start expanding its layers.
+     */
+    static final String PULL_RESOLVED_PREFIX = "berth.stage.pull.resolved.";
     /** Local bus address on which the name of each newly bound runtime is published. */
     static final String RUNTIME_BOUND = "berth.stage.run.bound";
 
@@ -99,6 +106,7 @@ public final class StageBusComponent {
     private final StageSlot<SpecStage> spec = new StageSlot<>(SpecStage.STAGE);
     private final StageSlot<ContainerRuntime> run = new StageSlot<>(ContainerRuntime.STAGE);
     private final Map<String, ExecutorService> executors = new ConcurrentHashMap<>();
+    private final BlobFeeds feeds;
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
             daemonThreads("berth-stage-watchdog"));
@@ -108,6 +116,8 @@ public final class StageBusComponent {
         this.vertx = vertx;
         this.timeoutMillis = seconds(context.getProperty(TIMEOUT_PROPERTY), 120) * 1000;
         this.swapWaitMillis = seconds(context.getProperty(SWAP_WAIT_PROPERTY), 10) * 1000;
+        StoreLayout store = new StoreLayout(PluginProperties.stateRoot(context::getProperty));
+        this.feeds = new BlobFeeds(digest -> store.blob(digest.toString()));
         EventBus bus = vertx.eventBus();
         consumers = List.of(
                 bus.<String>consumer(BusAddresses.stageAddress(PullStage.STAGE), this::onPull),
@@ -311,13 +321,42 @@ public final class StageBusComponent {
                         request.getString("password"), insecure);
                 return new JsonObject();
             }
-            return StageJson.pulled(stage.pull(StageJson.pullRequest(request), progress(request, call)));
+            String feedId = request.getString("feed");
+            if (feedId == null) {
+                return StageJson.pulled(stage.pull(StageJson.pullRequest(request), progress(request, call)));
+            }
+            // A streaming pull: the image, once known, goes to the engine, and each layer blob's progress to the
+            // expand calls reading it; when this call ends, so does every blob it left open.
+            String resolved = PULL_RESOLVED_PREFIX + feedId;
+            BlobFeeds.Feed feed = feeds.open(feedId,
+                    image -> vertx.eventBus().publish(resolved, StageJson.pulled(image).encode()));
+            String failure = "the pull stage ended abnormally";
+            try {
+                JsonObject answer = StageJson.pulled(stage.pull(StageJson.pullRequest(request), progress(request, call),
+                        feed));
+                failure = null;
+                return answer;
+            } catch (BerthException e) {
+                failure = e.getMessage();
+                throw e;
+            } finally {
+                feed.end(failure);
+            }
         });
     }
 
     private void onExpand(Message<String> message) {
-        serve(message, expand, null, (stage, request, call) -> StageJson.expanded(
-                stage.expand(StageJson.expandRequest(request), progress(request, call))));
+        serve(message, expand, null, (stage, request, call) -> {
+            ExpandRequest expandRequest = StageJson.expandRequest(request);
+            Optional<BlobFeeds.Feed> feed = feeds.find(request.getString("feed"));
+            if (feed.isEmpty()) {
+                // No pull under way for it (or it has ended): the blob is in the store, or nowhere.
+                return StageJson.expanded(stage.expand(expandRequest, progress(request, call)));
+            }
+            // While it waits for bytes of a pull under way, the call shows the pull's life as its own.
+            return StageJson.expanded(stage.expand(expandRequest,
+                    feed.get().blob(expandRequest.layer()).view(call::touch), progress(request, call)));
+        });
     }
 
     private void onArchive(Message<String> message) {

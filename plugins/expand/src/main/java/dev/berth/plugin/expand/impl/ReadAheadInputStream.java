@@ -3,7 +3,6 @@ package dev.berth.plugin.expand.impl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,19 +15,30 @@ import java.util.concurrent.TimeUnit;
  * thread only.
  */
 final class ReadAheadInputStream extends InputStream {
-    private static final byte[] END = new byte[0];
+    /** A filled chunk: {@code length} bytes of {@code bytes}. */
+    private record Chunk(byte[] bytes, int length) {
+    }
+
+    private static final Chunk END = new Chunk(new byte[0], 0);
 
     private final InputStream source;
-    private final BlockingQueue<byte[]> chunks;
+    private final BlockingQueue<Chunk> chunks;
+    /**
+     * Arrays the reader is done with, for the producer to fill again: a layer streams through the same few
+     * arrays instead of a new one per chunk, which under the daemon's small serial-collector heap were kept
+     * alive by the queue long enough to be promoted and made full collections of the old generation.
+     */
+    private final BlockingQueue<byte[]> spare;
     private final Thread producer;
     private volatile boolean closed;
     private volatile Throwable failure;
-    private byte[] current;
+    private Chunk current;
     private int position;
 
     ReadAheadInputStream(InputStream source, int chunkSize, int chunksAhead) {
         this.source = source;
         this.chunks = new ArrayBlockingQueue<>(chunksAhead);
+        this.spare = new ArrayBlockingQueue<>(chunksAhead + 2);
         this.producer = new Thread(() -> produce(chunkSize), "berth-expand-read-ahead");
         producer.setDaemon(true);
         producer.start();
@@ -38,11 +48,14 @@ final class ReadAheadInputStream extends InputStream {
         try {
             boolean more = true;
             while (more && !closed) {
-                byte[] chunk = new byte[chunkSize];
+                byte[] chunk = spare.poll();
+                if (chunk == null) {
+                    chunk = new byte[chunkSize];
+                }
                 int filled = 0;
                 try {
-                    while (filled < chunkSize) {
-                        int n = source.read(chunk, filled, chunkSize - filled);
+                    while (filled < chunk.length) {
+                        int n = source.read(chunk, filled, chunk.length - filled);
                         if (n < 0) {
                             more = false;
                             break;
@@ -52,7 +65,7 @@ final class ReadAheadInputStream extends InputStream {
                 } finally {
                     // Bytes read before a failure still reach the reader, so it fails at the same entry.
                     if (filled > 0) {
-                        offer(filled == chunkSize ? chunk : Arrays.copyOf(chunk, filled));
+                        offer(new Chunk(chunk, filled));
                     }
                 }
             }
@@ -63,7 +76,7 @@ final class ReadAheadInputStream extends InputStream {
         }
     }
 
-    private void offer(byte[] chunk) {
+    private void offer(Chunk chunk) {
         try {
             while (!closed && !chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
                 // the reader is busy writing files; wait
@@ -74,9 +87,12 @@ final class ReadAheadInputStream extends InputStream {
     }
 
     private boolean fill() throws IOException {
-        while (current == null || position == current.length) {
+        while (current == null || position == current.length()) {
             if (current == END) {
                 return false;
+            }
+            if (current != null) {
+                spare.offer(current.bytes()); // read through: the producer may fill it again
             }
             try {
                 current = chunks.take();
@@ -108,7 +124,7 @@ final class ReadAheadInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        return fill() ? current[position++] & 0xff : -1;
+        return fill() ? current.bytes()[position++] & 0xff : -1;
     }
 
     @Override
@@ -119,15 +135,15 @@ final class ReadAheadInputStream extends InputStream {
         if (!fill()) {
             return -1;
         }
-        int n = Math.min(len, current.length - position);
-        System.arraycopy(current, position, b, off, n);
+        int n = Math.min(len, current.length() - position);
+        System.arraycopy(current.bytes(), position, b, off, n);
         position += n;
         return n;
     }
 
     @Override
     public int available() {
-        return current == null || current == END ? 0 : current.length - position;
+        return current == null || current == END ? 0 : current.length() - position;
     }
 
     /** Stops reading ahead and waits for the reading thread to finish; the source itself is left open. */

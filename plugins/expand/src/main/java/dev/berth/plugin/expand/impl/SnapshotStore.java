@@ -252,7 +252,7 @@ public final class SnapshotStore {
      * Flushes the filesystem holding {@code dir} with {@code sync -f} (syncfs), one call instead of an
      * fsync per file; the JDK has no syncfs.
      */
-    private static void syncTree(Path dir) throws IOException {
+    static void syncTree(Path dir) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("sync", "-f", dir.toAbsolutePath().toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();

@@ -22,6 +22,35 @@ class ReadAheadInputStreamTest {
         }
     }
 
+    /**
+     * Arrays are handed back and filled again: a slow reader taking odd-sized bites across hundreds of reused
+     * chunks, with the source returning short reads, must still see every byte as it was.
+     */
+    @Test
+    void reusedChunksNeverChangeBytesNotYetRead() throws IOException {
+        byte[] data = new byte[1_000_003];
+        new Random(2).nextBytes(data);
+        InputStream shortReads = new ByteArrayInputStream(data) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1000));
+            }
+        };
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        try (ReadAheadInputStream in = new ReadAheadInputStream(shortReads, 4096, 2)) {
+            byte[] bite = new byte[777];
+            int n;
+            int turns = 0;
+            while ((n = in.read(bite, 0, 1 + turns % bite.length)) >= 0) {
+                got.write(bite, 0, n);
+                if (++turns % 200 == 0) {
+                    Thread.onSpinWait(); // let the producer run ahead and refill spare arrays
+                }
+            }
+        }
+        assertArrayEquals(data, got.toByteArray());
+    }
+
     @Test
     void aFailureArrivesAfterTheBytesBeforeIt() throws IOException {
         IOException broken = new IOException("broken at 10000");

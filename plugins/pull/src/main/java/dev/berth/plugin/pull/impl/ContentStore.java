@@ -272,6 +272,11 @@ public final class ContentStore {
             return size;
         }
 
+        /** The partial file the bytes go to, readable while they arrive. */
+        public Path file() {
+            return partial;
+        }
+
         /** The descriptor this writer must satisfy. */
         public Descriptor expected() {
             return expected;

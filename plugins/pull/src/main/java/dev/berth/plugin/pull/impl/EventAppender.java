@@ -30,8 +30,10 @@ final class EventAppender {
     }
 
     /** Appends the event {@code payload} about {@code subject}. */
-    void append(String subject, Record payload) {
-        appends.add(log.append(EventDrafts.of(subject, payload)).toCompletableFuture());
+    CompletableFuture<?> append(String subject, Record payload) {
+        CompletableFuture<?> append = log.append(EventDrafts.of(subject, payload)).toCompletableFuture();
+        appends.add(append);
+        return append;
     }
 
     /**

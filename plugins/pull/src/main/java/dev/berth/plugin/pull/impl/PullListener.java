@@ -23,6 +23,26 @@ public interface PullListener {
     default void manifestResolved(ImageReference reference, Digest digest, String mediaType, Platform platform) {
     }
 
+    /**
+     * The config is verified and stored: the image's layers are known and fetched next.
+     *
+     * @param platform the index entry's platform, else the one the config declares
+     */
+    default void configStored(ImageReference reference, Digest manifestDigest, String mediaType, Descriptor config,
+            java.util.List<Descriptor> layers, Platform platform) {
+    }
+
+    /**
+     * The bytes of {@code blob} are being written into {@code file} (not verified yet; truncated and written
+     * again if the registry cannot resume).
+     */
+    default void blobWriting(Descriptor blob, java.nio.file.Path file) {
+    }
+
+    /** A blob fetch failed for another reason than its content (the registry, the network, the disk). */
+    default void blobFailed(Descriptor blob, String reason) {
+    }
+
     /** A blob fetch starts; {@code resumeFrom} bytes are already on disk from an earlier attempt. */
     default void blobStarted(Descriptor blob, long resumeFrom) {
     }

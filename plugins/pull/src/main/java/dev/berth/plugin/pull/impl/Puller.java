@@ -106,11 +106,17 @@ public final class Puller {
 
         AtomicLong fetched = new AtomicLong();
         AtomicInteger fromCache = new AtomicInteger();
-        BoundedParallel.run(image.blobs(), concurrency, "berth-pull-blob", "fetch blobs",
+        // The config first, alone: its diff ids name the layers' snapshots, so with it the layers can be
+        // expanded while they download. It is small, so this costs one round trip.
+        List<Descriptor> blobs = image.blobs();
+        fetchOne(registry, repository, blobs.get(0), listener, fetched, fromCache);
+        Platform platform = configPlatform(config, layers.size());
+        listener.configStored(reference, manifest.digest(), manifest.mediaType(), config, layers,
+                entryPlatform != null ? entryPlatform : platform);
+        BoundedParallel.run(blobs.subList(1, blobs.size()), concurrency, "berth-pull-blob", "fetch blobs",
                 blob -> fetchOne(registry, repository, blob, listener, fetched, fromCache));
         store.put(manifest.descriptor(), manifest.bytes());
 
-        Platform platform = configPlatform(config, layers.size());
         return new PullResult(reference, manifest.digest(), manifest.mediaType(), config, layers,
                 entryPlatform != null ? entryPlatform : platform, fetched.get(), fromCache.get());
     }
@@ -160,6 +166,7 @@ public final class Puller {
                 return;
             }
             listener.blobStarted(blob, writer.size());
+            listener.blobWriting(blob, writer.file());
             try {
                 long bytes = client.fetchBlob(registry, repository, blob, writer,
                         size -> listener.blobProgress(blob, size, blob.size()));
@@ -170,6 +177,8 @@ public final class Puller {
                 if (e.kind() == ErrorKind.INVALID) {
                     writer.abort();
                     listener.blobRejected(blob, e.getMessage());
+                } else {
+                    listener.blobFailed(blob, e.getMessage());
                 }
                 throw e;
             }

@@ -13,6 +13,7 @@ import dev.berth.api.image.Digest;
 import dev.berth.api.image.ImageReference;
 import dev.berth.api.image.Platform;
 import dev.berth.api.plugin.PluginProperties;
+import dev.berth.api.stage.PullObserver;
 import dev.berth.api.stage.PullRequest;
 import dev.berth.api.stage.PullStage;
 import dev.berth.api.stage.PulledImage;
@@ -57,10 +58,17 @@ public final class RegistryPullStage implements PullStage {
 
     @Override
     public PulledImage pull(PullRequest request, StageProgress progress) throws BerthException {
+        return pull(request, progress, PullObserver.NONE);
+    }
+
+    /** Pulls, telling {@code observer} the image once its config is stored and each layer blob as it downloads. */
+    @Override
+    public PulledImage pull(PullRequest request, StageProgress progress, PullObserver observer)
+            throws BerthException {
         ImageReference reference = request.reference();
         RegistryClient client = new RegistryClient(request.insecureRegistries()::contains,
                 Credentials.load(credentials), options);
-        Recorder recorder = new Recorder(reference.registry(), progress);
+        Recorder recorder = new Recorder(reference.registry(), progress, observer);
         PullResult result;
         try {
             result = new Puller(client, store, CONCURRENT_BLOBS).pull(reference, request.platform(), recorder);
@@ -68,7 +76,8 @@ public final class RegistryPullStage implements PullStage {
             recorder.awaitDurable();
         }
         return new PulledImage(reference, result.manifestDigest(), result.manifestMediaType(), null,
-                result.platform(), result.config(), result.layers(), diffIds(result), result.bytesFetched());
+                result.platform(), result.config(), result.layers(), diffIds(reference, result.config()),
+                result.bytesFetched());
     }
 
     /** Checks the login against the registry, then stores it in {@code <root>/auth/config.json} (mode 0600). */
@@ -81,16 +90,16 @@ public final class RegistryPullStage implements PullStage {
         Credentials.store(credentials, registry, username, password);
     }
 
-    private List<Digest> diffIds(PullResult result) throws BerthException {
-        byte[] config = store.readSmall(result.config().digest());
+    private List<Digest> diffIds(ImageReference reference, Descriptor configBlob) throws BerthException {
+        byte[] config = store.readSmall(configBlob.digest());
         List<Digest> diffIds = new ArrayList<>();
         try {
             for (JsonNode id : json.readTree(config).path("rootfs").path("diff_ids")) {
                 diffIds.add(Digest.parse(id.asText()));
             }
         } catch (IOException | IllegalArgumentException e) {
-            throw new BerthException(ErrorKind.INVALID, "pull " + result.reference() + ": config "
-                    + result.config().digest() + ": rootfs.diff_ids: " + e.getMessage(), e);
+            throw new BerthException(ErrorKind.INVALID, "pull " + reference + ": config "
+                    + configBlob.digest() + ": rootfs.diff_ids: " + e.getMessage(), e);
         }
         return diffIds;
     }
@@ -101,11 +110,37 @@ public final class RegistryPullStage implements PullStage {
         private final StageProgress progress;
         private final EventAppender events = new EventAppender(log, "pull");
         private final ProgressThrottle bytes;
+        private final PullObserver observer;
 
-        Recorder(String registry, StageProgress progress) {
+        Recorder(String registry, StageProgress progress, PullObserver observer) {
             this.registry = registry;
             this.progress = progress;
             this.bytes = new ProgressThrottle(progress);
+            this.observer = observer;
+        }
+
+        @Override
+        public void configStored(ImageReference reference, Digest manifestDigest, String mediaType,
+                Descriptor config, List<Descriptor> layers, Platform platform) {
+            if (observer == PullObserver.NONE) {
+                return;
+            }
+            try {
+                observer.resolved(new PulledImage(reference, manifestDigest, mediaType, null, platform, config,
+                        layers, diffIds(reference, config), 0));
+            } catch (BerthException | IllegalArgumentException e) {
+                // The pull itself reports a bad config when it ends; the observer then learns nothing early.
+            }
+        }
+
+        @Override
+        public void blobWriting(Descriptor blob, Path file) {
+            observer.blobWriting(blob, file);
+        }
+
+        @Override
+        public void blobFailed(Descriptor blob, String reason) {
+            observer.blobFailed(blob, reason);
         }
 
         @Override
@@ -123,19 +158,33 @@ public final class RegistryPullStage implements PullStage {
         @Override
         public void blobProgress(Descriptor blob, long bytes, long total) {
             this.bytes.update(blob.digest(), "downloading", bytes, total);
+            observer.blobProgress(blob, bytes);
         }
 
         @Override
         public void blobFetched(Descriptor blob, boolean fromCache, long bytes, long millis) {
             progress.update(blob.digest().shortHex(), fromCache ? "cached" : "verified", blob.size(), blob.size());
-            append(blob.digest().toString(), new BlobFetched(blob.digest().toString(), blob.mediaType(), blob.size(),
-                    fromCache ? "cache" : "network", registry, millis));
+            // The observer hears "stored" only once blob.fetched is durable, so that whatever it starts from the
+            // blob (layer.expanded) comes after it in the log.
+            events.append(blob.digest().toString(), new BlobFetched(blob.digest().toString(), blob.mediaType(),
+                    blob.size(), fromCache ? "cache" : "network", registry, millis)).whenComplete((record, failure) -> {
+                        if (failure != null) {
+                            observer.blobFailed(blob, "record blob.fetched: " + failure.getMessage());
+                        } else {
+                            try {
+                                observer.blobStored(blob, store.path(blob.digest()));
+                            } catch (BerthException e) {
+                                observer.blobFailed(blob, e.getMessage());
+                            }
+                        }
+                    });
         }
 
         @Override
         public void blobRejected(Descriptor blob, String reason) {
             progress.update(blob.digest().shortHex(), "rejected", 0, blob.size());
             append(blob.digest().toString(), new BlobRejected(blob.digest().toString(), registry, reason));
+            observer.blobFailed(blob, reason);
         }
 
         private void append(String subject, Record payload) {

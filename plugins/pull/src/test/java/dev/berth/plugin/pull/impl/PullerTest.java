@@ -106,6 +106,44 @@ class PullerTest {
         }
     }
 
+    /** What a streaming consumer needs: the image before any layer, then each layer's file while it is written. */
+    @Test
+    void configIsStoredAndReportedBeforeAnyLayerIsWritten() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        List<Path> files = new CopyOnWriteArrayList<>();
+        ContentStore store = new ContentStore(root);
+        PullListener listener = new PullListener() {
+            @Override
+            public void configStored(ImageReference reference, Digest manifestDigest, String mediaType,
+                    Descriptor config, List<Descriptor> layers, Platform platform) {
+                order.add("config " + store.has(config.digest()) + " " + layers.size() + " " + platform);
+            }
+
+            @Override
+            public void blobWriting(Descriptor blob, Path file) {
+                order.add("writing " + blob.digest());
+                files.add(file);
+            }
+
+            @Override
+            public void blobFetched(Descriptor blob, boolean fromCache, long bytes, long millis) {
+                order.add("fetched " + blob.digest());
+            }
+        };
+        puller(registry.hostPort()).pull(ImageReference.parse(registry.hostPort() + "/demo/oci:v1"), AMD64, listener);
+        int config = order.indexOf("config true 2 " + AMD64);
+        assertTrue(config >= 0, order.toString());
+        assertEquals("fetched " + oci.config().digest(), order.get(config - 1), order.toString());
+        for (TestImages.Blob layer : oci.layers()) {
+            assertTrue(order.indexOf("writing " + layer.digest()) > config, order.toString());
+            assertTrue(order.indexOf("fetched " + layer.digest()) > order.indexOf("writing " + layer.digest()),
+                    order.toString());
+        }
+        for (Path file : files) {
+            assertEquals(root.resolve("content/ingest"), file.getParent(), "the partial file: " + file);
+        }
+    }
+
     @Test
     void pullByDigest() throws Exception {
         ImageReference reference = ImageReference.parse(registry.hostPort() + "/demo/oci@" + oci.manifest().digest());

@@ -1,0 +1,105 @@
+package dev.berth.plugin.expand.impl;
+
+import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
+import dev.berth.api.image.Descriptor;
+import dev.berth.api.image.Digest;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Hashes and counts the bytes of a layer blob as the unpacker reads them, so that a layer unpacked from a
+ * blob still being downloaded is known to be exactly the blob its descriptor names: {@link #verify()} reads
+ * what the unpacker left and checks size and digest. Never closes its source. Not thread-safe: one reader.
+ */
+final class VerifyingInputStream extends FilterInputStream {
+    private final Descriptor blob;
+    private final MessageDigest hash;
+    private long count;
+
+    VerifyingInputStream(InputStream in, Descriptor blob) {
+        super(in);
+        this.blob = blob;
+        try {
+            this.hash = MessageDigest.getInstance(blob.digest().algorithm().equals("sha512") ? "SHA-512" : "SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks " + blob.digest().algorithm(), e);
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        int b = in.read();
+        if (b >= 0) {
+            hash.update((byte) b);
+            count++;
+        }
+        return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n > 0) {
+            hash.update(b, off, n);
+            count += n;
+        }
+        return n;
+    }
+
+    /** Skipping must still hash, so it reads. */
+    @Override
+    public long skip(long n) throws IOException {
+        byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 65536)];
+        long done = 0;
+        while (done < n) {
+            int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        return done;
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        // The source belongs to the caller.
+    }
+
+    /**
+     * Reads the rest of the blob (bytes after the tar's end still count) and checks size and digest.
+     *
+     * @throws BerthException INVALID on a size or digest mismatch, naming the blob; UNAVAILABLE when the rest
+     *     cannot be read
+     */
+    void verify() throws BerthException {
+        try {
+            byte[] buffer = new byte[65536];
+            while (read(buffer, 0, buffer.length) >= 0) {
+                // hashing is all
+            }
+        } catch (IOException e) {
+            throw new BerthException(ErrorKind.UNAVAILABLE, "verify blob " + blob.digest() + ": read its end: "
+                    + e.getMessage(), e);
+        }
+        if (count != blob.size()) {
+            throw new BerthException(ErrorKind.INVALID, "verify blob " + blob.digest() + ": size mismatch: expected "
+                    + blob.size() + " bytes, read " + count);
+        }
+        Digest actual = new Digest(blob.digest().algorithm(), HexFormat.of().formatHex(hash.digest()));
+        if (!actual.equals(blob.digest())) {
+            throw new BerthException(ErrorKind.INVALID, "verify blob " + blob.digest() + ": digest mismatch: got "
+                    + actual);
+        }
+    }
+}
