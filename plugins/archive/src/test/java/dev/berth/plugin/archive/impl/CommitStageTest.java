@@ -20,6 +20,7 @@ import dev.berth.api.stage.ImageSettings;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.SaveItem;
 import dev.berth.api.stage.StageProgress;
+import dev.berth.api.testing.RecordingEventLog;
 import dev.berth.schemas.ImageSpecSchemas;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

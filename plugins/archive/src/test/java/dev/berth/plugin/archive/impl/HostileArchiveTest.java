@@ -9,6 +9,7 @@ import dev.berth.api.ErrorKind;
 import dev.berth.api.image.Digest;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.StageProgress;
+import dev.berth.api.testing.RecordingEventLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ class HostileArchiveTest {
         assertTrue(e.getMessage().contains(hostile.entry()), "names the entry: " + e.getMessage());
         assertTrue(e.getMessage().contains(hostile.rule()), "names the rule: " + e.getMessage());
         assertEquals(before, Fixtures.files(root.resolve("content")), "no new blob and no partial file");
-        assertEquals(List.of(), log.drafts);
+        assertEquals(List.of(), log.drafts());
     }
 
     @Test

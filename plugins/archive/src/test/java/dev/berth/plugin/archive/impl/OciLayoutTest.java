@@ -10,6 +10,7 @@ import dev.berth.api.image.Digest;
 import dev.berth.api.image.Platform;
 import dev.berth.api.stage.LoadedImage;
 import dev.berth.api.stage.StageProgress;
+import dev.berth.api.testing.RecordingEventLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

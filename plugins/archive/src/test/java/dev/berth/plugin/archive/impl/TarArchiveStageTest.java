@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.testing.RecordingEventLog;
 import dev.berth.schemas.ImageSpecSchemas;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.BerthException;
@@ -80,8 +81,8 @@ class TarArchiveStageTest {
         assertEquals(List.of(), SCHEMAS.validate("config-schema.json",
                 JSON.readTree(blob(tmp.resolve("root"), image.config().digest()).toFile())));
 
-        assertEquals(3, log.drafts.size(), "one blob.fetched per blob: " + log.drafts);
-        for (EventDraft draft : log.drafts) {
+        assertEquals(3, log.drafts().size(), "one blob.fetched per blob: " + log.drafts());
+        for (EventDraft draft : log.drafts()) {
             assertEquals("blob.fetched", draft.type());
             JsonNode payload = JSON.readTree(draft.payload());
             assertEquals("archive", payload.path("source").asText());
@@ -105,7 +106,7 @@ class TarArchiveStageTest {
         assertEquals(List.of(layout.layer()), image.layers().stream().map(Descriptor::digest).toList());
         assertEquals(List.of(layout.diffId()), image.diffIds());
         assertStored(tmp.resolve("root"), image);
-        assertEquals(3, log.drafts.size());
+        assertEquals(3, log.drafts().size());
         assertEquals(List.of(), Fixtures.files(tmp.resolve("root/content/ingest")));
     }
 
@@ -254,7 +255,7 @@ class TarArchiveStageTest {
     @Test
     void failedEventAppendUndoesTheLoad() throws Exception {
         RecordingEventLog log = new RecordingEventLog();
-        log.full = true;
+        log.failAppends(true);
         Path root = tmp.resolve("root");
         BerthException e = org.junit.jupiter.api.Assertions.assertThrows(BerthException.class,
                 () -> new TarArchiveStage(root, log).load(dockerArchive, StageProgress.NONE));

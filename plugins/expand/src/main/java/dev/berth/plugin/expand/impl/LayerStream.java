@@ -10,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
  * The uncompressed tar stream of one layer: hashes every byte for the DiffID and enforces the size and
  * compression-ratio limits as bytes flow; not thread-safe (one unpack owns it).
  */
-final class LayerStream extends FilterInputStream {
+final class LayerStream extends CountingFilterStream {
 
     /** Thrown when a limit is crossed; the unpacker turns it into an INVALID error naming the entry. */
     static final class LimitExceeded extends IOException {
@@ -125,36 +125,6 @@ final class LayerStream extends FilterInputStream {
             advance(n);
         }
         return n;
-    }
-
-    /** Skipping must still hash, so it reads. */
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buf = new byte[(int) Math.min(n, 65536)];
-        long done = 0;
-        while (done < n) {
-            int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
-    }
-
-    @Override
-    public synchronized void mark(int readlimit) {
-        // not supported
-    }
-
-    @Override
-    public synchronized void reset() throws IOException {
-        throw new IOException("mark/reset not supported");
     }
 
     private void advance(int n) throws LimitExceeded {

@@ -4,7 +4,6 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -16,7 +15,7 @@ import java.util.HexFormat;
  * blob still being downloaded is known to be exactly the blob its descriptor names: {@link #verify()} reads
  * what the unpacker left and checks size and digest. Never closes its source. Not thread-safe: one reader.
  */
-final class VerifyingInputStream extends FilterInputStream {
+final class VerifyingInputStream extends CountingFilterStream {
     private final Descriptor blob;
     private final MessageDigest hash;
     private long count;
@@ -49,26 +48,6 @@ final class VerifyingInputStream extends FilterInputStream {
             count += n;
         }
         return n;
-    }
-
-    /** Skipping must still hash, so it reads. */
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 65536)];
-        long done = 0;
-        while (done < n) {
-            int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.berth.api.stage.ExpandRequest;
 import dev.berth.api.stage.ExpandedLayer;
 import dev.berth.api.stage.GrowingBlob;
 import dev.berth.api.stage.StageProgress;
+import dev.berth.api.testing.RecordingEventLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -123,8 +124,8 @@ class StreamingExpandTest {
             assertFalse(layer.existed());
             assertEquals("hello\n", Files.readString(layer.snapshot().resolve("etc/hello")));
             assertEquals(List.of(DIFF_ID.hex()), finalSnapshots());
-            assertEquals(1, log.drafts.size());
-            assertEquals("layer.expanded", log.drafts.get(0).type());
+            assertEquals(1, log.drafts().size());
+            assertEquals("layer.expanded", log.drafts().get(0).type());
         } else {
             BerthException e = assertThrows(BerthException.class, () -> expander.expand(request, blob,
                     StageProgress.NONE));
@@ -133,7 +134,7 @@ class StreamingExpandTest {
             }
             assertTrue(e.getMessage().contains(BLOB.digest().toString()), e.getMessage());
             assertEquals(List.of(), finalSnapshots());
-            assertEquals(List.of(), log.drafts);
+            assertEquals(List.of(), log.drafts());
         }
         blob.join();
         assertEquals(List.of(), leftovers());
@@ -158,7 +159,7 @@ class StreamingExpandTest {
         Thread.sleep(500);
         assertTrue(expanding.isAlive());
         assertEquals(List.of(), finalSnapshots());
-        assertEquals(List.of(), log.drafts);
+        assertEquals(List.of(), log.drafts());
         stored.countDown();
         expanding.join(10_000);
         assertEquals(List.of(DIFF_ID.hex()), finalSnapshots());

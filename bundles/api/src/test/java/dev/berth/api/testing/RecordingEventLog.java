@@ -1,4 +1,4 @@
-package dev.berth.plugin.archive.impl;
+package dev.berth.api.testing;
 
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
@@ -15,13 +15,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * An event log for unit tests that only keeps the drafts appended to it, acknowledging each at once; the
- * real log is exercised by the event-log bundle's contract tests and by itests. Thread-safe.
+ * An event log for a stage plugin's unit tests that only keeps the drafts appended to it, acknowledging
+ * each at once; the real log is exercised by the event-log bundle's contract tests and by itests. Reading
+ * is not supported. Thread-safe.
  */
-final class RecordingEventLog implements EventLog {
-    final List<EventDraft> drafts = new CopyOnWriteArrayList<>();
-    /** When set, every append fails the way a full disk does. */
-    volatile boolean full;
+public final class RecordingEventLog implements EventLog {
+    private final List<EventDraft> drafts = new CopyOnWriteArrayList<>();
+    private volatile boolean full;
+
+    /** The drafts appended so far, oldest first (a live view). */
+    public List<EventDraft> drafts() {
+        return drafts;
+    }
+
+    /** From now on every append fails (or, with false, succeeds again) the way a full disk makes it fail. */
+    public void failAppends(boolean fail) {
+        full = fail;
+    }
 
     @Override
     public CompletionStage<EventRecord> append(EventDraft draft) {
@@ -35,21 +45,21 @@ final class RecordingEventLog implements EventLog {
 
     @Override
     public LogHead head() {
-        throw new UnsupportedOperationException("not needed by the archive stage");
+        throw new UnsupportedOperationException("a recording log only records appends");
     }
 
     @Override
     public EventCursor read(long fromSequence) {
-        throw new UnsupportedOperationException("not needed by the archive stage");
+        throw new UnsupportedOperationException("a recording log only records appends");
     }
 
     @Override
     public long firstSequenceAtOrAfter(Instant time) {
-        throw new UnsupportedOperationException("not needed by the archive stage");
+        throw new UnsupportedOperationException("a recording log only records appends");
     }
 
     @Override
     public AutoCloseable subscribe(Consumer<EventRecord> listener) {
-        throw new UnsupportedOperationException("not needed by the archive stage");
+        throw new UnsupportedOperationException("a recording log only records appends");
     }
 }
