@@ -34,30 +34,45 @@ final class BusCalls {
         this.codec = codec;
     }
 
-    /** Sends {@code body} to {@code address} and waits up to {@code timeoutMs} for the JSON reply. */
-    JsonObject request(String address, String what, JsonObject body, long timeoutMs) throws BerthException {
-        try {
-            Message<String> reply = vertx.eventBus().<String>request(address, body.encode(),
-                    new DeliveryOptions().setSendTimeout(timeoutMs)).toCompletionStage().toCompletableFuture()
-                    .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
-            return new JsonObject(reply.body());
-        } catch (ExecutionException e) {
-            throw failure(what, e.getCause());
-        } catch (TimeoutException e) {
-            throw new BerthException(ErrorKind.UNAVAILABLE, what + " did not answer in " + timeoutMs / 1000
-                    + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BerthException(ErrorKind.UNAVAILABLE, what + ": interrupted", e);
+    /**
+     * A request sent over the bus whose JSON reply may still be on its way: {@link #await} waits for it.
+     * Several sent before any is awaited run side by side (each stage call runs on its stage's own threads).
+     *
+     * @param body      the reply's body, as it completes
+     * @param what      names the callee in error messages ("expand stage", "runtime runc")
+     * @param timeoutMs the callee's time to answer
+     */
+    record Reply(CompletableFuture<JsonObject> body, String what, long timeoutMs) {
+        /** Waits for the reply; a failed one becomes the exception it stands for, with the stage's own kind. */
+        JsonObject await() throws BerthException {
+            try {
+                return body.get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ReplyException r) {
+                    throw new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE),
+                            r.getMessage(), r);
+                }
+                throw new BerthException(ErrorKind.INTERNAL, what + ": " + e.getCause(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, what + " did not answer in " + timeoutMs / 1000
+                        + " s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BerthException(ErrorKind.UNAVAILABLE, what + ": interrupted", e);
+            }
         }
     }
 
-    /** A failed reply of {@code what} as the exception it stands for: the stage's own kind and message. */
-    static BerthException failure(String what, Throwable cause) {
-        if (cause instanceof ReplyException r) {
-            return new BerthException(ErrorKind.forHttpStatus(r.failureCode(), ErrorKind.UNAVAILABLE), r.getMessage(), r);
-        }
-        return new BerthException(ErrorKind.INTERNAL, what + ": " + cause, cause);
+    /** Sends {@code body} to {@code address} and waits up to {@code timeoutMs} for the JSON reply. */
+    JsonObject request(String address, String what, JsonObject body, long timeoutMs) throws BerthException {
+        return send(address, what, body, timeoutMs).await();
+    }
+
+    /** Sends {@code body} to {@code address} and returns at once; the reply is awaited later. */
+    Reply send(String address, String what, JsonObject body, long timeoutMs) {
+        return new Reply(vertx.eventBus().<String>request(address, body.encode(),
+                new DeliveryOptions().setSendTimeout(timeoutMs)).map(m -> new JsonObject(m.body()))
+                .toCompletionStage().toCompletableFuture(), what, timeoutMs);
     }
 
     /**

@@ -51,12 +51,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -74,13 +68,6 @@ final class ContainerService {
     private static final System.Logger LOG = System.getLogger("berth.engine.containers");
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
     private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
-    /** Runs a cleanup step beside another one of the same exit; threads end after 10 s without work. */
-    private static final ExecutorService CLEANUP = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread thread = new Thread(r, "berth-exit-cleanup");
-                thread.setDaemon(true);
-                return thread;
-            });
     private static final int SIGKILL = 9;
     private static final int SIGTERM = 15;
     private static final String DEFAULT_RUNTIME = "runc";
@@ -560,9 +547,19 @@ final class ContainerService {
     }
 
     private void discardRuntime(Container c) {
+        awaitDiscard(c, startDiscard(c));
+    }
+
+    /** Asks the runtime to delete the container's state; the runtime plugin works on it while this returns. */
+    private BusCalls.Reply startDiscard(Container c) {
         createdInRuntime.remove(c.id());
+        return stages.sendDelete(c.runtime(), c.id(), true);
+    }
+
+    /** Waits for a delete {@link #startDiscard} sent; a failure is logged, not thrown. */
+    private void awaitDiscard(Container c, BusCalls.Reply deleted) {
         try {
-            stages.delete(c.runtime(), c.id(), true);
+            deleted.await();
             absentInRuntime.add(c.id());
         } catch (BerthException e) {
             LOG.log(Level.WARNING, "discard runtime state of " + c.id() + ": " + e.getMessage());
@@ -631,9 +628,9 @@ final class ContainerService {
             // The runtime's delete (a runtime process, 20-40 ms) and the unmount are independent: the one
             // removes the runtime's state and cgroup, the other the host's overlay mount. Both are done
             // before anything else happens to the container.
-            Future<?> runtimeGone = CLEANUP.submit(() -> discardRuntime(c));
+            BusCalls.Reply runtimeGone = startDiscard(c);
             release(c, "container exited");
-            awaitCleanup(runtimeGone, c.id());
+            awaitDiscard(c, runtimeGone);
             if (remove) {
                 // As docker run --rm: waiters learn the exit once the container is gone.
                 try {
@@ -642,18 +639,6 @@ final class ContainerService {
                     complete(id, answer);
                 }
             }
-        }
-    }
-
-    /** Waits for a cleanup step run on {@link #CLEANUP}; its failures are logged where it ran. */
-    private static void awaitCleanup(Future<?> step, String id) {
-        try {
-            step.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            LOG.log(Level.WARNING, "discard runtime state of " + id + ": interrupted while waiting for it");
-        } catch (ExecutionException e) {
-            LOG.log(Level.WARNING, "discard runtime state of " + id + ": " + e.getCause());
         }
     }
 

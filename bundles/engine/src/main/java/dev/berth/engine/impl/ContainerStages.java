@@ -94,7 +94,11 @@ final class ContainerStages {
     }
 
     private JsonObject run(String runtime, String op, JsonObject body) throws BerthException {
-        return calls.request(BusAddresses.stageAddress(ContainerRuntime.STAGE), "runtime " + runtime,
+        return sendRun(runtime, op, body).await();
+    }
+
+    private BusCalls.Reply sendRun(String runtime, String op, JsonObject body) {
+        return calls.send(BusAddresses.stageAddress(ContainerRuntime.STAGE), "runtime " + runtime,
                 body.put("op", op).put("runtime", runtime), TIMEOUT_MS);
     }
 
@@ -146,7 +150,12 @@ final class ContainerStages {
     }
 
     void delete(String runtime, String id, boolean force) throws BerthException {
-        run(runtime, "delete", new JsonObject().put("id", id).put("force", force));
+        sendDelete(runtime, id, force).await();
+    }
+
+    /** Starts a delete and returns at once: the runtime plugin deletes on its own threads while the caller works. */
+    BusCalls.Reply sendDelete(String runtime, String id, boolean force) {
+        return sendRun(runtime, "delete", new JsonObject().put("id", id).put("force", force));
     }
 
     String exec(String runtime, ExecRequest request) throws BerthException {

@@ -35,7 +35,6 @@ import dev.berth.api.stage.PullRequest;
 import dev.berth.api.stage.PullStage;
 import dev.berth.api.stage.PulledImage;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -56,6 +55,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * Images in the engine: orchestrates a pull (the pull stage, then the expand stage for each layer, both
@@ -133,9 +133,10 @@ final class ImageService {
             PulledImage image;
             List<String> chainIds;
             String feed = java.util.UUID.randomUUID().toString();
-            StreamingExpands early = new StreamingExpands(image1 -> !explicit || platform.matches(
-                    image1.platform().os(), image1.platform().architecture(), image1.platform().variant()),
-                    (layers, diffIds) -> expandAsync(layers, diffIds, progress, feed), STAGE_TIMEOUT_MS);
+            Predicate<PulledImage> wanted = pulled -> !explicit || platform.matches(pulled.platform().os(),
+                    pulled.platform().architecture(), pulled.platform().variant());
+            StreamingExpands early = new StreamingExpands(wanted,
+                    (layers, diffIds) -> expandAsync(layers, diffIds, progress, feed));
             MessageConsumer<String> resolved = vertx.eventBus().localConsumer(
                     StageBusComponent.PULL_RESOLVED_PREFIX + feed,
                     m -> early.start(StageJson.pulled(new JsonObject(m.body()))));
@@ -149,10 +150,9 @@ final class ImageService {
             } finally {
                 resolved.unregister();
             }
-            Platform got = image.platform();
-            if (explicit && !platform.matches(got.os(), got.architecture(), got.variant())) {
-                throw new BerthException(ErrorKind.NOT_FOUND, "pull " + reference + ": the image is for " + got
-                        + ", not " + platform);
+            if (!wanted.test(image)) {
+                throw new BerthException(ErrorKind.NOT_FOUND, "pull " + reference + ": the image is for "
+                        + image.platform() + ", not " + platform);
             }
             // Layers whose expansion began while they downloaded are awaited; without a streaming pull stage
             // (nothing was resolved early) they are expanded now, one after another, as always.
@@ -180,32 +180,36 @@ final class ImageService {
     /** Expands each layer on top of the one before, through the expand stage; returns the chain ids. */
     private List<String> expandLayers(List<Descriptor> layers, List<Digest> diffIds, String progress)
             throws BerthException {
-        List<String> chainIds = chainIds(diffIds);
-        for (int i = 0; i < layers.size(); i++) {
-            Digest parent = i == 0 ? null : Digest.parse(chainIds.get(i - 1));
-            request(ExpandStage.STAGE, StageJson.expandRequest(new ExpandRequest(layers.get(i), diffIds.get(i),
-                    Digest.parse(chainIds.get(i)), parent), progress));
+        for (JsonObject body : expandRequests(layers, diffIds, progress)) {
+            request(ExpandStage.STAGE, body);
         }
-        return chainIds;
+        return chainIds(diffIds);
     }
 
     /**
      * Sends one expand request per layer at once, each naming the pull's {@code feed} so that the expand stage
      * may read its blob while it downloads; answers the pending replies, bottom layer first.
      */
-    private List<java.util.concurrent.CompletableFuture<JsonObject>> expandAsync(List<Descriptor> layers,
-            List<Digest> diffIds, String progress, String feed) {
-        List<String> chainIds = chainIds(diffIds);
-        List<java.util.concurrent.CompletableFuture<JsonObject>> replies = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            Digest parent = i == 0 ? null : Digest.parse(chainIds.get(i - 1));
-            JsonObject body = StageJson.expandRequest(new ExpandRequest(layers.get(i), diffIds.get(i),
-                    Digest.parse(chainIds.get(i)), parent), progress).put("feed", feed);
-            replies.add(vertx.eventBus().<String>request(BusAddresses.stageAddress(ExpandStage.STAGE), body.encode(),
-                    new DeliveryOptions().setSendTimeout(STAGE_TIMEOUT_MS)).map(m -> new JsonObject(m.body()))
-                    .toCompletionStage().toCompletableFuture());
+    private List<BusCalls.Reply> expandAsync(List<Descriptor> layers, List<Digest> diffIds, String progress,
+            String feed) {
+        List<BusCalls.Reply> replies = new ArrayList<>();
+        for (JsonObject body : expandRequests(layers, diffIds, progress)) {
+            replies.add(calls.send(BusAddresses.stageAddress(ExpandStage.STAGE), ExpandStage.STAGE + " stage",
+                    body.put("feed", feed), STAGE_TIMEOUT_MS));
         }
         return replies;
+    }
+
+    /** The expand request of each layer, bottom first: each on top of the chain below it. */
+    private static List<JsonObject> expandRequests(List<Descriptor> layers, List<Digest> diffIds, String progress) {
+        List<String> chainIds = chainIds(diffIds);
+        List<JsonObject> bodies = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            Digest parent = i == 0 ? null : Digest.parse(chainIds.get(i - 1));
+            bodies.add(StageJson.expandRequest(new ExpandRequest(layers.get(i), diffIds.get(i),
+                    Digest.parse(chainIds.get(i)), parent), progress));
+        }
+        return bodies;
     }
 
     /** Points {@code name} (registry/repository:tag) at {@code manifest}, logging only a real change. */

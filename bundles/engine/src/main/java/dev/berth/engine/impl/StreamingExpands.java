@@ -1,16 +1,10 @@
 package dev.berth.engine.impl;
 
 import dev.berth.api.BerthException;
-import dev.berth.api.ErrorKind;
 import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import dev.berth.api.stage.PulledImage;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
@@ -23,24 +17,22 @@ final class StreamingExpands {
     /** Sends the expand requests of an image's layers; answers their pending replies, bottom layer first. */
     @FunctionalInterface
     interface Starter {
-        List<CompletableFuture<JsonObject>> start(List<Descriptor> layers, List<Digest> diffIds);
+        List<BusCalls.Reply> start(List<Descriptor> layers, List<Digest> diffIds);
     }
 
     private final Predicate<PulledImage> wanted;
     private final Starter starter;
-    private final long timeoutMillis;
     private PulledImage image;
-    private List<CompletableFuture<JsonObject>> replies;
+    private List<BusCalls.Reply> replies;
     private boolean closed;
 
     /**
      * @param wanted  whether an image reported early may be expanded at once (not one of a refused platform)
-     * @param timeoutMillis how long {@link #await} waits for each expansion at most
+     * @param starter sends the requests; each reply carries how long it may take
      */
-    StreamingExpands(Predicate<PulledImage> wanted, Starter starter, long timeoutMillis) {
+    StreamingExpands(Predicate<PulledImage> wanted, Starter starter) {
         this.wanted = wanted;
         this.starter = starter;
-        this.timeoutMillis = timeoutMillis;
     }
 
     /** The pull stage knows the image: starts expanding every layer, unless too late or unwanted. */
@@ -66,7 +58,7 @@ final class StreamingExpands {
      * @throws BerthException the first failure, bottom layer first
      */
     List<String> await(List<Descriptor> layers, List<Digest> diffIds) throws BerthException {
-        List<CompletableFuture<JsonObject>> pending;
+        List<BusCalls.Reply> pending;
         PulledImage reported;
         synchronized (this) {
             closed = true;
@@ -74,24 +66,18 @@ final class StreamingExpands {
             reported = image;
         }
         BerthException first = null;
-        for (CompletableFuture<JsonObject> reply : pending) {
+        for (BusCalls.Reply reply : pending) {
             try {
-                reply.get(timeoutMillis + 5_000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                BerthException failure = BusCalls.failure("expand stage", e.getCause());
+                reply.await();
+            } catch (BerthException failure) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw failure;
+                }
                 if (first == null) {
                     first = failure;
                 } else {
                     first.addSuppressed(failure);
                 }
-            } catch (TimeoutException e) {
-                if (first == null) {
-                    first = new BerthException(ErrorKind.UNAVAILABLE, "expand stage did not answer in "
-                            + timeoutMillis / 1000 + " s", e);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BerthException(ErrorKind.UNAVAILABLE, "expand stage: interrupted", e);
             }
         }
         if (first != null) {
@@ -105,7 +91,7 @@ final class StreamingExpands {
 
     /** The pull failed: stops any start and waits for the expansions under way to end, keeping their failures quiet. */
     void abandon(BerthException pullFailure) {
-        List<CompletableFuture<JsonObject>> pending;
+        List<BusCalls.Reply> pending;
         synchronized (this) {
             closed = true;
             pending = replies;
@@ -114,14 +100,13 @@ final class StreamingExpands {
             return;
         }
         // Their blobs fail with the pull, so they end soon; each one's error is the pull's, told already.
-        for (CompletableFuture<JsonObject> reply : pending) {
+        for (BusCalls.Reply reply : pending) {
             try {
-                reply.get(timeoutMillis + 5_000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // Quiet: the pull's failure is the one to report.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                reply.await();
+            } catch (BerthException quiet) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
             }
         }
     }

@@ -42,19 +42,22 @@ class StreamingExpandsTest {
         final AtomicInteger starts = new AtomicInteger();
 
         @Override
-        public List<CompletableFuture<JsonObject>> start(List<Descriptor> layers, List<Digest> diffIds) {
+        public List<BusCalls.Reply> start(List<Descriptor> layers, List<Digest> diffIds) {
             starts.incrementAndGet();
+            List<BusCalls.Reply> replies = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
-                sent.add(new CompletableFuture<>());
+                CompletableFuture<JsonObject> body = new CompletableFuture<>();
+                sent.add(body);
+                replies.add(new BusCalls.Reply(body, "expand stage", 1000));
             }
-            return sent;
+            return replies;
         }
     }
 
     @Test
     void startsEveryLayerOnceAndAnswersTheChainIds() throws Exception {
         Replies replies = new Replies();
-        StreamingExpands early = new StreamingExpands(image -> true, replies, 1000);
+        StreamingExpands early = new StreamingExpands(image -> true, replies);
         early.start(IMAGE);
         early.start(IMAGE);
         assertEquals(1, replies.starts.get());
@@ -67,7 +70,7 @@ class StreamingExpandsTest {
     @Test
     void aReportAfterThePullAnsweredStartsNothing() {
         Replies replies = new Replies();
-        StreamingExpands early = new StreamingExpands(image -> true, replies, 1000);
+        StreamingExpands early = new StreamingExpands(image -> true, replies);
         assertFalse(early.started());
         early.start(IMAGE);
         assertEquals(0, replies.starts.get(), "the engine expands from the store instead");
@@ -76,7 +79,7 @@ class StreamingExpandsTest {
     @Test
     void anUnwantedImageIsNotExpandedEarly() {
         Replies replies = new Replies();
-        StreamingExpands early = new StreamingExpands(image -> false, replies, 1000);
+        StreamingExpands early = new StreamingExpands(image -> false, replies);
         early.start(IMAGE);
         assertFalse(early.started());
         assertEquals(0, replies.starts.get());
@@ -85,7 +88,7 @@ class StreamingExpandsTest {
     @Test
     void theFirstFailureBottomFirstIsThrownAfterAllEnded() {
         Replies replies = new Replies();
-        StreamingExpands early = new StreamingExpands(image -> true, replies, 1000);
+        StreamingExpands early = new StreamingExpands(image -> true, replies);
         early.start(IMAGE);
         early.started();
         replies.sent.get(1).completeExceptionally(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400,
@@ -101,7 +104,7 @@ class StreamingExpandsTest {
     @Test
     void otherLayersInThePullsAnswerMeanExpandFromTheStore() throws Exception {
         Replies replies = new Replies();
-        StreamingExpands early = new StreamingExpands(image -> true, replies, 1000);
+        StreamingExpands early = new StreamingExpands(image -> true, replies);
         early.start(IMAGE);
         early.started();
         replies.sent.forEach(r -> r.complete(new JsonObject()));
@@ -111,7 +114,7 @@ class StreamingExpandsTest {
     @Test
     void abandonWaitsForTheExpansionsAndKeepsThemQuiet() {
         Replies replies = new Replies();
-        StreamingExpands early = new StreamingExpands(image -> true, replies, 1000);
+        StreamingExpands early = new StreamingExpands(image -> true, replies);
         early.start(IMAGE);
         CompletableFuture.runAsync(() -> {
             replies.sent.get(0).completeExceptionally(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "x"));
