@@ -11,7 +11,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * at once and never throws.
  *
  * <p>For each layer blob a stage reports, in this order: {@link #blobWriting} once it starts writing the blob
- * into a file, then either {@link #blobStored} or {@link #blobFailed}. A blob already in the store gets
+ * into a file, then one of {@link #blobStored}, {@link #blobRejected} or {@link #blobFailed}. A blob already in the store gets
  * {@link #blobStored} alone. A stage that says nothing about a blob leaves it to the end of the pull: the
  * engine then reads it from the store.
  */
@@ -33,6 +33,10 @@ public interface PullObserver {
 
         @Override
         public void blobStored(Descriptor blob, Path file) {
+        }
+
+        @Override
+        public void blobRejected(Descriptor blob, String reason) {
         }
 
         @Override
@@ -63,6 +67,12 @@ public interface PullObserver {
      */
     void blobStored(Descriptor blob, Path file);
 
-    /** {@code blob} will not be stored by this pull: rejected or the download failed, for {@code reason}. */
+    /**
+     * {@code blob} is refused for its content: its bytes do not match its digest or size, or break a limit.
+     * A layer read from it is invalid, whatever a retry would bring.
+     */
+    void blobRejected(Descriptor blob, String reason);
+
+    /** {@code blob} will not be stored by this pull for another {@code reason}: the registry, the network, the disk. */
     void blobFailed(Descriptor blob, String reason);
 }

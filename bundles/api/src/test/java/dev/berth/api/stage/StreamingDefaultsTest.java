@@ -128,6 +128,10 @@ class StreamingDefaultsTest {
             }
 
             @Override
+            public void blobRejected(Descriptor blob, String reason) {
+            }
+
+            @Override
             public void blobFailed(Descriptor blob, String reason) {
                 throw new AssertionError("told early");
             }

@@ -88,10 +88,10 @@ final class BlobFeeds {
             for (Blob blob : blobs.values()) {
                 Path stored = storePath.apply(blob.descriptor.digest());
                 if (failure == null && Files.isRegularFile(stored)) {
-                    blob.settle(State.STORED, stored, null);
+                    blob.settle(State.STORED, stored, null, null);
                 } else {
-                    blob.settle(State.FAILED, null, failure != null ? "the pull failed: " + failure
-                            : "the pull ended without storing it");
+                    blob.settle(State.FAILED, null, ErrorKind.UNAVAILABLE, failure != null ? "the pull failed: "
+                            + failure : "the pull ended without storing it");
                 }
             }
         }
@@ -116,12 +116,17 @@ final class BlobFeeds {
 
         @Override
         public void blobStored(Descriptor blob, Path file) {
-            blob(blob).settle(State.STORED, file, null);
+            blob(blob).settle(State.STORED, file, null, null);
+        }
+
+        @Override
+        public void blobRejected(Descriptor blob, String reason) {
+            blob(blob).settle(State.FAILED, null, ErrorKind.INVALID, reason);
         }
 
         @Override
         public void blobFailed(Descriptor blob, String reason) {
-            blob(blob).settle(State.FAILED, null, reason);
+            blob(blob).settle(State.FAILED, null, ErrorKind.UNAVAILABLE, reason);
         }
     }
 
@@ -134,6 +139,8 @@ final class BlobFeeds {
         private final Descriptor descriptor;
         private State state = State.PENDING;
         private Path file;
+        /** Why it failed, and what kind of failure that is for a reader (INVALID for refused content). */
+        private ErrorKind failure;
         private String reason;
 
         private Blob(Feed feed, Descriptor descriptor) {
@@ -149,7 +156,7 @@ final class BlobFeeds {
             }
         }
 
-        synchronized void settle(State end, Path path, String why) {
+        synchronized void settle(State end, Path path, ErrorKind kind, String why) {
             if (state == State.STORED || state == State.FAILED) {
                 return;
             }
@@ -157,6 +164,7 @@ final class BlobFeeds {
             if (path != null) {
                 file = path;
             }
+            failure = kind;
             reason = why;
             notifyAll();
         }
@@ -185,8 +193,7 @@ final class BlobFeeds {
                             pause(life);
                         }
                         if (state == State.FAILED) {
-                            throw new BerthException(reason != null && reason.contains("mismatch") ? ErrorKind.INVALID
-                                    : ErrorKind.UNAVAILABLE, "blob " + descriptor.digest() + ": " + reason);
+                            throw new BerthException(failure, "blob " + descriptor.digest() + ": " + reason);
                         }
                         return file;
                     }

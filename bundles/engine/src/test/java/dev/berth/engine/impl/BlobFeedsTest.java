@@ -114,7 +114,7 @@ class BlobFeedsTest {
     @Test
     void rejectedBlobIsInvalid() {
         BlobFeeds.Feed feed = feeds.open("f3", image -> { });
-        feed.blobFailed(BLOB, "blob " + BLOB.digest() + ": digest mismatch: got sha256:00");
+        feed.blobRejected(BLOB, "blob " + BLOB.digest() + ": digest mismatch: got sha256:00");
         BerthException e = assertThrows(BerthException.class, () -> feed.blob(BLOB).view(() -> { }).awaitStored());
         assertEquals(ErrorKind.INVALID, e.kind());
     }

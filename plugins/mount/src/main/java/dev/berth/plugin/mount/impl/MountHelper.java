@@ -41,7 +41,6 @@ final class MountHelper implements MountCalls, AutoCloseable {
         return thread;
     });
     private Process process;
-    private OutputStream requests;
     private BufferedReader answers;
     private boolean closed;
 
@@ -90,7 +89,7 @@ final class MountHelper implements MountCalls, AutoCloseable {
         ensureStarted();
         String answer;
         try {
-            OutputStream out = requests;
+            OutputStream out = process.getOutputStream();
             out.write(op);
             for (String field : fields) {
                 out.write(field.getBytes(StandardCharsets.UTF_8));
@@ -144,7 +143,6 @@ final class MountHelper implements MountCalls, AutoCloseable {
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("LC_ALL", "C");
         process = builder.start();
-        requests = process.getOutputStream();
         answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
     }
 
@@ -166,7 +164,6 @@ final class MountHelper implements MountCalls, AutoCloseable {
                 // Gone already: nothing to flush.
             }
             process = null;
-            requests = null;
             answers = null;
         }
     }

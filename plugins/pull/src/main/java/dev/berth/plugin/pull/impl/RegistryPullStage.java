@@ -184,7 +184,7 @@ public final class RegistryPullStage implements PullStage {
         public void blobRejected(Descriptor blob, String reason) {
             progress.update(blob.digest().shortHex(), "rejected", 0, blob.size());
             append(blob.digest().toString(), new BlobRejected(blob.digest().toString(), registry, reason));
-            observer.blobFailed(blob, reason);
+            observer.blobRejected(blob, reason);
         }
 
         private void append(String subject, Record payload) {
