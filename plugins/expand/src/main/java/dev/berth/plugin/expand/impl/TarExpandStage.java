@@ -1,6 +1,7 @@
 package dev.berth.plugin.expand.impl;
 
 import dev.berth.api.BerthException;
+import dev.berth.api.ErrorKind;
 import dev.berth.api.event.EventLog;
 import dev.berth.api.plugin.PluginProperties;
 import dev.berth.api.stage.ExpandRequest;
@@ -30,9 +31,25 @@ public final class TarExpandStage implements ExpandStage {
 
     @Activate
     public TarExpandStage(BundleContext context, @Reference EventLog log) throws BerthException {
-        String writeback = context.getProperty(WRITEBACK_PROPERTY);
         this.expander = new LayerExpander(PluginProperties.stateRoot(context::getProperty), log, new LayerUnpacker(),
-                writeback == null || writeback.isBlank() ? LayerExpander.WRITEBACK_MILLIS : Long.parseLong(writeback.trim()));
+                writebackMillis(context.getProperty(WRITEBACK_PROPERTY)));
+    }
+
+    /** The value of {@value #WRITEBACK_PROPERTY}: unset for the default, else milliseconds, 0 for none. */
+    static long writebackMillis(String value) throws BerthException {
+        if (value == null || value.isBlank()) {
+            return LayerExpander.WRITEBACK_MILLIS;
+        }
+        try {
+            long millis = Long.parseLong(value.trim());
+            if (millis >= 0) {
+                return millis;
+            }
+        } catch (NumberFormatException e) {
+            // Named below, as a negative number is.
+        }
+        throw new BerthException(ErrorKind.INVALID, "start the expand stage: framework property " + WRITEBACK_PROPERTY
+                + " is \"" + value + "\"; it must be a number of milliseconds, 0 for no early flushes");
     }
 
     @Override
