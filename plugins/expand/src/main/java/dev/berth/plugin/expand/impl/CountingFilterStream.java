@@ -3,15 +3,62 @@ package dev.berth.plugin.expand.impl;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
- * A filter stream that must see every byte that passes (to hash or count it): skipping reads through
- * {@link #read(byte[], int, int)}, and mark/reset are not supported. Not thread-safe: one reader.
+ * A filter stream that hashes and counts every byte that passes: skipping reads through
+ * {@link #read(byte[], int, int)}, and mark/reset are not supported. Subclasses check what they need after
+ * each read in {@link #counted}. Not thread-safe: one reader.
  */
 abstract class CountingFilterStream extends FilterInputStream {
+    private final MessageDigest hash;
+    private long count;
 
-    CountingFilterStream(InputStream in) {
+    /** @param algorithm the JDK's name of the hash: {@code SHA-256} or {@code SHA-512} */
+    CountingFilterStream(InputStream in, String algorithm) {
         super(in);
+        try {
+            this.hash = MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks " + algorithm, e);
+        }
+    }
+
+    /** Bytes read so far. */
+    final long count() {
+        return count;
+    }
+
+    /** The hash of everything read so far; call once, at the end. */
+    final byte[] digest() {
+        return hash.digest();
+    }
+
+    /** Called after every read that returned bytes, {@link #count()} already counting them. */
+    void counted(int n) throws IOException {
+    }
+
+    @Override
+    public final int read() throws IOException {
+        int b = in.read();
+        if (b >= 0) {
+            hash.update((byte) b);
+            count++;
+            counted(1);
+        }
+        return b;
+    }
+
+    @Override
+    public final int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n > 0) {
+            hash.update(b, off, n);
+            count += n;
+            counted(n);
+        }
+        return n;
     }
 
     /** Skipping must still see the bytes, so it reads. */

@@ -3,8 +3,6 @@ package dev.berth.plugin.expand.impl;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The uncompressed tar stream of one layer: hashes every byte for the DiffID and enforces the size and
@@ -69,28 +67,16 @@ final class LayerStream extends CountingFilterStream {
         }
     }
 
-    private final MessageDigest sha256;
     private final CountingInput compressed;
     private final boolean checkRatio;
     private final Limits limits;
-    private long count;
     private LimitExceeded tripped;
 
     LayerStream(InputStream uncompressed, CountingInput compressed, boolean checkRatio, Limits limits) {
-        super(uncompressed);
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always provides SHA-256", e);
-        }
+        super(uncompressed, "SHA-256");
         this.compressed = compressed;
         this.checkRatio = checkRatio;
         this.limits = limits;
-    }
-
-    /** Uncompressed bytes read so far. */
-    long count() {
-        return count;
     }
 
     /** The limit crossed, if any; kept because tar readers sometimes wrap the exception. */
@@ -101,34 +87,16 @@ final class LayerStream extends CountingFilterStream {
     /** Hex sha256 of everything read so far; call once, at the end. */
     String hexDigest() {
         StringBuilder sb = new StringBuilder(64);
-        for (byte b : sha256.digest()) {
+        for (byte b : digest()) {
             sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
         }
         return sb.toString();
     }
 
+    /** Uncompressed bytes read so far are checked against the layer size and compression-ratio limits. */
     @Override
-    public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-            sha256.update((byte) b);
-            advance(1);
-        }
-        return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-            sha256.update(b, off, n);
-            advance(n);
-        }
-        return n;
-    }
-
-    private void advance(int n) throws LimitExceeded {
-        count += n;
+    void counted(int n) throws LimitExceeded {
+        long count = count();
         if (count > limits.maxLayerBytes()) {
             throw trip("layer is larger than the limit of " + limits.maxLayerBytes() + " uncompressed bytes");
         }

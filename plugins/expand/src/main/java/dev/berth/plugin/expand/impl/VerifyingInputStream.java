@@ -6,8 +6,6 @@ import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -17,37 +15,10 @@ import java.util.HexFormat;
  */
 final class VerifyingInputStream extends CountingFilterStream {
     private final Descriptor blob;
-    private final MessageDigest hash;
-    private long count;
 
     VerifyingInputStream(InputStream in, Descriptor blob) {
-        super(in);
+        super(in, blob.digest().algorithm().equals("sha512") ? "SHA-512" : "SHA-256");
         this.blob = blob;
-        try {
-            this.hash = MessageDigest.getInstance(blob.digest().algorithm().equals("sha512") ? "SHA-512" : "SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks " + blob.digest().algorithm(), e);
-        }
-    }
-
-    @Override
-    public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-            hash.update((byte) b);
-            count++;
-        }
-        return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-            hash.update(b, off, n);
-            count += n;
-        }
-        return n;
     }
 
     @Override
@@ -71,11 +42,11 @@ final class VerifyingInputStream extends CountingFilterStream {
             throw new BerthException(ErrorKind.UNAVAILABLE, "verify blob " + blob.digest() + ": read its end: "
                     + e.getMessage(), e);
         }
-        if (count != blob.size()) {
+        if (count() != blob.size()) {
             throw new BerthException(ErrorKind.INVALID, "verify blob " + blob.digest() + ": size mismatch: expected "
-                    + blob.size() + " bytes, read " + count);
+                    + blob.size() + " bytes, read " + count());
         }
-        Digest actual = new Digest(blob.digest().algorithm(), HexFormat.of().formatHex(hash.digest()));
+        Digest actual = new Digest(blob.digest().algorithm(), HexFormat.of().formatHex(digest()));
         if (!actual.equals(blob.digest())) {
             throw new BerthException(ErrorKind.INVALID, "verify blob " + blob.digest() + ": digest mismatch: got "
                     + actual);
