@@ -267,6 +267,19 @@ class ContainerEndToEndIT extends ContainerTestBase {
             assertEquals(dirs, containerDirs(), c.name() + " left a container folder");
             assertNoMountsLeftBehind();
         }
+        // Created with --rm, started by a client that does not clean up, and the start fails (the container
+        // whose network it joins is gone): the engine removes it, as Docker's daemon does, since nobody else will.
+        assertEquals(0, berth("run", "-d", "--name", "peer-gone", image(), "sleep", "1000").exit());
+        Cli.Result created = berth("create", "--rm", "--network", "container:peer-gone", image(), "true");
+        assertEquals(0, created.exit(), created.toString());
+        assertEquals(0, berth("rm", "-f", "peer-gone").exit());
+        Cli.Result start = berth("start", created.stdout().strip());
+        assertNotEquals(0, start.exit(), start.toString());
+        assertTrue(start.stderr().contains("that process is gone"), start.stderr());
+        assertEquals(before, containers(true).size(), "a --rm container whose start failed was left");
+        assertEquals(dirs, containerDirs(), "a --rm container whose start failed left its folder");
+        assertNoMountsLeftBehind();
+
         UnixHttp.Response badEnv = daemon.http().post("/v1/containers", "{\"image\":\"" + image()
                 + "\",\"options\":{\"env\":[\"NOEQUALS\"]}}");
         assertEquals(400, badEnv.status(), badEnv.body());

@@ -837,8 +837,14 @@ class CrashIT {
                     }
                 }
                 if (startedSeq > endedSeq) {
+                    List<String> story = new ArrayList<>();
+                    for (JsonNode ev : log) {
+                        if (id.equals(ev.path("subject").asText())) {
+                            story.add("#" + ev.path("sequence").asLong() + " " + ev.path("type").asText());
+                        }
+                    }
                     anomalies.add(at + "LOST: stop " + id + " was acknowledged but the log has it running (started #"
-                            + startedSeq + ", no exit after it before #" + before + ")");
+                            + startedSeq + ", no exit after it before #" + before + "); its events: " + story);
                 }
             }
         }

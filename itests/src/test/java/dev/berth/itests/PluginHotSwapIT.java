@@ -113,6 +113,7 @@ class PluginHotSwapIT extends ContainerTestBase {
         Path updated = PluginJar.reversion(specJar, jars.resolve("spec-next.jar"), newVersion);
         long mark = lastSequence();
 
+        List<String> failures = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(20);
         List<Future<Cli.Result>> runs = new ArrayList<>();
         try {
@@ -132,6 +133,7 @@ class PluginHotSwapIT extends ContainerTestBase {
                 } else {
                     // A failure must say what failed, never hang or be silent.
                     assertFalse(result.stderr().isBlank(), "a failed run said nothing: " + result);
+                    failures.add("run-" + i + " failed: " + result.stderr().strip());
                     System.out.println("update under load: run-" + i + " failed: " + result.stderr().strip());
                 }
             }
@@ -154,11 +156,12 @@ class PluginHotSwapIT extends ContainerTestBase {
         }
         for (Map.Entry<String, List<String>> container : bySubject.entrySet()) {
             List<String> types = container.getValue();
-            assertEquals(1, types.stream().filter("container.created"::equals).count(), container.toString());
+            String told = container + "; the runs that failed: " + failures;
+            assertEquals(1, types.stream().filter("container.created"::equals).count(), told);
             long started = types.stream().filter("container.started"::equals).count();
-            assertTrue(started <= 1, container.toString());
-            assertEquals(started, types.stream().filter("container.exited"::equals).count(), container.toString());
-            assertEquals(1, types.stream().filter("container.removed"::equals).count(), container.toString());
+            assertTrue(started <= 1, told);
+            assertEquals(started, types.stream().filter("container.exited"::equals).count(), told);
+            assertEquals(1, types.stream().filter("container.removed"::equals).count(), told);
         }
         assertTrue(bySubject.size() <= 20, bySubject.keySet().toString());
         JsonNode update = lastEvent("plugin.updated", SPEC);

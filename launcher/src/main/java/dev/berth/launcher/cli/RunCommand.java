@@ -56,10 +56,19 @@ final class RunCommand extends CommandLineCommand {
             }
             return ContainerAttach.run(context, id, true, args.has("interactive"), "run");
         } catch (DaemonErrorException e) {
-            if (args.has("rm")) {
-                removeQuietly(context, id);
-            }
+            removeIfAsked(args, context, id, true);
             return failed(context, e);
+        } catch (IOException | DaemonUnreachableException | RuntimeException e) {
+            // The attach socket refused, or the session broke off: a --rm container that never started is not
+            // left behind; one that runs is not killed for it (the engine removes it when it ends).
+            removeIfAsked(args, context, id, false);
+            throw e;
+        }
+    }
+
+    private static void removeIfAsked(ParsedArguments args, CliContext context, String id, boolean force) {
+        if (args.has("rm")) {
+            removeQuietly(context, id, force);
         }
     }
 
@@ -76,10 +85,10 @@ final class RunCommand extends CommandLineCommand {
                 : ContainerAttach.ENGINE_FAILURE;
     }
 
-    /** Removes a container that never ran after a failed start with --rm. */
-    private static void removeQuietly(CliContext context, String id) {
+    /** Removes a --rm container after a failed start; {@code force} also when it runs. */
+    private static void removeQuietly(CliContext context, String id, boolean force) {
         try {
-            context.client().delete(ContainerPaths.of(id, "") + "?force=1");
+            context.client().delete(ContainerPaths.of(id, "") + (force ? "?force=1" : ""));
         } catch (IOException | DaemonUnreachableException | DaemonErrorException e) {
             // The start failure is what gets reported.
         }

@@ -101,6 +101,10 @@ final class ContainerService {
     private final Map<String, Instant> startRequested = new ConcurrentHashMap<>();
     /** Containers being restarted: their exit does not remove them even with --rm, as with Docker. */
     private final Set<String> restarting = ConcurrentHashMap.newKeySet();
+    /** Containers starts are under way for (waiting for, or holding, the container's lock), and how many. */
+    private final Map<String, Integer> starting = new ConcurrentHashMap<>();
+    /** Runtimes whose containers were reconciled with the log since the engine started. */
+    private final Set<String> reconciled = ConcurrentHashMap.newKeySet();
     /** Containers whose exit is being handled (logged, released, maybe removed) right now. */
     private final Set<String> exiting = ConcurrentHashMap.newKeySet();
     /** The last signal the engine itself sent to a container whose runtime plugin is gone. */
@@ -451,35 +455,59 @@ final class ContainerService {
 
     private JsonObject start(JsonObject request) throws BerthException {
         Container c = resolve(request.getString("id", ""));
-        synchronized (lock(c.id())) {
-            c = live(c.id());
-            if (c.running()) {
-                return new JsonObject().put("id", c.id()).put("pid", c.pid());
+        starting.merge(c.id(), 1, Integer::sum);
+        try {
+            synchronized (lock(c.id())) {
+                return startLocked(live(c.id()));
             }
-            boolean wasMounted = c.mounted();
-            try {
-                int pid = prepare(c);
-                startRequested.put(c.id(), Instant.now());
-                stages.start(c.runtime(), c.id());
-                createdInRuntime.remove(c.id());
-                synchronized (waiters) {
-                    exits.remove(c.id());
-                }
-                calls.append(c.id(), new ContainerStarted(pid, c.runtime()));
-                Container started = current(c.id());
-                isolation.started(started);
-                // A process that ends at once may have had its exit reported before container.started was
-                // logged, and ignored then as the exit of a container not running: look once more, after this
-                // start lets go of the container's lock.
-                vertx.executeBlocking(() -> current(started.id()).running() && checkExit(started), false);
-                return new JsonObject().put("id", c.id()).put("pid", pid);
-            } catch (BerthException e) {
-                discardRuntime(c);
-                if (!wasMounted) {
-                    release(live(c.id()), "start failed: " + e.getMessage());
-                }
-                throw e;
+        } finally {
+            starting.computeIfPresent(c.id(), (id, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    private JsonObject startLocked(Container c) throws BerthException {
+        if (c.running()) {
+            return new JsonObject().put("id", c.id()).put("pid", c.pid());
+        }
+        boolean wasMounted = c.mounted();
+        try {
+            int pid = prepare(c);
+            startRequested.put(c.id(), Instant.now());
+            stages.start(c.runtime(), c.id());
+            createdInRuntime.remove(c.id());
+            synchronized (waiters) {
+                exits.remove(c.id());
             }
+            calls.append(c.id(), new ContainerStarted(pid, c.runtime()));
+            Container started = current(c.id());
+            isolation.started(started);
+            // A process that ends at once may have had its exit reported before container.started was
+            // logged, and ignored then as the exit of a container not running: look once more, after this
+            // start lets go of the container's lock.
+            vertx.executeBlocking(() -> current(started.id()).running() && checkExit(started), false);
+            return new JsonObject().put("id", c.id()).put("pid", pid);
+        } catch (BerthException e) {
+            discardRuntime(c);
+            if (!wasMounted) {
+                release(live(c.id()), "start failed: " + e.getMessage());
+            }
+            removeAfterFailedStart(c.id(), e);
+            throw e;
+        }
+    }
+
+    /**
+     * As Docker's daemon does, a container created with {@code --rm} whose start failed is removed: it never
+     * ran and nobody is left to remove it (a client that died, or one that met an error it did not expect).
+     */
+    private void removeAfterFailedStart(String id, BerthException cause) {
+        try {
+            Container now = current(id);
+            if (now.autoRemove() && !now.running() && !now.status().equals("removed") && !restarting.contains(id)) {
+                removeLocked(now, "--rm after a failed start: " + cause.getMessage());
+            }
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "remove " + id + " (--rm) after its start failed: " + e.getMessage());
         }
     }
 
@@ -750,6 +778,13 @@ final class ContainerService {
     }
 
     private JsonObject stopContainer(Container c, int timeoutSeconds, String reason) throws BerthException {
+        if (starting.containsKey(c.id())) {
+            // A start that came first is let finish, then stopped: a stop never answers "not running" while a
+            // start under way goes on to leave the container running after it.
+            synchronized (lock(c.id())) {
+                // nothing: having the lock means that start let go of it
+            }
+        }
         if (!current(c.id()).running()) {
             awaitExitHandled(c.id());   // see below
             return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
@@ -1121,6 +1156,7 @@ final class ContainerService {
             }
         }
         reconcileMounts();
+        reconciled.add(runtime);
     }
 
     /**
@@ -1237,7 +1273,25 @@ final class ContainerService {
 
     /** The container an id, a unique id prefix or a name names (removed ones excluded). */
     Container resolve(String wanted) throws BerthException {
-        return queries.resolve(wanted);
+        return adoptedFirst(queries.resolve(wanted));
+    }
+
+    /**
+     * Until its runtime was reconciled after a daemon start, a container the log has as created (or exited)
+     * may in fact run: a start the engine did not live to log. It is adopted before anything is done to it,
+     * so a stop right after the start does not answer "not running" for a container that runs.
+     */
+    private Container adoptedFirst(Container c) throws BerthException {
+        if (reconciled.contains(c.runtime()) || !(c.status().equals("created") || c.status().equals("exited"))) {
+            return c;
+        }
+        try {
+            adoptUnloggedStart(c.runtime(), c.id());
+        } catch (BerthException | RuntimeException e) {
+            LOG.log(Level.WARNING, "re-adopt container " + c.id() + " from " + c.runtime() + " before using it: "
+                    + describe(e));
+        }
+        return current(c.id());
     }
 
     private Container current(String id) throws BerthException {
