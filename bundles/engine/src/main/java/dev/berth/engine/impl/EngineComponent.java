@@ -34,6 +34,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,8 @@ public final class EngineComponent {
     private final long checkpointTimer;
     private final long settleTimer;
     private ServiceRegistration<?> fatal;
+    /** Set once deactivated: a late failure no longer registers {@code berth.fatal}. */
+    private boolean stopped;
 
     @Activate
     public EngineComponent(BundleContext context, @Reference EventLog log, @Reference Vertx vertx,
@@ -104,13 +107,20 @@ public final class EngineComponent {
             LOG.log(Level.INFO, "projections rebuilt: {0}", projections.startReport());
             tracker = new PluginTracker(context, log, codec, projections.query(plugins::all));
             context.addBundleListener(tracker);
-            tracker.reconcileAll(true);
-            await(log.append(codec.draft("engine", started())).toCompletableFuture(), "record engine start");
-        } catch (RuntimeException | BerthException e) {
+            // The built-ins' plugin events and engine.started go to the log in this order now, and become
+            // durable while the start goes on (one group commit instead of a wait here, 0.15 s of the start on
+            // a fresh root). Nothing is acknowledged to anyone before the API opens, after every bundle started;
+            // should the log refuse them, the daemon stops as it would have here.
+            CompletableFuture.allOf(tracker.reconcileAllAppended(true),
+                    log.append(codec.draft("engine", started())).toCompletableFuture())
+                    .whenComplete((done, failure) -> {
+                        if (failure != null) {
+                            fail("engine start: record the start: " + describe(failure));
+                        }
+                    });
+        } catch (RuntimeException e) {
             String message = "engine start: " + describe(e);
-            Dictionary<String, Object> properties = new Hashtable<>();
-            properties.put(PluginProperties.FATAL, message);
-            fatal = context.registerService(Object.class, new Object(), properties);
+            fail(message);
             throw new IllegalStateException(message, e);
         }
         consumers.add(vertx.eventBus().<String>consumer(BusAddresses.ENGINE_INFO, this::info));
@@ -155,12 +165,22 @@ public final class EngineComponent {
         }
     }
 
+    /** Registers {@code berth.fatal}: the daemon stops and says {@code message}. */
+    private synchronized void fail(String message) {
+        LOG.log(Level.ERROR, message);
+        if (fatal == null && !stopped) {
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put(PluginProperties.FATAL, message);
+            fatal = context.registerService(Object.class, new Object(), properties);
+        }
+    }
+
     private EngineStarted started() {
         List<String> builtins = Arrays.stream(property(PluginProperties.BUILTINS_PROPERTY, "").split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).toList();
         return new EngineStarted(property(PluginProperties.VERSION_PROPERTY, "unknown"),
                 ProcessHandle.current().pid(), root.toString(), runDir.toString(),
-                System.getProperty("java.version"), probe.probe().kernel(), builtins);
+                System.getProperty("java.version"), probe.kernel(), builtins);
     }
 
     @Deactivate
@@ -190,8 +210,12 @@ public final class EngineComponent {
         }
         index.stop();
         series.close();
-        if (fatal != null) {
-            fatal.unregister();
+        synchronized (this) {
+            if (fatal != null) {
+                fatal.unregister();
+                fatal = null;
+            }
+            stopped = true;
         }
     }
 

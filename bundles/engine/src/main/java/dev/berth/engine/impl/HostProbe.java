@@ -38,9 +38,14 @@ public final class HostProbe {
     /** Probes everything; never throws for a missing file, which reads as "absent". */
     public HostFacts probe() {
         HostFacts.Cgroups cgroups = cgroups();
-        return new HostFacts(read(proc.resolve("sys/kernel/osrelease")).orElse("unknown"), osName(), cgroups,
+        return new HostFacts(kernel(), osName(), cgroups,
                 overlayfs(), selinux(), userNamespaces(),
                 List.of(runtime("runc", cgroups), runtime("crun", cgroups)));
+    }
+
+    /** The kernel's release, as {@code uname -r} prints it; "unknown" when it cannot be read. */
+    public String kernel() {
+        return read(proc.resolve("sys/kernel/osrelease")).orElse("unknown");
     }
 
     /** Classifies the cgroup mounts in /proc/self/mountinfo. */

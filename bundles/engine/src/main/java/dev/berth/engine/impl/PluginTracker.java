@@ -81,6 +81,14 @@ public final class PluginTracker implements SynchronousBundleListener {
      * settles whatever did not come up.
      */
     public void reconcileAll(boolean startup) {
+        reconcileAllAppended(startup).join();
+    }
+
+    /**
+     * As {@link #reconcileAll}, but returns once the events are handed to the log (in order), with a future
+     * that completes when they are all durable: the engine's start goes on meanwhile.
+     */
+    CompletableFuture<Void> reconcileAllAppended(boolean startup) {
         List<CompletableFuture<?>> appends = new ArrayList<>();
         synchronized (this) {
             Set<String> live = new HashSet<>();
@@ -99,7 +107,7 @@ public final class PluginTracker implements SynchronousBundleListener {
                 }
             }
         }
-        CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).join();
+        return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new));
     }
 
     private static boolean jarExists(String location) {
