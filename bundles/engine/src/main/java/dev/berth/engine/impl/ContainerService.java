@@ -105,6 +105,8 @@ final class ContainerService {
     private final Map<String, Integer> starting = new ConcurrentHashMap<>();
     /** Runtimes whose containers were reconciled with the log since the engine started. */
     private final Set<String> reconciled = ConcurrentHashMap.newKeySet();
+    /** Set once the reconciliation of every runtime bound at the start has run (2 s after it). */
+    private volatile boolean startReconciled;
     /** Containers whose exit is being handled (logged, released, maybe removed) right now. */
     private final Set<String> exiting = ConcurrentHashMap.newKeySet();
     /** The last signal the engine itself sent to a container whose runtime plugin is gone. */
@@ -1100,6 +1102,8 @@ final class ContainerService {
             }
         } catch (BerthException e) {
             LOG.log(Level.WARNING, "reconcile containers: " + e.getMessage());
+        } finally {
+            startReconciled = true; // a runtime not bound by now is reconciled when it is, as before
         }
     }
 
@@ -1282,7 +1286,8 @@ final class ContainerService {
      * so a stop right after the start does not answer "not running" for a container that runs.
      */
     private Container adoptedFirst(Container c) throws BerthException {
-        if (reconciled.contains(c.runtime()) || !(c.status().equals("created") || c.status().equals("exited"))) {
+        if (startReconciled || reconciled.contains(c.runtime())
+                || !(c.status().equals("created") || c.status().equals("exited"))) {
             return c;
         }
         try {
