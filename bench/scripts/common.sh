@@ -50,6 +50,18 @@ bench_require_hyperfine() {
 bench_require_dist() {
   [ -x "$dist_src/bin/berth" ] || bench_die "no Berth distribution at $dist_src (build it: cd $repo && mvn -B -q -ntp -o verify -DskipTests; or set BERTH_DIST)"
 }
+
+# The shared start of the compare-*.sh scripts, which judge a change (BASE_DIST against the current build):
+# --help (the script's header), no other argument, root, both distributions, the tools they need.
+bench_compare_checks() { # $@ = the script's arguments
+  case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
+  [ "$#" = 0 ] || bench_die "unknown argument '$1' (see --help)"
+  bench_require_root
+  [ -n "${BASE_DIST:-}" ] || bench_die "set BASE_DIST to the distribution to compare against"
+  [ -x "$BASE_DIST/bin/berth" ] || bench_die "BASE_DIST=$BASE_DIST has no bin/berth"
+  bench_require_dist
+  bench_require_tools docker-registry skopeo python3 flock
+}
 bench_positive() { # $1 = name, $2 = value: a positive integer
   case $2 in ''|*[!0-9]*|0) bench_die "$1 must be a positive number (got '$2')" ;; esac
 }

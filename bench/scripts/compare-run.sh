@@ -27,15 +27,9 @@ bench_name=compare-run.sh
 rounds=${ROUNDS:-40}
 warmup=${WARMUP:-5}
 
-case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
-[ "$#" = 0 ] || bench_die "unknown argument '$1' (see --help)"
-bench_require_root
+bench_compare_checks "$@"
 bench_positive ROUNDS "$rounds"
 bench_number WARMUP "$warmup"
-[ -n "${BASE_DIST:-}" ] || bench_die "set BASE_DIST to the distribution to compare against"
-[ -x "$BASE_DIST/bin/berth" ] || bench_die "BASE_DIST=$BASE_DIST has no bin/berth"
-bench_require_dist
-bench_require_tools docker-registry skopeo python3 flock
 bench_workdir /var/tmp/berth-bench-compare
 logs=$work/logs
 mkdir -p "$logs"
