@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * A filter stream that hashes and counts every byte that passes: skipping reads through
@@ -30,9 +31,9 @@ abstract class CountingFilterStream extends FilterInputStream {
         return count;
     }
 
-    /** The hash of everything read so far; call once, at the end. */
-    final byte[] digest() {
-        return hash.digest();
+    /** The hash of everything read so far, in lower-case hex; call once, at the end. */
+    final String hexDigest() {
+        return HexFormat.of().formatHex(hash.digest());
     }
 
     /** Called after every read that returned bytes, {@link #count()} already counting them. */

@@ -84,15 +84,6 @@ final class LayerStream extends CountingFilterStream {
         return tripped;
     }
 
-    /** Hex sha256 of everything read so far; call once, at the end. */
-    String hexDigest() {
-        StringBuilder sb = new StringBuilder(64);
-        for (byte b : digest()) {
-            sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-        }
-        return sb.toString();
-    }
-
     /** Uncompressed bytes read so far are checked against the layer size and compression-ratio limits. */
     @Override
     void counted(int n) throws LimitExceeded {

@@ -6,7 +6,6 @@ import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.HexFormat;
 
 /**
  * Hashes and counts the bytes of a layer blob as the unpacker reads them, so that a layer unpacked from a
@@ -46,7 +45,7 @@ final class VerifyingInputStream extends CountingFilterStream {
             throw new BerthException(ErrorKind.INVALID, "verify blob " + blob.digest() + ": size mismatch: expected "
                     + blob.size() + " bytes, read " + count());
         }
-        Digest actual = new Digest(blob.digest().algorithm(), HexFormat.of().formatHex(digest()));
+        Digest actual = new Digest(blob.digest().algorithm(), hexDigest());
         if (!actual.equals(blob.digest())) {
             throw new BerthException(ErrorKind.INVALID, "verify blob " + blob.digest() + ": digest mismatch: got "
                     + actual);
