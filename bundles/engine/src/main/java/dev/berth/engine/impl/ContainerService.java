@@ -1287,8 +1287,9 @@ final class ContainerService {
      */
     private Container adoptedFirst(Container c) throws BerthException {
         if (startReconciled || reconciled.contains(c.runtime())
-                || !(c.status().equals("created") || c.status().equals("exited"))) {
-            return c;
+                || !(c.status().equals("created") || c.status().equals("exited"))
+                || absentInRuntime.contains(c.id()) || createdInRuntime.containsKey(c.id())) {
+            return c; // settled, or this engine knows what the runtime holds of it (it put it there)
         }
         try {
             adoptUnloggedStart(c.runtime(), c.id());
