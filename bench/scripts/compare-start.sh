@@ -6,8 +6,8 @@
 #
 # Each round starts a daemon of each distribution on a fresh, empty state root (the order reversed every other
 # round so that drifting load hits both alike), measures, and stops it. The distributions run IN PLACE, not
-# copied: lib/daemon.jsa (the daemon's class-data archive) records the absolute paths of the jars it was built
-# with, and a copy would start without it. So build the base in a folder of its own, e.g.
+# copied: a build before 2026-11-30 recorded the absolute paths of its jars in lib/daemon.jsa (the daemon's
+# class-data archive), and a copy of it starts without the archive. So build the base in a folder of its own, e.g.
 #   git worktree add /tmp/berth-base <commit> && (cd /tmp/berth-base && mvn -B -q -ntp -o package -pl launcher -am -DskipTests)
 #   BASE_DIST=/tmp/berth-base/launcher/target/berth bench/scripts/compare-start.sh
 #

@@ -9,8 +9,8 @@
 # training start fails, it prints why and leaves no archive. The JVM checks an archive against the JDK, the
 # class path jars (size and time) and, for a bundle class, the bytes of the class file (size and CRC), and
 # ignores what does not match: a rebuilt, updated or replaced jar simply loads its classes as usual.
-# The class path is recorded with its absolute paths, so the archive serves the distribution where it was
-# built; a copy elsewhere starts without it (JDK 17 does not relocate an archive's class path).
+# The class path is recorded as bin/berth gives it, relative to the distribution (the daemon's working folder),
+# so the archive also serves a copy of the distribution elsewhere (JDK 17 would reject a moved absolute one).
 # A TRUNCATED archive, however, crashes JDK 17 at start (SIGBUS while mapping it): so the JVM writes the archive
 # to a temporary name, and only an archive the training JVM finished (exit code 0) is moved into place, and
 # kept only if a JVM started the way bin/berth does then maps it and loads classes from it.

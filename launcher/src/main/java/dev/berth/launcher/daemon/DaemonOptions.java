@@ -124,9 +124,8 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
                             + "(missing --" + option + ")", USAGE);
                 }
             }
-            tls = Optional.of(new TlsFiles(Path.of(args.value("tlscert").get()).toAbsolutePath(),
-                    Path.of(args.value("tlskey").get()).toAbsolutePath(),
-                    Path.of(args.value("tlscacert").get()).toAbsolutePath()));
+            tls = Optional.of(new TlsFiles(callerPath(args.value("tlscert").get()),
+                    callerPath(args.value("tlskey").get()), callerPath(args.value("tlscacert").get())));
         } else {
             for (String option : tlsOptions) {
                 if (args.value(option).isPresent()) {
@@ -163,7 +162,20 @@ public record DaemonOptions(Path root, Path run, Path plugins, Optional<String> 
         if (value.get().isBlank()) {
             throw new UsageException("berth daemon: --" + name + " needs a folder", USAGE);
         }
-        return Path.of(value.get()).toAbsolutePath().normalize();
+        return callerPath(value.get());
+    }
+
+    /**
+     * {@code value} as an absolute path: a relative one is taken from the folder the daemon was started in,
+     * which {@code bin/berth} passes as {@code berth.cwd} (the daemon's own working folder is the distribution).
+     */
+    static Path callerPath(String value) {
+        Path path = Path.of(value);
+        String caller = System.getProperty("berth.cwd");
+        if (!path.isAbsolute() && caller != null && !caller.isBlank()) {
+            path = Path.of(caller).resolve(path);
+        }
+        return path.toAbsolutePath().normalize();
     }
 
     private static void checkHostPort(String text) throws UsageException {

@@ -45,6 +45,33 @@ class DaemonOptionsTest {
         assertEquals(Path.of("/srv/p"), options.plugins());
     }
 
+    /**
+     * bin/berth runs the daemon in its distribution folder (the class-data archive needs a class path
+     * relative to it) and names the caller's folder in berth.cwd: relative paths are the caller's.
+     */
+    @Test
+    void relativePathsAreTheCallersFolderWhenBinBerthNamesIt() throws Exception {
+        String before = System.getProperty("berth.cwd");
+        System.setProperty("berth.cwd", "/home/ops/work");
+        try {
+            DaemonOptions options = parse("--root", "state", "--run=run/../rundir", "--plugins", "/srv/p",
+                    "--tcp", "127.0.0.1:2376", "--tlscert", "certs/cert.pem", "--tlskey", "/etc/berth/key.pem",
+                    "--tlscacert", "../ca.pem");
+            assertEquals(Path.of("/home/ops/work/state"), options.root());
+            assertEquals(Path.of("/home/ops/work/rundir"), options.run());
+            assertEquals(Path.of("/srv/p"), options.plugins());
+            assertEquals(Path.of("/home/ops/work/certs/cert.pem"), options.tls().orElseThrow().cert());
+            assertEquals(Path.of("/etc/berth/key.pem"), options.tls().orElseThrow().key());
+            assertEquals(Path.of("/home/ops/ca.pem"), options.tls().orElseThrow().clientCa());
+        } finally {
+            if (before == null) {
+                System.clearProperty("berth.cwd");
+            } else {
+                System.setProperty("berth.cwd", before);
+            }
+        }
+    }
+
     @Test
     void unknownOptionIsNamed() {
         UsageException e = assertThrows(UsageException.class, () -> parse("--data-root", "/x"));
