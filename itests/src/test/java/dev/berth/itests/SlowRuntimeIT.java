@@ -72,11 +72,16 @@ class SlowRuntimeIT {
         Daemon daemon = new Daemon(own);
         Files.writeString(daemon.plugins.resolve("dev.berth.plugin.runc.impl.RuncRuntime.cfg"),
                 "berth.runtime.binary=" + wrapper + "\n", StandardCharsets.UTF_8);
-        daemon.start();
-        awaitRuncPath(daemon);
-        Cli.Result pull = daemon.cli("pull", registry.busybox());
-        assertEquals(0, pull.exit(), pull.toString());
-        return daemon;
+        try {
+            daemon.start();
+            awaitRuncPath(daemon);
+            Cli.Result pull = daemon.cli("pull", registry.busybox());
+            assertEquals(0, pull.exit(), pull.toString());
+            return daemon;
+        } catch (Exception | AssertionError e) {
+            daemon.close(); // the caller never gets it to close
+            throw e;
+        }
     }
 
     private static void awaitRuncPath(Daemon daemon) throws Exception {
