@@ -6,6 +6,7 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -110,7 +111,10 @@ final class RegistryTransport {
         T run() throws IOException, BerthException, InterruptedException;
     }
 
-    private final HttpClient http;
+    /** For https: URIs, made at the first one (its TLS set-up reads the JDK's CA certificates: 0.1 s). */
+    private HttpClient tls;
+    /** For plain http: URIs (registries marked insecure), made at the first one; it never sets up TLS. */
+    private HttpClient plain;
     private final Predicate<String> insecure;
     private final RegistryClient.Options options;
     private final RegistryAuth auth;
@@ -126,11 +130,31 @@ final class RegistryTransport {
         this.insecure = Objects.requireNonNull(insecure, "insecure");
         this.options = Objects.requireNonNull(options, "options");
         this.auth = new RegistryAuth(this, credentials);
-        this.http = HttpClient.newBuilder()
+    }
+
+    /**
+     * The HTTP client for {@code uri}'s scheme. The JDK's client sets up the default TLS context when it is
+     * built, unless given one: for plain HTTP it gets one that refuses every use ({@link PlainHttpOnly}), so
+     * a pull from an insecure registry (the local ones) loads no CA certificates and no TLS provider.
+     */
+    private synchronized HttpClient client(URI uri) {
+        if ("https".equalsIgnoreCase(uri.getScheme())) {
+            if (tls == null) {
+                tls = builder().build();
+            }
+            return tls;
+        }
+        if (plain == null) {
+            plain = builder().sslContext(PlainHttpOnly.context()).sslParameters(new SSLParameters()).build();
+        }
+        return plain;
+    }
+
+    private HttpClient.Builder builder() {
+        return HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(options.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
     }
 
     RegistryClient.Options options() {
@@ -233,7 +257,7 @@ final class RegistryTransport {
     /** Sends one HTTP request as it is; its body is read with the stall timeout. */
     Reply send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<Flow.Publisher<List<ByteBuffer>>> response =
-                http.send(request, HttpResponse.BodyHandlers.ofPublisher());
+                client(request.uri()).send(request, HttpResponse.BodyHandlers.ofPublisher());
         TimedBody body = new TimedBody(options.readTimeout());
         response.body().subscribe(body);
         return new Reply(response.statusCode(), response.headers(), body);
