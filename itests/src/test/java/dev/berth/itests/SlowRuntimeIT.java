@@ -111,6 +111,13 @@ class SlowRuntimeIT {
         Files.deleteIfExists(base.resolve("pause-after-start"));
     }
 
+    /** {@code berth create --runtime runc --name NAME busybox sleep 300}; returns the container id. */
+    private static String createSleeper(Daemon daemon, String name) throws Exception {
+        Cli.Result created = daemon.cli("create", "--runtime", "runc", "--name", name, registry.busybox(), "sleep", "300");
+        assertEquals(0, created.exit(), created.toString());
+        return created.stdout().strip();
+    }
+
     private static JsonNode state(Daemon daemon, String name) throws Exception {
         Cli.Result inspect = daemon.cli("inspect", name);
         assertEquals(0, inspect.exit(), inspect.toString());
@@ -126,9 +133,7 @@ class SlowRuntimeIT {
     void aStopDuringAStartWaitsForItAndEndsTheContainerStopped() throws Exception {
         try (Daemon daemon = slowDaemon("stop-during-start")) {
             try {
-                Cli.Result created = daemon.cli("create", "--runtime", "runc", "--name", "raced", registry.busybox(),
-                        "sleep", "300");
-                assertEquals(0, created.exit(), created.toString());
+                createSleeper(daemon, "raced");
                 pause("pause-before-start", "3");
                 CompletableFuture<Cli.Result> start = CompletableFuture.supplyAsync(() -> {
                     try {
@@ -169,10 +174,7 @@ class SlowRuntimeIT {
     void aStartTheLogMissedIsAdoptedBeforeTheFirstRequestAfterARestart() throws Exception {
         try (Daemon daemon = slowDaemon("adopt-before-use")) {
             try {
-                Cli.Result created = daemon.cli("create", "--runtime", "runc", "--name", "unlogged", registry.busybox(),
-                        "sleep", "300");
-                assertEquals(0, created.exit(), created.toString());
-                String id = created.stdout().strip();
+                String id = createSleeper(daemon, "unlogged");
                 pause("pause-after-start", "30");
                 CompletableFuture.runAsync(() -> {
                     try {
