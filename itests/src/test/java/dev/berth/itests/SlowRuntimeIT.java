@@ -164,6 +164,41 @@ class SlowRuntimeIT {
     }
 
     /**
+     * {@code rm -f} while another client's start of the container is under way: as with Docker, the container
+     * is killed and removed, and nothing of it is left (runtime state, mount, folder). Before the fix the
+     * removal waited for the start and then refused: "was started again meanwhile; try again".
+     */
+    @Test
+    void aForcedRemovalDuringAStartKillsAndRemovesTheContainer() throws Exception {
+        try (Daemon daemon = slowDaemon("rm-during-start")) {
+            try {
+                String id = createSleeper(daemon, "doomed");
+                pause("pause-before-start", "3");
+                CompletableFuture<Cli.Result> start = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return daemon.cli("start", "doomed");
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(1_000); // the start is in the wrapper's pause now
+                assertFalse(start.isDone(), "the start did not wait in the wrapper");
+                Cli.Result rm = daemon.cli("rm", "-f", "doomed");
+                start.get(60, TimeUnit.SECONDS); // its answer may be either: the removal came while it ran
+                assertEquals(0, rm.exit(), rm.toString());
+                Cli.Result ps = daemon.cli("ps", "-a", "--format", "json");
+                assertFalse(ps.stdout().contains(id), "rm -f acknowledged, yet listed: " + ps.stdout());
+                assertFalse(Files.exists(daemon.root.resolve("containers").resolve(id)), "its folder is left");
+                assertFalse(Files.exists(daemon.root.resolve("runtimes/runc").resolve(id)), "runc's state is left");
+                assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "its mount is left");
+            } finally {
+                noPauses();
+                daemon.cli("rm", "-f", "doomed");
+            }
+        }
+    }
+
+    /**
      * The daemon is killed after the runtime started a container and before {@code container.started} was
      * logged. After the restart the log has the container created; the first request about it, made at once,
      * must already see it running, with the runtime's pid, and be able to stop it. Whichever comes first does

@@ -780,13 +780,7 @@ final class ContainerService {
     }
 
     private JsonObject stopContainer(Container c, int timeoutSeconds, String reason) throws BerthException {
-        if (starting.containsKey(c.id())) {
-            // A start that came first is let finish, then stopped: a stop never answers "not running" while a
-            // start under way goes on to leave the container running after it.
-            synchronized (lock(c.id())) {
-                // nothing: having the lock means that start let go of it
-            }
-        }
+        awaitStartUnderWay(c);
         if (!current(c.id()).running()) {
             awaitExitHandled(c.id());   // see below
             return new JsonObject().put("id", c.id()).put("exitCode", current(c.id()).exitCode());
@@ -935,9 +929,25 @@ final class ContainerService {
         }
     }
 
+    /**
+     * Lets a start of {@code c} that came first finish: a stop or {@code rm -f} then ends what it started,
+     * instead of answering "not running" (or refusing, "started again meanwhile") while the start goes on
+     * to leave the container running after it.
+     */
+    private void awaitStartUnderWay(Container c) {
+        if (starting.containsKey(c.id())) {
+            synchronized (lock(c.id())) {
+                // nothing: having the lock means that start let go of it
+            }
+        }
+    }
+
     private JsonObject remove(JsonObject request) throws BerthException {
         Container c = resolve(request.getString("id", ""));
         boolean force = request.getBoolean("force", false);
+        if (force) {
+            awaitStartUnderWay(c);
+        }
         if (current(c.id()).running()) {
             if (!force) {
                 throw new BerthException(ErrorKind.CONFLICT, "rm: container " + c.name() + " is running: stop it "
