@@ -111,6 +111,24 @@ class SlowRuntimeIT {
         Files.deleteIfExists(base.resolve("pause-after-start"));
     }
 
+    /**
+     * {@code berth start NAME} on a thread of its own, held 3 s in the wrapper before {@code runc start};
+     * returns once it is held there (1 s in), with its answer to come.
+     */
+    private static CompletableFuture<Cli.Result> startHeldBeforeRunc(Daemon daemon, String name) throws Exception {
+        pause("pause-before-start", "3");
+        CompletableFuture<Cli.Result> start = CompletableFuture.supplyAsync(() -> {
+            try {
+                return daemon.cli("start", name);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(1_000);
+        assertFalse(start.isDone(), "the start did not wait in the wrapper: " + (start.isDone() ? start.join() : ""));
+        return start;
+    }
+
     /** {@code berth create --runtime runc --name NAME busybox sleep 300}; returns the container id. */
     private static String createSleeper(Daemon daemon, String name) throws Exception {
         Cli.Result created = daemon.cli("create", "--runtime", "runc", "--name", name, registry.busybox(), "sleep", "300");
@@ -134,16 +152,7 @@ class SlowRuntimeIT {
         try (Daemon daemon = slowDaemon("stop-during-start")) {
             try {
                 createSleeper(daemon, "raced");
-                pause("pause-before-start", "3");
-                CompletableFuture<Cli.Result> start = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return daemon.cli("start", "raced");
-                    } catch (IOException | InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-                Thread.sleep(1_000); // the start is in the wrapper's pause now
-                assertFalse(start.isDone(), "the start did not wait in the wrapper: " + (start.isDone() ? start.join() : ""));
+                CompletableFuture<Cli.Result> start = startHeldBeforeRunc(daemon, "raced");
                 Cli.Result stop = daemon.cli("stop", "-t", "1", "raced");
                 Cli.Result started = start.get(60, TimeUnit.SECONDS);
                 assertEquals(0, started.exit(), started.toString());
@@ -173,16 +182,7 @@ class SlowRuntimeIT {
         try (Daemon daemon = slowDaemon("rm-during-start")) {
             try {
                 String id = createSleeper(daemon, "doomed");
-                pause("pause-before-start", "3");
-                CompletableFuture<Cli.Result> start = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return daemon.cli("start", "doomed");
-                    } catch (IOException | InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-                Thread.sleep(1_000); // the start is in the wrapper's pause now
-                assertFalse(start.isDone(), "the start did not wait in the wrapper");
+                CompletableFuture<Cli.Result> start = startHeldBeforeRunc(daemon, "doomed");
                 Cli.Result rm = daemon.cli("rm", "-f", "doomed");
                 start.get(60, TimeUnit.SECONDS); // its answer may be either: the removal came while it ran
                 assertEquals(0, rm.exit(), rm.toString());
