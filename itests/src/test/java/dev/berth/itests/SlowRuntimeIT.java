@@ -70,10 +70,13 @@ class SlowRuntimeIT {
     private static Daemon slowDaemon(String name) throws Exception {
         Path own = Files.createDirectories(base.resolve(name));
         Daemon daemon = new Daemon(own);
-        Files.writeString(daemon.plugins.resolve("dev.berth.plugin.runc.impl.RuncRuntime.cfg"),
-                "berth.runtime.binary=" + wrapper + "\n", StandardCharsets.UTF_8);
         try {
             daemon.start();
+            // Configured while the daemon runs, as an operator reconfigures a plugin: the runc plugin is
+            // re-created with the wrapper (a .cfg present at the start was once, in 13 runs, not applied
+            // within 20 s; that start-up path is not what these tests are about).
+            Files.writeString(daemon.plugins.resolve("dev.berth.plugin.runc.impl.RuncRuntime.cfg"),
+                    "berth.runtime.binary=" + wrapper + "\n", StandardCharsets.UTF_8);
             awaitRuncPath(daemon);
             Cli.Result pull = daemon.cli("pull", registry.busybox());
             assertEquals(0, pull.exit(), pull.toString());
@@ -99,7 +102,14 @@ class SlowRuntimeIT {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("the runc plugin never took the wrapper from its configuration: " + seen);
+        throw new AssertionError("the runc plugin never took the wrapper from its configuration: " + seen
+                + "\nconfiguration files: " + listing(daemon.plugins) + "\ndaemon output:\n" + daemon.output());
+    }
+
+    private static String listing(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList().toString();
+        }
     }
 
     private static void pause(String which, String seconds) throws IOException {
