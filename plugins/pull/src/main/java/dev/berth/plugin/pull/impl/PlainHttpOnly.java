@@ -28,13 +28,15 @@ final class PlainHttpOnly extends SSLContextSpi {
         };
     }
 
+    private static final String REFUSED = "the plain-HTTP registry client has no TLS: an https: URI must use the TLS client";
+
     private static IllegalStateException refused() {
-        return new IllegalStateException("the plain-HTTP registry client has no TLS: an https: URI must use the TLS client");
+        return new IllegalStateException(REFUSED);
     }
 
     @Override
     protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) throws KeyManagementException {
-        throw new KeyManagementException(refused().getMessage());
+        throw new KeyManagementException(REFUSED);
     }
 
     @Override
