@@ -87,7 +87,6 @@ final class MountHelper implements MountCalls, AutoCloseable {
             }
         }
         ensureStarted();
-        String answer;
         try {
             OutputStream out = process.getOutputStream();
             out.write(op);
@@ -96,6 +95,17 @@ final class MountHelper implements MountCalls, AutoCloseable {
                 out.write(0);
             }
             out.flush();
+        } catch (IOException e) {
+            // A helper that already ended shows as a broken pipe, or as "Stream closed" once the JDK has
+            // seen its exit: either way its exit is the reason worth naming.
+            String ended = ended();
+            stop();
+            throw new IOException(ended.startsWith("exit code")
+                    ? RESOURCE + " ended without answering (" + ended + ")"
+                    : RESOURCE + ": the request could not be made: " + e, e);
+        }
+        String answer;
+        try {
             BufferedReader in = answers;
             Future<String> line = reader.submit(in::readLine);
             answer = line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -106,10 +116,9 @@ final class MountHelper implements MountCalls, AutoCloseable {
             stop();
             Thread.currentThread().interrupt();
             throw new IOException(RESOURCE + ": interrupted while waiting for its answer", e);
-        } catch (ExecutionException | IOException e) {
+        } catch (ExecutionException e) {
             stop();
-            throw new IOException(RESOURCE + ": the request could not be made: "
-                    + (e instanceof ExecutionException ? e.getCause() : e), e);
+            throw new IOException(RESOURCE + ": its answer could not be read: " + e.getCause(), e);
         }
         if (answer == null) {
             String ended = ended();
@@ -132,6 +141,12 @@ final class MountHelper implements MountCalls, AutoCloseable {
         String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
         return cut.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    }
+
+    /** Starts the helper now rather than at the first call, and returns its process id (tests). */
+    synchronized long start() throws IOException {
+        ensureStarted();
+        return process.pid();
     }
 
     private void ensureStarted() throws IOException {

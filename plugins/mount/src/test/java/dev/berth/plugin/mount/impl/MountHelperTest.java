@@ -1,6 +1,7 @@
 package dev.berth.plugin.mount.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -170,6 +171,29 @@ class MountHelperTest {
             IOException e = assertThrows(IOException.class, () -> helper.umount(tmp.resolve("x")));
             assertTrue(e.getMessage().contains(words), e.getMessage());
             assertEquals(-1, helper.pid(), "the broken helper was ended");
+        }
+    }
+
+    /**
+     * The helper stops reading before the request is written, and ends: the write fails (a broken pipe, or
+     * "Stream closed" once the JDK has reaped the helper), and the error names the helper's exit rather than
+     * the write. CI hit this with the "EndsAtOnce" case above, whose helper sometimes ends before the
+     * request is written; here the helper closes its input first, so the order is certain.
+     */
+    @Test
+    void aHelperThatStoppedReadingIsNamedByItsExit() throws Exception {
+        Path fake = tmp.resolve("fake-helper");
+        Files.writeString(fake, "#!/bin/sh\nexec 0<&-\nsleep 0.3\nexit 3\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (MountHelper helper = new MountHelper(fake, Duration.ofMillis(500))) {
+            Path input = Path.of("/proc", Long.toString(helper.start()), "fd", "0");
+            for (int i = 0; i < 200 && Files.exists(input, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) {
+                Thread.sleep(10);
+            }
+            assertFalse(Files.exists(input, java.nio.file.LinkOption.NOFOLLOW_LINKS), "it closed its input");
+            IOException e = assertThrows(IOException.class, () -> helper.umount(tmp.resolve("x")));
+            assertTrue(e.getMessage().contains("ended without answering (exit code 3)"), e.getMessage());
+            assertEquals(-1, helper.pid(), "the ended helper was let go");
         }
     }
 
