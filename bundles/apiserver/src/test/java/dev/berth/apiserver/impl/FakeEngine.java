@@ -2,13 +2,19 @@ package dev.berth.apiserver.impl;
 
 import dev.berth.api.bus.BusAddresses;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -55,8 +61,8 @@ final class FakeEngine implements AutoCloseable {
         server = new ApiServer(vertx, null, "test");
         socket = folder.resolve("berth.sock");
         server.start(socket, null, null);
-        // One connection per request, as the CLI does; a pooled connection the server closed after an
-        // error answer could otherwise be picked for the next request.
+        // For streamed answers only; one connection per request, so that a pooled connection the server
+        // closed after an error answer is never picked again.
         client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
     }
 
@@ -65,20 +71,80 @@ final class FakeEngine implements AutoCloseable {
         this.answers = answers;
     }
 
-    /** Sends one request and waits for the whole answer. */
+    /**
+     * Sends one request on a connection of its own, as the CLI does (a blocking JDK socket, not Vert.x), and
+     * reads the whole answer until the server closes. When no complete answer comes within 20 s, the failure
+     * shows what did arrive, so that a hang says whether the server answered at all.
+     */
     Answer call(HttpMethod method, String uri, String body) throws Exception {
-        CompletableFuture<Answer> answer = new CompletableFuture<>();
-        client.request(options(method, uri))
-                .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
-                .compose(response -> response.body().map(b -> new Answer(response.statusCode(), b.toString())))
-                .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        answer.complete(ar.result());
-                    } else {
-                        answer.completeExceptionally(ar.cause());
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            String head = method.name() + " " + uri + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    + (body == null ? "" : "Content-Length: " + content.length + "\r\n") + "\r\n";
+            CompletableFuture<Void> exchange = CompletableFuture.runAsync(() -> {
+                try {
+                    write(channel, head.getBytes(StandardCharsets.ISO_8859_1), content);
+                    ByteBuffer buffer = ByteBuffer.allocate(8192);
+                    while (channel.read(buffer.clear()) >= 0) {
+                        received.write(buffer.array(), 0, buffer.position());
                     }
-                });
-        return answer.get(20, TimeUnit.SECONDS);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try {
+                exchange.get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("no whole answer to " + method + " " + uri + " within 20 s; received "
+                        + received.size() + " bytes: " + received.toString(StandardCharsets.UTF_8), e);
+            }
+        }
+        return parse(received.toByteArray(), method + " " + uri);
+    }
+
+    /**
+     * Writes the request; a server that answers early and closes (a body too large) may refuse the rest,
+     * which is not an error as long as its answer can be read.
+     */
+    private static void write(SocketChannel channel, byte[] head, byte[] content) {
+        try {
+            for (ByteBuffer part : new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(content)}) {
+                while (part.hasRemaining()) {
+                    channel.write(part);
+                }
+            }
+        } catch (IOException refused) {
+            // read what the server answered before it closed
+        }
+    }
+
+    /** The status and body of a whole HTTP/1.1 answer; a chunked body is joined. */
+    private static Answer parse(byte[] bytes, String request) {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        if (!text.startsWith("HTTP/1.1 ") || end < 0) {
+            throw new AssertionError("not an HTTP answer to " + request + ": " + text);
+        }
+        String head = text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+        int status = Integer.parseInt(text.substring(9, 12));
+        String rest = text.substring(end + 4);
+        if (head.contains("\r\ntransfer-encoding: chunked")) {
+            StringBuilder joined = new StringBuilder();
+            int at = 0;
+            while (true) {
+                int line = rest.indexOf("\r\n", at);
+                int size = Integer.parseInt(rest.substring(at, line).trim(), 16);
+                if (size == 0) {
+                    break;
+                }
+                joined.append(rest, line + 2, line + 2 + size);
+                at = line + 2 + size + 2;
+            }
+            rest = joined.toString();
+        }
+        return new Answer(status, new String(rest.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
     }
 
     /** A streamed answer as it arrives: its status, the text so far, and when it ended. */
