@@ -68,6 +68,18 @@ public final class Builtins {
     private Builtins() {
     }
 
+    /**
+     * Whether {@code symbolicName} belongs to the group that starts concurrently: Berth's engine bundles
+     * after the API (event log, bus, engine) and every stage plugin and isolation module. They meet only
+     * through services, which Declarative Services wires in whatever order they come; the libraries before
+     * them and the API servers and FileInstall after them keep their place, so that a socket answers only
+     * once everything it needs serves.
+     */
+    public static boolean startsConcurrently(String symbolicName) {
+        return symbolicName.equals("dev.berth.eventlog") || symbolicName.equals("dev.berth.bus")
+                || symbolicName.equals("dev.berth.engine") || symbolicName.startsWith("dev.berth.plugin.");
+    }
+
     /** The list as the comma-separated value of the {@code berth.builtins} framework property. */
     public static String asProperty() {
         return String.join(",", SYMBOLIC_NAMES);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.apache.felix.framework.Felix;
@@ -257,27 +258,95 @@ public final class Daemon {
         return installed;
     }
 
-    /** Starts every built-in in order; returns false if a stop was requested meanwhile. */
+    /**
+     * Starts every built-in in order, except that each run of bundles that {@linkplain
+     * Builtins#startsConcurrently start concurrently} is started by {@link #startThreads()} threads, and the
+     * next bundle after such a run waits for all of it. Returns false if a stop was requested meanwhile.
+     */
     private boolean start(List<Bundle> installed, List<BuiltinJar> jars) throws DaemonException {
-        for (int i = 0; i < installed.size(); i++) {
-            Bundle bundle = installed.get(i);
-            BuiltinJar jar = jars.get(i);
+        int i = 0;
+        while (i < installed.size()) {
+            int end = i;
+            while (end < installed.size() && Builtins.startsConcurrently(jars.get(end).symbolicName())) {
+                end++;
+            }
+            if (end - i > 1) {
+                startConcurrently(installed.subList(i, end), jars.subList(i, end));
+                i = end;
+            } else {
+                startOne(installed.get(i), jars.get(i));
+                i++;
+            }
             if (stopRequested) {
                 return false;
-            }
-            checkFatal();
-            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
-                continue;   // Fragments attach on resolution; they are never started.
-            }
-            try {
-                bundle.start();
-            } catch (BundleException | RuntimeException e) {
-                throw new DaemonException("built-in bundle " + jar.symbolicName() + " " + jar.version() + " ("
-                        + BuiltinSet.display(home.resolve("bundles"), jar.jar()) + ") failed to start: " + describe(e), e);
             }
         }
         checkFatal();
         return !stopRequested;
+    }
+
+    /**
+     * How many threads start a concurrent run: one per processor, at least 2 (a start also waits for the
+     * processes it runs, such as {@code runc --version}), at most 4.
+     */
+    static int startThreads() {
+        return Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Starts {@code bundles} on {@link #startThreads()} threads, each taking the next one in list order; once
+     * all have been tried, the first failure in list order is thrown, so that the error does not depend on
+     * timing.
+     */
+    private void startConcurrently(List<Bundle> bundles, List<BuiltinJar> jars) throws DaemonException {
+        DaemonException[] failures = new DaemonException[bundles.size()];
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int k = next.getAndIncrement(); k < bundles.size(); k = next.getAndIncrement()) {
+                try {
+                    startOne(bundles.get(k), jars.get(k));
+                } catch (DaemonException e) {
+                    failures[k] = e;
+                }
+            }
+        };
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 1; t < startThreads(); t++) {
+            Thread thread = new Thread(worker, "berth-start-" + t);
+            thread.start();
+            threads.add(thread);
+        }
+        worker.run();
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DaemonException("interrupted while the built-in bundles started", e);
+            }
+        }
+        for (DaemonException failure : failures) {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /** Starts one built-in, unless a stop was requested or a fatal service appeared. */
+    private void startOne(Bundle bundle, BuiltinJar jar) throws DaemonException {
+        if (stopRequested) {
+            return;
+        }
+        checkFatal();
+        if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+            return;   // Fragments attach on resolution; they are never started.
+        }
+        try {
+            bundle.start();
+        } catch (BundleException | RuntimeException e) {
+            throw new DaemonException("built-in bundle " + jar.symbolicName() + " " + jar.version() + " ("
+                    + BuiltinSet.display(home.resolve("bundles"), jar.jar()) + ") failed to start: " + describe(e), e);
+        }
     }
 
     /** Waits for {@code berth.api.ready}; returns its value, or null if a stop was requested. */

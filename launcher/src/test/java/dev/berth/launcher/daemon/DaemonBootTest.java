@@ -140,6 +140,29 @@ class DaemonBootTest {
         assertEquals("", out());
     }
 
+    /**
+     * Plugins start on several threads: whichever fails first in time, the error names the first failing
+     * bundle in the built-in list (five rounds, as the threads may take the two in either order).
+     */
+    @Test
+    void concurrentStartNamesTheFirstFailureInListOrder() throws Exception {
+        TestJars.bundle(bundles, "a.jar", "dev.berth.plugin.a", Map.of("Import-Package", "com.example.first"));
+        TestJars.bundle(bundles, "b.jar", "dev.berth.plugin.b", Map.of("Import-Package", "com.example.second"));
+        TestJars.bundle(bundles, "c.jar", "dev.berth.plugin.c", Map.of());
+        assertTrue(dev.berth.launcher.Builtins.startsConcurrently("dev.berth.plugin.a"), "a concurrent group");
+
+        for (int round = 0; round < 5; round++) {
+            err.reset();
+            int code = daemon(Duration.ofSeconds(20), "dev.berth.plugin.a", "dev.berth.plugin.b", "dev.berth.plugin.c")
+                    .run();
+
+            assertEquals(1, code);
+            String line = lastErrLine();
+            assertTrue(line.startsWith("berth daemon: built-in bundle dev.berth.plugin.a 1.2.3 (bundles/a.jar) failed "
+                    + "to start: ") && line.contains("com.example.first"), line);
+        }
+    }
+
     @Test
     void unresolvableBundleNamesTheMissingRequirement() throws Exception {
         TestJars.bundle(bundles, "needs.jar", "test.needs", Map.of("Import-Package", "com.example.missing"));
