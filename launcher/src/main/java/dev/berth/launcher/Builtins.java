@@ -12,7 +12,7 @@ import java.util.List;
  */
 public final class Builtins {
 
-    /** The built-in bundle symbolic names in install and start order. */
+    /** The built-in bundle symbolic names in install and start order (see {@link #startsConcurrently}). */
     public static final List<String> SYMBOLIC_NAMES = List.of(
             // Framework services: DS needs the component, promise and function APIs at run time.
             "org.osgi.util.function",
