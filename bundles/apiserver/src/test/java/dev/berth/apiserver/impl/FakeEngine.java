@@ -93,7 +93,7 @@ final class FakeEngine implements AutoCloseable {
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            });
+            }, FakeEngine::ownThread);
             try {
                 exchange.get(20, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
@@ -102,6 +102,13 @@ final class FakeEngine implements AutoCloseable {
             }
         }
         return parse(received.toByteArray(), method + " " + uri);
+    }
+
+    /** Runs {@code task} on a thread of its own: the common pool may have a single thread here, and a blocked one. */
+    private static void ownThread(Runnable task) {
+        Thread thread = new Thread(task, "fake-engine-call");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /**
