@@ -167,7 +167,9 @@ class MountHelperTest {
         Path fake = tmp.resolve("fake-helper");
         Files.writeString(fake, "#!/bin/sh\n" + script + "\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (MountHelper helper = new MountHelper(fake, Duration.ofMillis(500))) {
+        // 2 s: long enough for a shell to start and answer on a loaded 2-core CI machine, so that only
+        // "NeverAnswers" meets the timeout.
+        try (MountHelper helper = new MountHelper(fake, Duration.ofSeconds(2))) {
             IOException e = assertThrows(IOException.class, () -> helper.umount(tmp.resolve("x")));
             assertTrue(e.getMessage().contains(words), e.getMessage());
             assertEquals(-1, helper.pid(), "the broken helper was ended");
