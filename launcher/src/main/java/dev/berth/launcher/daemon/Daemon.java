@@ -30,6 +30,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * Runs {@code berth daemon}: checks user and folders, locks the state root, boots Felix with the built-in
@@ -214,7 +215,7 @@ public final class Daemon {
             watchForStop(framework);
 
             List<Bundle> installed = install(context, jars);
-            if (!start(installed, jars)) {
+            if (!start(framework.adapt(FrameworkWiring.class), installed, jars)) {
                 return ExitCodes.OK;   // Stop requested while starting.
             }
             String api = awaitReady(context, installed);
@@ -263,7 +264,8 @@ public final class Daemon {
      * Builtins#startsConcurrently start concurrently} is started by {@link #startThreads()} threads, and the
      * next bundle after such a run waits for all of it. Returns false if a stop was requested meanwhile.
      */
-    private boolean start(List<Bundle> installed, List<BuiltinJar> jars) throws DaemonException {
+    private boolean start(FrameworkWiring wiring, List<Bundle> installed, List<BuiltinJar> jars)
+            throws DaemonException {
         int i = 0;
         while (i < installed.size()) {
             int end = i;
@@ -271,6 +273,11 @@ public final class Daemon {
                 end++;
             }
             if (end - i > 1) {
+                // Resolved together first, on this thread: a start that had to resolve its bundle could need
+                // the lock of a bundle another thread is starting, and Felix breaks that by failing one of
+                // the two ("Unable to acquire global lock for resolve"). A bundle that does not resolve is
+                // left to its own start, which reports why.
+                wiring.resolveBundles(installed.subList(i, end));
                 startConcurrently(installed.subList(i, end), jars.subList(i, end));
                 i = end;
             } else {

@@ -163,6 +163,37 @@ class DaemonBootTest {
         }
     }
 
+    /**
+     * Plugins that start together may depend on each other's packages: a chain of eight, each importing the
+     * package the one before it exports. Started on several threads, one thread's resolve would need the
+     * bundle another thread holds while it waits for the resolver, and Felix breaks that by failing the
+     * waiting start ("Unable to acquire global lock for resolve"). The group is resolved as a whole first.
+     */
+    @Test
+    void pluginsThatImportEachOthersPackagesStartTogether() throws Exception {
+        String[] names = new String[8];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "dev.berth.plugin.chain" + i;
+            Map<String, String> headers = new java.util.HashMap<>();
+            headers.put("Export-Package", "com.example.chain" + i);
+            if (i > 0) {
+                headers.put("Import-Package", "com.example.chain" + (i - 1));
+            }
+            TestJars.bundle(bundles, "chain" + i + ".jar", names[i], headers);
+        }
+        // The last of the chain first in the list: its start resolves all the others.
+        java.util.Collections.reverse(java.util.Arrays.asList(names));
+
+        for (int round = 0; round < 10; round++) {
+            err.reset();
+            int code = daemon(Duration.ofSeconds(1), names).run();
+
+            assertEquals(1, code);
+            assertTrue(lastErrLine().startsWith("berth daemon: not ready after 1 s: all built-ins are active"),
+                    "round " + round + ": " + lastErrLine());
+        }
+    }
+
     @Test
     void unresolvableBundleNamesTheMissingRequirement() throws Exception {
         TestJars.bundle(bundles, "needs.jar", "test.needs", Map.of("Import-Package", "com.example.missing"));
