@@ -17,8 +17,8 @@ under the work dir) and the demo image served by docker-registry on 127.0.0.1 (.
    through the CLI, RUNS_PER_PHASE runs per phase; first with nothing else happening (baseline), then while
    the spec stage plugin (every run uses it) is updated in place 0.5 s into the phase and then every
    SWAP_PERIOD seconds, alternating two builds that differ only in Bundle-Version. The runs whose time
-   overlaps an update are the calls under way during a swap. Reported: median, p95 and max of the baseline, of the swap phase and of the
-   overlapping runs; the worst added latency (max of the overlapping runs minus the baseline median, and
+   overlaps an update are the calls under way during a swap. Reported: median, p95 and max of the
+   baseline, of the swap phase and of the overlapping runs; the worst added latency (max of the overlapping runs minus the baseline median, and
    minus the baseline p95); and whether every run succeeded. The engine's own measure comes with it: how
    many spec calls had to wait for the replacement during an update, and the longest wait
    (GET /v1/plugins, stages.spec.waitedForSwap) - the latency a swap adds, without this machine's noise.
