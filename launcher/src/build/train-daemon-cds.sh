@@ -34,7 +34,11 @@ mkfifo "$work/stdout" || skip "cannot create a fifo in $work"
 
 # Exactly the start bin/berth makes (same JVM options and class path), with a scratch state root and run folder.
 # The daemon's stdout carries only its ready line; stderr is kept for the message if the start fails.
-BERTH_DAEMON_OPTS="-XX:ArchiveClassesAtExit=$archive.tmp" \
+# The JVM logs every class it loads to classes.log; as it stops, the training daemon links the bundle classes
+# in that log that were loaded but never linked, which the JVM would otherwise leave out of a dynamic archive
+# (CdsTraining in the launcher).
+BERTH_DAEMON_OPTS="-XX:ArchiveClassesAtExit=$archive.tmp -Xlog:class+load=info:file=$work/classes.log:none \
+  -Dberth.cds.training.classlog=$work/classes.log" \
   "$dist/bin/berth" daemon --root "$work/root" --run "$work/run" --plugins "$work/plugins" \
   >"$work/stdout" 2>"$work/stderr" &
 pid=$!

@@ -225,7 +225,9 @@ public final class Daemon {
             try (CliSocket cli = openCliSocket()) {
                 out.println("berth daemon ready: API at " + api + ", state root " + options.root());
                 out.flush();
-                return runUntilStopped();
+                int code = runUntilStopped();
+                CdsTraining.fromProperties().ifPresent(training -> training.linkLoadedClasses(installed, jars, err));
+                return code;
             }
         } finally {
             stopFramework(framework);

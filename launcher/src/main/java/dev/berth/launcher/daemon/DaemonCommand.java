@@ -46,6 +46,7 @@ public final class DaemonCommand {
             return;
         }
 
+        NativeDigests.installInBackground(err);
         Daemon daemon = new Daemon(options, home, out, err, ProcessUser::effectiveUid);
         // SIGTERM/SIGINT run this hook: it stops the daemon, waits for run() to clean up (framework stopped,
         // lock released, pid file gone) and ends the JVM with run()'s code, 0 for a clean stop.
