@@ -60,12 +60,14 @@ final class NativeDigests {
                 if (pkcs11 == null) {
                     why = "this JDK has no SunPKCS11 provider";
                 } else {
-                    Provider nss = configured(pkcs11, folder);
-                    Security.insertProviderAt(nss, 1);
-                    if (MessageDigest.getInstance("SHA-256").getProvider() == nss) {
+                    Provider provider = configured(pkcs11, folder);
+                    Security.insertProviderAt(provider, 1);
+                    Provider answered = MessageDigest.getInstance("SHA-256").getProvider();
+                    if (answered == provider) {
                         return true;
                     }
-                    why = "SHA-256 still came from " + MessageDigest.getInstance("SHA-256").getProvider().getName();
+                    Security.removeProvider(provider.getName());
+                    why = "SHA-256 still came from " + answered.getName();
                 }
             }
         } catch (NoSuchAlgorithmException | RuntimeException e) {
