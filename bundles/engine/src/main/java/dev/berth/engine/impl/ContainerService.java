@@ -44,6 +44,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -655,21 +656,51 @@ final class ContainerService {
             if (!remove) {
                 complete(id, answer);
             }
-            // The runtime's delete (a runtime process, 20-40 ms) and the unmount are independent: the one
-            // removes the runtime's state and cgroup, the other the host's overlay mount. Both are done
-            // before anything else happens to the container.
+            // The runtime's delete (a runtime process, 10-40 ms) and the mount stage's work are independent:
+            // the one removes the runtime's state and cgroup, the other the host's overlay mount (and for
+            // --rm the read-write layer too). Both are done before anything else happens to the container.
             BusCalls.Reply runtimeGone = startDiscard(c);
-            release(c, "container exited");
-            awaitDiscard(c, runtimeGone);
-            if (remove) {
-                // As docker run --rm: waiters learn the exit once the container is gone.
-                try {
-                    removeLocked(current(id), "--rm after exit");
-                } finally {
-                    complete(id, answer);
-                }
+            if (!remove) {
+                release(c, "container exited");
+                awaitDiscard(c, runtimeGone);
+                return;
+            }
+            // As docker run --rm: waiters learn the exit once the container is gone.
+            try {
+                removeAfterExit(c, runtimeGone);
+            } finally {
+                complete(id, answer);
             }
         }
+    }
+
+    /**
+     * Removes a {@code --rm} container that has just exited, with its lock held. One mount-stage call unmounts
+     * the root filesystem and deletes its read-write layer while the runtime deletes its state, and the
+     * unmount is logged with the removal. A failure of either falls back to the steps of a plain exit and a
+     * later {@code rm}, which log and throw it as theirs do.
+     */
+    private void removeAfterExit(Container c, BusCalls.Reply runtimeGone) throws BerthException {
+        String reason = "--rm after exit";
+        try {
+            stages.removeRootfs(c.id());
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "remove the root filesystem of " + c.id() + " after its exit: " + e.getMessage());
+            release(c, "container exited");
+            awaitDiscard(c, runtimeGone);
+            removeLocked(current(c.id()), reason);
+            return;
+        }
+        RootfsUnmounted unmounted = new RootfsUnmounted(c.snapshotter() == null ? "unknown" : c.snapshotter(),
+                "container exited");
+        awaitDiscard(c, runtimeGone);
+        if (!absentInRuntime.contains(c.id())) {
+            calls.append(c.id(), unmounted);
+            removeLocked(current(c.id()), reason); // asks the runtime again, and throws its reason
+            return;
+        }
+        forgetRuntime(c.id());
+        finishRemoval(current(c.id()), reason, unmounted);
     }
 
     private void complete(String id, JsonObject answer) {
@@ -984,19 +1015,35 @@ final class ContainerService {
                         + "state in that runtime stays until the plugin returns");
             }
         }
-        absentInRuntime.remove(c.id());
-        createdInRuntime.remove(c.id());
-        startRequested.remove(c.id());
+        forgetRuntime(c.id());
         stages.removeRootfs(c.id());
+        finishRemoval(c, reason);
+    }
+
+    /**
+     * The end of a removal, once the runtime and the mount stage hold nothing of container {@code c}: deletes
+     * its folder and attach links, logs {@code first} (if any) and {@code container.removed} in one append,
+     * frees what its isolation modules allocated and answers its waiters.
+     */
+    private void finishRemoval(Container c, String reason, Record... first) throws BerthException {
         deleteTree(containerDir(c.id()));
         unlinkAll(c.id().substring(0, 12));
-        calls.append(c.id(), new ContainerRemoved(c.name(), reason));
+        Record[] events = Arrays.copyOf(first, first.length + 1);
+        events[first.length] = new ContainerRemoved(c.name(), reason);
+        calls.appendAll(c.id(), events);
         isolation.released(c.id(), c.modules());
         synchronized (waiters) {
             if (!exits.containsKey(c.id())) {
                 complete(c.id(), exitAnswer(c));
             }
         }
+    }
+
+    /** Drops what the engine remembers of a container's life in its runtime, once it is gone from there. */
+    private void forgetRuntime(String id) {
+        absentInRuntime.remove(id);
+        createdInRuntime.remove(id);
+        startRequested.remove(id);
     }
 
     // ---- exec, queries ---------------------------------------------------------------------------------
