@@ -1,0 +1,112 @@
+package dev.berth.launcher.daemon;
+
+import dev.berth.launcher.cli.Caller;
+import dev.berth.launcher.cli.Cli;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a few read-only commands through the daemon's own CLI and API once the daemon is ready, on a thread of
+ * low priority, so that the first command someone types is not the one that pays for a fresh JVM.
+ *
+ * <p>Why: in a fresh daemon the first command of any kind took 130 to 180 ms where the next took 15 to 20
+ * (docs/benchmarks.md). The class-data archive holds the classes, but the first command still ran their code
+ * in the interpreter for the first time and filled the caches every later command shares: the API server's
+ * HTTP pipeline, the event bus's handlers, Jackson's serializers for the engine's answers, the CLI's own
+ * HTTP connection. These commands go the way a command from the native client goes ({@link Cli#serve}, the
+ * API socket, the engine) and change nothing: {@code version}, {@code ps -a}, {@code images}. Their output
+ * is dropped, and so is a failure: a daemon whose API fails tells the user on the user's own command.
+ */
+final class WarmUp implements AutoCloseable {
+    /** The commands run, in order; each only reads. */
+    static final List<List<String>> COMMANDS = List.of(List.of("version"), List.of("ps", "-a"), List.of("images"));
+
+    /** Runs one command line; returns its exit code. */
+    interface Runner {
+        int run(List<String> args) throws Exception;
+    }
+
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private WarmUp(Runner runner, List<List<String>> commands) {
+        this.thread = new Thread(() -> {
+            for (List<String> command : commands) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    runner.run(command);
+                } catch (Exception | LinkageError e) {
+                    // nothing to warm up through a command that fails; the next one may still work
+                }
+            }
+        }, "berth-warm-up");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MIN_PRIORITY);
+    }
+
+    /** Starts running {@link #COMMANDS} against the API at {@code api} ({@code unix:///...}). */
+    static WarmUp start(String api) {
+        PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+        Caller caller = new QuietCaller();
+        return start(args -> Cli.serve(prefixed(api, args), Map.of(), nowhere, nowhere, caller), COMMANDS);
+    }
+
+    /** Starts running {@code commands} with {@code runner}, one after the other, on a thread of their own. */
+    static WarmUp start(Runner runner, List<List<String>> commands) {
+        WarmUp warmUp = new WarmUp(runner, commands);
+        warmUp.thread.start();
+        return warmUp;
+    }
+
+    private static List<String> prefixed(String api, List<String> args) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of("-H", api), args.stream()).toList();
+    }
+
+    /** Waits up to {@code millis} for the commands to end; true when they have. For tests. */
+    boolean awaitEnd(long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
+    /** Runs no further command; one under way ends on its own. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    /** A caller without a terminal or signals, as a remote client of the CLI socket is. */
+    private static final class QuietCaller implements Caller {
+        @Override
+        public boolean terminal() {
+            return false;
+        }
+
+        @Override
+        public boolean remote() {
+            return true;
+        }
+
+        @Override
+        public Signals signals() {
+            return new Signals() {
+                @Override
+                public boolean on(String name, Runnable action) {
+                    return false;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public void leave(int exitCode) {
+            throw new IllegalStateException("the warm-up runs no command that leaves early");
+        }
+    }
+}
