@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Runs a few read-only commands through the daemon's own CLI and API once the daemon is ready, on a thread of
@@ -63,7 +64,7 @@ final class WarmUp implements AutoCloseable {
     }
 
     private static List<String> prefixed(String api, List<String> args) {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of("-H", api), args.stream()).toList();
+        return Stream.concat(Stream.of("-H", api), args.stream()).toList();
     }
 
     /** Waits up to {@code millis} for the commands to end; true when they have. For tests. */
