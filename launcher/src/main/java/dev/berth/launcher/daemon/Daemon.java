@@ -225,8 +225,10 @@ public final class Daemon {
             try (CliSocket cli = openCliSocket()) {
                 out.println("berth daemon ready: API at " + api + ", state root " + options.root());
                 out.flush();
-                WarmUp.start(api); // ends on its own after three read-only commands
-                int code = runUntilStopped();
+                int code;
+                try (WarmUp warmUp = WarmUp.start(api)) { // a stop during it runs no further command
+                    code = runUntilStopped();
+                }
                 CdsTraining.fromProperties().ifPresent(training -> training.linkLoadedClasses(installed, jars, err));
                 return code;
             }

@@ -691,16 +691,15 @@ final class ContainerService {
             removeLocked(current(c.id()), reason);
             return;
         }
-        RootfsUnmounted unmounted = new RootfsUnmounted(c.snapshotter() == null ? "unknown" : c.snapshotter(),
-                "container exited");
+        RootfsUnmounted unmountedEvent = unmounted(c, "container exited");
         awaitDiscard(c, runtimeGone);
         if (!absentInRuntime.contains(c.id())) {
-            calls.append(c.id(), unmounted);
+            calls.append(c.id(), unmountedEvent);
             removeLocked(current(c.id()), reason); // asks the runtime again, and throws its reason
             return;
         }
         forgetRuntime(c.id());
-        finishRemoval(current(c.id()), reason, unmounted);
+        finishRemoval(current(c.id()), reason, unmountedEvent);
     }
 
     private void complete(String id, JsonObject answer) {
@@ -730,10 +729,15 @@ final class ContainerService {
     private void release(Container c, String reason) {
         try {
             stages.unmount(c.id());
-            calls.append(c.id(), new RootfsUnmounted(c.snapshotter() == null ? "unknown" : c.snapshotter(), reason));
+            calls.append(c.id(), unmounted(c, reason));
         } catch (BerthException e) {
             LOG.log(Level.WARNING, "unmount the root filesystem of " + c.id() + ": " + e.getMessage());
         }
+    }
+
+    /** The event for container {@code c}'s root filesystem unmounted, for {@code reason}. */
+    private static RootfsUnmounted unmounted(Container c, String reason) {
+        return new RootfsUnmounted(c.snapshotter() == null ? "unknown" : c.snapshotter(), reason);
     }
 
     /** Asks the runtime whether a running container has ended, and handles the exit if it has. */
