@@ -11,6 +11,7 @@ import java.lang.reflect.Array;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,7 +227,7 @@ public final class Daemon {
                 out.println("berth daemon ready: API at " + api + ", state root " + options.root());
                 out.flush();
                 int code;
-                try (WarmUp warmUp = WarmUp.start(api)) { // a stop during it runs no further command
+                try (WarmUp warmUp = WarmUp.start(api, () -> bundleWarmUps(context))) { // a stop ends it
                     code = runUntilStopped();
                 }
                 CdsTraining.fromProperties().ifPresent(training -> training.linkLoadedClasses(installed, jars, err));
@@ -235,6 +236,36 @@ public final class Daemon {
         } finally {
             stopFramework(framework);
         }
+    }
+
+    /**
+     * The bundles' warm-ups ({@link PluginProperties#WARM_UP} services), in service ranking order, each of which
+     * gets its service when it runs and releases it afterwards; none when the framework is stopping.
+     */
+    static List<Runnable> bundleWarmUps(BundleContext context) {
+        List<ServiceReference<Runnable>> references;
+        try {
+            references = new ArrayList<>(context.getServiceReferences(Runnable.class,
+                    "(" + PluginProperties.WARM_UP + "=*)"));
+        } catch (InvalidSyntaxException | IllegalStateException e) {
+            return List.of();
+        }
+        references.sort(Comparator.reverseOrder()); // highest ranking first, then the oldest
+        List<Runnable> warmUps = new ArrayList<>();
+        for (ServiceReference<Runnable> reference : references) {
+            warmUps.add(() -> {
+                Runnable warmUp = context.getService(reference);
+                if (warmUp == null) {
+                    return;   // gone since it was listed
+                }
+                try {
+                    warmUp.run();
+                } finally {
+                    context.ungetService(reference);
+                }
+            });
+        }
+        return warmUps;
     }
 
     /**

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -19,6 +20,10 @@ import java.util.stream.Stream;
  * HTTP connection. These commands go the way a command from the native client goes ({@link Cli#serve}, the
  * API socket, the engine) and change nothing: {@code version}, {@code ps -a}, {@code images}. Their output
  * is dropped, and so is a failure: a daemon whose API fails tells the user on the user's own command.
+ *
+ * <p>Then the bundles' own warm-ups: every {@link Runnable} service with the {@code berth.warm.up} property
+ * ({@code PluginProperties.WARM_UP}), such as the pull stage's exchange with a registry of its own, which spares
+ * the first pull the JDK HTTP client's first exchange. Each runs once, in turn; what one throws is ignored.
  */
 final class WarmUp implements AutoCloseable {
     /** The commands run, in order; each only reads. */
@@ -32,7 +37,7 @@ final class WarmUp implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private WarmUp(Runner runner, List<List<String>> commands) {
+    private WarmUp(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps) {
         this.thread = new Thread(() -> {
             for (List<String> command : commands) {
                 if (closed) {
@@ -44,21 +49,44 @@ final class WarmUp implements AutoCloseable {
                     // nothing to warm up through a command that fails; the next one may still work
                 }
             }
+            List<Runnable> warmUps;
+            try {
+                warmUps = bundleWarmUps.get();
+            } catch (RuntimeException | LinkageError e) {
+                return;   // the framework is stopping
+            }
+            for (Runnable warmUp : warmUps) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    warmUp.run();
+                } catch (RuntimeException | LinkageError e) {
+                    // a bundle's warm-up that fails warms less; the next one may still work
+                }
+            }
         }, "berth-warm-up");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
     }
 
-    /** Starts running {@link #COMMANDS} against the API at {@code api} ({@code unix:///...}). */
-    static WarmUp start(String api) {
+    /**
+     * Starts running {@link #COMMANDS} against the API at {@code api} ({@code unix:///...}), then the warm-ups
+     * {@code bundleWarmUps} gives at that moment.
+     */
+    static WarmUp start(String api, Supplier<List<Runnable>> bundleWarmUps) {
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
         Caller caller = new QuietCaller();
-        return start(args -> Cli.serve(prefixed(api, args), Map.of(), nowhere, nowhere, caller), COMMANDS);
+        return start(args -> Cli.serve(prefixed(api, args), Map.of(), nowhere, nowhere, caller), COMMANDS,
+                bundleWarmUps);
     }
 
-    /** Starts running {@code commands} with {@code runner}, one after the other, on a thread of their own. */
-    static WarmUp start(Runner runner, List<List<String>> commands) {
-        WarmUp warmUp = new WarmUp(runner, commands);
+    /**
+     * Starts running {@code commands} with {@code runner}, one after the other, then each of {@code bundleWarmUps},
+     * on a thread of their own.
+     */
+    static WarmUp start(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps) {
+        WarmUp warmUp = new WarmUp(runner, commands, bundleWarmUps);
         warmUp.thread.start();
         return warmUp;
     }
@@ -73,7 +101,7 @@ final class WarmUp implements AutoCloseable {
         return !thread.isAlive();
     }
 
-    /** Runs no further command; one under way ends on its own. */
+    /** Runs no further command or warm-up; one under way ends on its own. */
     @Override
     public void close() {
         closed = true;

@@ -20,7 +20,7 @@ class WarmUpTest {
             seen.add(String.join(" ", args));
             threads.add(Thread.currentThread());
             return 0;
-        }, WarmUp.COMMANDS);
+        }, WarmUp.COMMANDS, List::of);
         assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
         assertEquals(List.of("version", "ps -a", "images"), seen);
         assertNotEquals(Thread.currentThread(), threads.get(0));
@@ -40,7 +40,7 @@ class WarmUpTest {
                 throw new NoClassDefFoundError("a bundle went away");
             }
             return 1;
-        }, List.of(List.of("a"), List.of("b"), List.of("c")));
+        }, List.of(List.of("a"), List.of("b"), List.of("c")), List::of);
         assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
         assertEquals(List.of("a", "b", "c"), seen);
     }
@@ -55,11 +55,39 @@ class WarmUpTest {
             firstRunning.countDown();
             release.await(10, TimeUnit.SECONDS);
             return 0;
-        }, List.of(List.of("a"), List.of("b")));
+        }, List.of(List.of("a"), List.of("b")), () -> List.of(() -> seen.add("bundle warm-up")));
         assertTrue(firstRunning.await(10, TimeUnit.SECONDS));
         warmUp.close();
         release.countDown();
         assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
         assertEquals(List.of("a"), seen);
+    }
+
+    @Test
+    void theBundlesWarmUpsRunAfterTheCommandsInTurnAndOneFailingStopsNone() throws Exception {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        List<String> asked = Collections.synchronizedList(new ArrayList<>());
+        WarmUp warmUp = WarmUp.start(args -> {
+            seen.add(args.get(0));
+            return 0;
+        }, List.of(List.of("a")), () -> {
+            asked.add(String.join(",", seen)); // listed only once the commands are done
+            return List.of(() -> seen.add("pull"), () -> {
+                throw new IllegalStateException("a warm-up that fails");
+            }, () -> {
+                throw new NoClassDefFoundError("a bundle went away");
+            }, () -> seen.add("expand"));
+        });
+        assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
+        assertEquals(List.of("a", "pull", "expand"), seen);
+        assertEquals(List.of("a"), asked);
+    }
+
+    @Test
+    void aFrameworkThatCannotListTheWarmUpsEndsTheWarmUpQuietly() throws Exception {
+        WarmUp warmUp = WarmUp.start(args -> 0, List.of(List.of("a")), () -> {
+            throw new IllegalStateException("BundleContext is no longer valid");
+        });
+        assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
     }
 }

@@ -20,6 +20,13 @@ public final class PluginProperties {
     public static final String FATAL = "berth.fatal";
     /** Service property registered by the API server once it listens; its value is the endpoint URI. */
     public static final String API_READY = "berth.api.ready";
+    /**
+     * Service property of a {@link Runnable} that warms a bundle's code up (its value names it): once the daemon
+     * has printed its ready line, it runs each such service once, one after the other, on a thread of low
+     * priority, and ignores what they throw. A warm-up changes no state, appends no event and talks to nothing
+     * but what it starts itself, so that the first real request does not run that code for the first time.
+     */
+    public static final String WARM_UP = "berth.warm.up";
 
     /** Framework property: the state root ({@code /var/lib/berth}). */
     public static final String ROOT_PROPERTY = "berth.root";

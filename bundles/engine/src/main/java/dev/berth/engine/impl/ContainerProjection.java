@@ -177,7 +177,7 @@ public final class ContainerProjection implements Projection {
                 }
             }
             case "rootfs.unmounted" -> {
-                codec.payload(record, RootfsUnmounted.class);
+                codec.requireType(record, RootfsUnmounted.class);
                 if (c == null) {
                     pending.remove(id);
                 } else {
@@ -221,7 +221,7 @@ public final class ContainerProjection implements Projection {
                 }
             }
             case "container.removed" -> {
-                codec.payload(record, ContainerRemoved.class);
+                codec.requireType(record, ContainerRemoved.class);
                 pending.remove(id);
                 oomKills.remove(id);
                 if (c != null) {

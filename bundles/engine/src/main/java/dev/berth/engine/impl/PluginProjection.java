@@ -80,13 +80,13 @@ public final class PluginProjection implements Projection {
                 }
             }
             case "plugin.started" -> {
-                codec.payload(record, PluginStarted.class);
+                codec.requireType(record, PluginStarted.class);
                 if (known != null) {
                     plugins.put(id, known.with(known.version(), known.location(), true, record, null));
                 }
             }
             case "plugin.stopped" -> {
-                codec.payload(record, PluginStopped.class);
+                codec.requireType(record, PluginStopped.class);
                 if (known != null) {
                     plugins.put(id, known.with(known.version(), known.location(), false, record, known.failure()));
                 }
@@ -98,13 +98,13 @@ public final class PluginProjection implements Projection {
                 }
             }
             case "plugin.disabled" -> {
-                codec.payload(record, PluginDisabled.class);
+                codec.requireType(record, PluginDisabled.class);
                 if (known != null) {
                     plugins.put(id, known.disabled(true));
                 }
             }
             case "plugin.enabled" -> {
-                codec.payload(record, PluginEnabled.class);
+                codec.requireType(record, PluginEnabled.class);
                 if (known != null) {
                     plugins.put(id, known.disabled(false));
                 }
@@ -114,7 +114,7 @@ public final class PluginProjection implements Projection {
                 choices.put(e.stage(), id);
             }
             case "plugin.uninstalled" -> {
-                codec.payload(record, PluginUninstalled.class);
+                codec.requireType(record, PluginUninstalled.class);
                 plugins.remove(id);
             }
             default -> {
