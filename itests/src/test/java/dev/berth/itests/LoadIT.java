@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
  * Load on a real daemon, runc and overlayfs, through the API (no CLI JVM per run): 50 containers started
  * at once and 500 one after another, each exiting with its own code, which {@code wait} must report.
  * Before and after, the daemon's file descriptors and threads, the mounts under the state root and the
- * containers' cgroups are counted: nothing may be left behind. The daemon's RSS is printed. The number of
+ * containers' cgroups are counted: nothing may be left behind. Threads of the pools that grow with concurrent
+ * calls and shrink only after 10 to 60 s idle are counted apart, with room for one per concurrent call: how many
+ * of them are alive at a given moment depends on timing (CI once saw 151 threads before and 169 after, with no
+ * leak). The daemon's RSS is printed. The number of
  * sequential runs can be lowered with {@code -Dberth.load.runs=N} for a quick local run.
  */
 class LoadIT extends ContainerTestBase {
@@ -29,10 +32,23 @@ class LoadIT extends ContainerTestBase {
     /** Every container this test created, to find its cgroups among the host's. */
     private static final java.util.Set<String> CREATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /**
+     * Threads of the daemon's pools that grow with concurrent calls and end only after being idle for 10 to 60 s
+     * (the runtimes' pipe readers, the per-stage pools, the JDK's process reapers, Vert.x's workers), by the
+     * first 15 characters of their names, as {@code /proc} shows them.
+     */
+    private static final List<String> POOLS = List.of("berth-runtime-i", "berth-stage-", "process reaper",
+            "vert.x-worker-t", "vert.x-internal", "ForkJoinPool");
+
     /** What the daemon and the host hold that a container could leak. */
-    record Resources(int fds, int threads, int mounts, int cgroups, long rssKib) {
+    record Resources(int fds, int threads, int pooledThreads, int mounts, int cgroups, long rssKib) {
+        int otherThreads() {
+            return threads - pooledThreads;
+        }
+
         String describe() {
-            return fds + " fds, " + threads + " threads, " + mounts + " mounts, " + cgroups + " cgroups, RSS "
+            return fds + " fds, " + threads + " threads (" + pooledThreads + " in pools), " + mounts + " mounts, "
+                    + cgroups + " cgroups, RSS "
                     + rssKib / 1024 + " MiB";
         }
     }
@@ -63,7 +79,12 @@ class LoadIT extends ContainerTestBase {
         assertEquals(before.mounts(), after.mounts(), "mounts under the state root");
         assertEquals(0, after.cgroups(), "cgroups of the " + CREATED.size() + " containers run");
         assertTrue(after.fds() <= before.fds() + 5, "file descriptors: " + before.fds() + " -> " + after.fds());
-        assertTrue(after.threads() <= before.threads() + 10, "threads: " + before.threads() + " -> " + after.threads());
+        // Pools may still hold up to one thread per concurrent call beyond the baseline, depending on when their
+        // idle threads end; a thread lost per run would be hundreds. Every other thread must be back.
+        assertTrue(after.pooledThreads() <= before.pooledThreads() + CONCURRENT,
+                "pool threads: " + before.pooledThreads() + " -> " + after.pooledThreads());
+        assertTrue(after.otherThreads() <= before.otherThreads() + 5,
+                "threads outside the pools: " + before.otherThreads() + " -> " + after.otherThreads());
         assertEquals(0, containers(true).size(), "every --rm container is gone: " + containers(true));
     }
 
@@ -125,7 +146,23 @@ class LoadIT extends ContainerTestBase {
                 rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
-        return new Resources(count(proc.resolve("fd")), count(proc.resolve("task")), mounts, cgroups(), rss);
+        int threads = 0;
+        int pooled = 0;
+        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
+            for (Path task : tasks.toList()) {
+                String name;
+                try {
+                    name = Files.readString(task.resolve("comm")).strip();
+                } catch (IOException ended) {
+                    continue; // the thread ended while listed
+                }
+                threads++;
+                if (POOLS.stream().anyMatch(name::startsWith)) {
+                    pooled++;
+                }
+            }
+        }
+        return new Resources(count(proc.resolve("fd")), threads, pooled, mounts, cgroups(), rss);
     }
 
     /** The cgroups ({@code /berth/<id>}, in every hierarchy) of containers this test created. */
