@@ -51,6 +51,8 @@ public final class PluginProperties {
 
     /** The state root used when {@link #ROOT_PROPERTY} is unset or blank. */
     public static final String DEFAULT_ROOT = "/var/lib/berth";
+    /** The run folder used when {@link #RUN_PROPERTY} is unset or blank. */
+    public static final String DEFAULT_RUN = "/run/berth";
 
     private PluginProperties() {
     }
@@ -62,5 +64,14 @@ public final class PluginProperties {
     public static Path stateRoot(UnaryOperator<String> frameworkProperty) {
         String root = frameworkProperty.apply(ROOT_PROPERTY);
         return Path.of(root == null || root.isBlank() ? DEFAULT_ROOT : root);
+    }
+
+    /**
+     * The run folder from the framework properties ({@code BundleContext::getProperty}), or {@link #DEFAULT_RUN}
+     * when unset or blank.
+     */
+    public static Path runFolder(UnaryOperator<String> frameworkProperty) {
+        String run = frameworkProperty.apply(RUN_PROPERTY);
+        return Path.of(run == null || run.isBlank() ? DEFAULT_RUN : run);
     }
 }

@@ -42,16 +42,11 @@ public final class ExpandWarmUp implements Runnable {
 
     @Activate
     public ExpandWarmUp(BundleContext context) {
-        this(runFolder(context));
+        this(PluginProperties.runFolder(context::getProperty));
     }
 
     ExpandWarmUp(Path scratchParent) {
         this.scratchParent = scratchParent;
-    }
-
-    private static Path runFolder(BundleContext context) {
-        String run = context.getProperty(PluginProperties.RUN_PROPERTY);
-        return Path.of(run != null ? run : System.getProperty("java.io.tmpdir"));
     }
 
     @Override

@@ -38,17 +38,13 @@ public final class PullWarmUp implements Runnable {
 
     @Activate
     public PullWarmUp(BundleContext context) throws BerthException {
-        this(RegistryClient.Options.fromProperties(context::getProperty), runFolder(context));
+        this(RegistryClient.Options.fromProperties(context::getProperty),
+                PluginProperties.runFolder(context::getProperty));
     }
 
     PullWarmUp(RegistryClient.Options options, Path scratchParent) {
         this.options = options;
         this.scratchParent = scratchParent;
-    }
-
-    private static Path runFolder(BundleContext context) {
-        String run = context.getProperty(PluginProperties.RUN_PROPERTY);
-        return Path.of(run != null ? run : System.getProperty("java.io.tmpdir"));
     }
 
     @Override
