@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Date;
 import java.util.HexFormat;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -35,7 +36,7 @@ public final class ExpandWarmUp implements Runnable {
     private static final String SCRATCH_PREFIX = ".expand-warm-up-";
     private static final int DIRECTORIES = 24;
     /** Every entry's mtime, so that the layer is the same bytes each time. */
-    private static final java.util.Date MTIME = new java.util.Date(1_767_225_600_000L); // 2026-01-01
+    private static final Date MTIME = new Date(1_767_225_600_000L); // 2026-01-01
     private static final int FILES_PER_DIRECTORY = 16;
 
     private final Path scratchParent;

@@ -1,5 +1,6 @@
 package dev.berth.plugin.expand.impl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,6 +56,6 @@ class ExpandWarmUpTest {
     void theLayerIsTheSameEveryTime() throws Exception {
         byte[] first = ExpandWarmUp.syntheticLayer();
         assertTrue(first.length > 1_000, "a gzipped layer of some size");
-        assertTrue(java.util.Arrays.equals(first, ExpandWarmUp.syntheticLayer()), "the same bytes each time");
+        assertArrayEquals(first, ExpandWarmUp.syntheticLayer(), "the same bytes each time");
     }
 }

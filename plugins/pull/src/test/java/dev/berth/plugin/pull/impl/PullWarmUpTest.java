@@ -12,8 +12,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,8 +70,8 @@ class PullWarmUpTest {
                 socket.shutdownOutput();
                 String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
                 assertEquals(List.of("HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 404 Not Found"),
-                        java.util.regex.Pattern.compile("HTTP/1\\.1 [^\r]*").matcher(answers).results()
-                                .map(java.util.regex.MatchResult::group).toList());
+                        Pattern.compile("HTTP/1\\.1 [^\r]*").matcher(answers).results()
+                                .map(MatchResult::group).toList());
             }
             assertEquals(3, registry.served());
         }
@@ -81,7 +84,7 @@ class PullWarmUpTest {
              Socket socket = new Socket(InetAddress.getLoopbackAddress(),
                      Integer.parseInt(registry.address().substring("127.0.0.1:".length())))) {
             byte[] junk = new byte[64 << 10];
-            java.util.Arrays.fill(junk, (byte) 'a');
+            Arrays.fill(junk, (byte) 'a');
             try {
                 socket.getOutputStream().write(junk);
             } catch (IOException e) {
