@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LoopbackRegistry implements AutoCloseable {
     private static final int MAX_HEAD = 16 << 10;
+    /** CR LF CR LF as four bytes of an int: the empty line that ends a request head. */
+    private static final int END_OF_HEAD = 0x0d0a0d0a;
 
     /** One answer: its {@code Content-Type} and body. */
     record Answer(String contentType, byte[] body) {
@@ -91,14 +93,15 @@ final class LoopbackRegistry implements AutoCloseable {
     /** One request head up to and including its empty line, or null at the end of the connection. */
     private static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int last4 = 0; // the last four bytes read, so the end of the head is seen without copying it each time
         int c;
         while ((c = in.read()) >= 0) {
             head.write(c);
-            int n = head.size();
-            if (n >= 4 && c == '\n' && head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            last4 = (last4 << 8) | c;
+            if (last4 == END_OF_HEAD) {
                 return head.toString(StandardCharsets.US_ASCII);
             }
-            if (n > MAX_HEAD) {
+            if (head.size() > MAX_HEAD) {
                 throw new IOException("request head longer than " + MAX_HEAD + " bytes");
             }
         }

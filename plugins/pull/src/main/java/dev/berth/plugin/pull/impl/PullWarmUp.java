@@ -2,7 +2,6 @@ package dev.berth.plugin.pull.impl;
 
 import dev.berth.api.BerthException;
 import dev.berth.api.image.Descriptor;
-import dev.berth.api.image.Digest;
 import dev.berth.api.image.MediaTypes;
 import dev.berth.api.plugin.PluginProperties;
 import java.io.IOException;
@@ -63,7 +62,7 @@ public final class PullWarmUp implements Runnable {
             blob[i] = (byte) (i * 31 + (i >>> 8));
         }
         Descriptor layer = new Descriptor(MediaTypes.OCI_LAYER_GZIP,
-                ContentStore.digestOf(Digest.sha256("0".repeat(64)), blob), blob.length);
+                ContentStore.digestOf(RegistryClient.SHA256_EXAMPLE, blob), blob.length);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{"
                 + "\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + layer.digest() + "\",\"size\":"
                 + blob.length + "},\"layers\":[{\"mediaType\":\"" + layer.mediaType() + "\",\"digest\":\""

@@ -27,7 +27,8 @@ import java.util.function.UnaryOperator;
 public final class RegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
-    private static final Digest SHA256_EXAMPLE = Digest.sha256("0".repeat(64));
+    /** Any SHA-256 digest: the algorithm to compute a digest in, where nothing names one. */
+    static final Digest SHA256_EXAMPLE = Digest.sha256("0".repeat(64));
 
     /**
      * Timeouts and retry policy of a client. Immutable.
