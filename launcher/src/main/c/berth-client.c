@@ -1,17 +1,21 @@
 /*
- * berth-client: the fast path of the berth CLI.
+ * bin/berth: the berth command, and the fast path of its CLI.
  *
  * A JVM takes about 150 ms to start on a small machine, more than a whole `berth ps` should. This
- * client starts in about a millisecond, hands its command line to the running daemon's CLI socket
+ * program starts in about a millisecond, hands its command line to the running daemon's CLI socket
  * (cli.sock, next to the API socket named by -H/--host or BERTH_HOST) and relays what comes back: the
  * daemon runs the same Java CLI for it, already loaded and compiled (dev.berth.launcher.daemon.CliSocket,
- * which documents the protocol). When there is no such socket, or the daemon answers that the command
- * needs the caller's own process (standard input, a terminal, a local file), it runs the JVM CLI instead
- * by executing bin/berth again with BERTH_JVM_CLIENT=1, before anything was printed. A connection lost
- * after the request was sent is an error, never a fallback: the command may have run, and must not run twice.
+ * which documents the protocol). It runs lib/berth-jvm (the script that starts a JVM) instead for
+ * `berth daemon`, when the caller set BERTH_JVM_CLIENT=1, when there is no such socket, or when the daemon
+ * answers that the command needs the caller's own process (standard input, a terminal, a local file); the
+ * last three with BERTH_JVM_CLIENT=1, and always before anything was printed. A connection lost after the
+ * request was sent is an error, never a fallback: the command may have run, and must not run twice.
  *
- * bin/berth runs this with BERTH_HOME set. SIGINT and SIGTERM are passed on to the daemon's session
- * (an attached `berth run` forwards them to the container, as Docker's sig-proxy does).
+ * Why it is bin/berth itself and not a helper a script starts: bash took 4 ms to get there, more than this
+ * program's whole exchange with the daemon (2.5 ms for `berth version`). The distribution's home is the
+ * folder above the one this binary is in, found through /proc/self/exe, so a symbolic link to it works.
+ * SIGINT and SIGTERM are passed on to the daemon's session (an attached `berth run` forwards them to the
+ * container, as Docker's sig-proxy does).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,19 +40,43 @@ extern char **environ;
 static char **saved_argv;
 static int signal_pipe[2] = {-1, -1};
 
-/* Runs the JVM CLI with the same arguments; only returns on failure. */
-static void fall_back(void) {
-    const char *home = getenv("BERTH_HOME");
+/*
+ * Executes lib/berth-jvm of this distribution with the same arguments, with BERTH_JVM_CLIENT=1 when
+ * jvm_client; does not return.
+ */
+static void run_jvm(int jvm_client) {
     char path[4096];
-    if (home == NULL || snprintf(path, sizeof path, "%s/bin/berth", home) >= (int) sizeof path) {
-        fprintf(stderr, "berth: BERTH_HOME is not set; run bin/berth, not berth-client\n");
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0 || (size_t) n >= sizeof path - 1) {
+        fprintf(stderr, "berth: cannot find the distribution: readlink /proc/self/exe: %s\n",
+                n < 0 ? strerror(errno) : "path too long");
         exit(EXIT_UNREACHABLE);
     }
-    setenv("BERTH_JVM_CLIENT", "1", 1);
+    path[n] = '\0';
+    /* <home>/bin/berth -> <home>/lib/berth-jvm */
+    char *slash = strrchr(path, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        slash = strrchr(path, '/');
+    }
+    const char *jvm = "/lib/berth-jvm";
+    if (slash == NULL || (size_t) (slash - path) + strlen(jvm) >= sizeof path) {
+        fprintf(stderr, "berth: cannot find the distribution above %s\n", path);
+        exit(EXIT_UNREACHABLE);
+    }
+    strcpy(slash, jvm);
+    if (jvm_client) {
+        setenv("BERTH_JVM_CLIENT", "1", 1);
+    }
     saved_argv[0] = path;
     execv(path, saved_argv);
     fprintf(stderr, "berth: cannot run %s: %s\n", path, strerror(errno));
     exit(EXIT_UNREACHABLE);
+}
+
+/* Runs the JVM CLI with the same arguments; does not return. */
+static void fall_back(void) {
+    run_jvm(1);
 }
 
 static int write_all(int fd, const void *data, size_t length) {
@@ -172,6 +200,13 @@ static int send_request(int fd, int argc, char **argv) {
 
 int main(int argc, char **argv) {
     saved_argv = argv;
+    if (argc > 1 && strcmp(argv[1], "daemon") == 0) {
+        run_jvm(0);
+    }
+    const char *jvm_client = getenv("BERTH_JVM_CLIENT");
+    if (jvm_client != NULL && jvm_client[0] != '\0') {
+        fall_back();
+    }
     int fd = connect_cli(endpoint(argc, argv));
     if (fd < 0) {
         fall_back();

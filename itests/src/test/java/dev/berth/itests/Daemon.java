@@ -128,7 +128,7 @@ final class Daemon implements AutoCloseable {
 
     /** Kills the daemon with SIGKILL, the way a crash or the OOM killer would, and waits for it. */
     void kill() throws InterruptedException {
-        // The bin/berth script execs java, so the child is the JVM itself.
+        // bin/berth execs lib/berth-jvm, which execs java, so the child is the JVM itself.
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }

@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CLI's fast path for real: {@code bin/berth} runs the native {@code berth-client}, which hands the command
- * line to the daemon's {@code cli.sock}. A bogus JVM option in {@code BERTH_CLIENT_OPTS} tells the paths apart:
+ * The CLI's fast path for real: {@code bin/berth}, a native program, hands the command line to the daemon's
+ * {@code cli.sock}. A bogus JVM option in {@code BERTH_CLIENT_OPTS} tells the paths apart:
  * any command that started a client JVM fails on it. Both paths must print the same and exit the same; signals
  * reach an attached container; a client that is killed leaves no session behind in the daemon.
  */

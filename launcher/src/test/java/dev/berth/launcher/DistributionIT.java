@@ -39,13 +39,15 @@ class DistributionIT {
     }
 
     @Test
-    void tarballHoldsTheSameTreeWithAnExecutableScriptAndAnEmptyPluginsFolder() throws Exception {
+    void tarballHoldsTheSameTreeWithAnExecutableCommandAndScriptAndAnEmptyPluginsFolder() throws Exception {
         Path tarball = Distribution.home().resolveSibling("berth.tar.gz");
         Process tar = new ProcessBuilder("tar", "tzvf", tarball.toString()).redirectErrorStream(true).start();
         String listing = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, tar.waitFor(), listing);
 
         assertTrue(listing.lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith(" berth/bin/berth")),
+                listing);
+        assertTrue(listing.lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith(" berth/lib/berth-jvm")),
                 listing);
         assertTrue(listing.lines().anyMatch(l -> l.startsWith("d") && l.endsWith(" berth/plugins/")), listing);
         assertFalse(listing.lines().anyMatch(l -> l.contains(" berth/plugins/") && !l.endsWith(" berth/plugins/")),
@@ -66,6 +68,27 @@ class DistributionIT {
         Distribution.Result result = Distribution.berth("launch");
         assertEquals(2, result.code(), result.toString());
         assertTrue(result.err().startsWith("berth: unknown command 'launch'\n"), result.toString());
+    }
+
+    @Test
+    void commandIsANativeProgramNotAScript() throws Exception {
+        // bash took 4 ms to reach the native client, more than the client's whole exchange with a daemon.
+        byte[] head = new byte[4];
+        try (var in = Files.newInputStream(Distribution.script())) {
+            assertEquals(4, in.readNBytes(head, 0, 4));
+        }
+        assertEquals("\u007fELF", new String(head, StandardCharsets.ISO_8859_1), "bin/berth is an ELF program");
+        assertTrue(Files.isExecutable(Distribution.home().resolve("lib/berth-jvm")), "lib/berth-jvm is executable");
+    }
+
+    @Test
+    void jvmClientWhenAskedForEvenWithoutADaemonSocketPath() throws Exception {
+        // BERTH_JVM_CLIENT=1 takes lib/berth-jvm at once; a bogus client JVM option proves a JVM was started.
+        Distribution.Result result = Distribution.run(Distribution.script(),
+                Map.of("BERTH_JVM_CLIENT", "1", "BERTH_CLIENT_OPTS", "-XX:+NoSuchBerthTestOption"), "version");
+
+        assertEquals(1, result.code(), result.toString());
+        assertTrue(result.err().contains("NoSuchBerthTestOption"), result.toString());
     }
 
     @Test
@@ -133,6 +156,22 @@ class DistributionIT {
         assertEquals(0, result.code(), result.err());
         assertTrue(result.out().contains("dev.berth.launcher.daemon.DaemonOptions source: shared objects file (top)"),
                 "DaemonOptions was not loaded from lib/daemon.jsa");
+    }
+
+    @Test
+    void daemonMapsItsClassDataArchiveWhereItWasWritten() throws Exception {
+        // Relocating the archives costs each daemon start about 40 ms; lib/berth-jvm asks the JDKs that have the
+        // switch (17 to 21) not to. Another JDK relocates as its default says.
+        assumeTrue(ProcessUser.effectiveUid() == 0, "daemon.jsa is built as root");
+        int feature = Runtime.version().feature();
+        assumeTrue(feature >= 17 && feature <= 21, "ArchiveRelocationMode is set for JDK 17 to 21, this is " + feature);
+
+        Distribution.Result result = Distribution.run(Distribution.script(),
+                Map.of("BERTH_DAEMON_OPTS", "-Xlog:cds=info:stdout"), "daemon", "--help");
+
+        assertEquals(0, result.code(), result.err());
+        assertTrue(result.out().lines().anyMatch(l -> l.contains("Mapped dynamic region")), result.out());
+        assertFalse(result.out().contains("alternative address"), result.out());
     }
 
     @Test

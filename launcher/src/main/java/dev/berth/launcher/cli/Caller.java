@@ -3,7 +3,7 @@ package dev.berth.launcher.cli;
 /**
  * The process that typed the command. The CLI runs either in that process's own JVM ({@link #local()}) or,
  * for the commands that touch nothing local ({@link CliCommand#servedInDaemon}), inside the daemon on behalf
- * of the small native client {@code berth-client}, which relays its terminal state, its signals and its exit
+ * of the small native client {@code bin/berth}, which relays its terminal state, its signals and its exit
  * code ({@code dev.berth.launcher.daemon.CliSocket}). Commands ask this, never {@code System.console()} or
  * {@code System.exit}, so they behave the same either way.
  */

@@ -112,7 +112,7 @@ public final class Cli {
     }
 
     /**
-     * Runs one invocation inside the daemon for the native client {@code berth-client}: as
+     * Runs one invocation inside the daemon for the native client {@code bin/berth}: as
      * {@link #run(List, Map, PrintStream, PrintStream)}, with no standard input and {@code caller} (a
      * {@link Caller#remote() remote} one) relaying the caller's terminal state, signals and an early exit.
      * Returns {@link #NOT_SERVED}, having written nothing, for a command the daemon does not run on a

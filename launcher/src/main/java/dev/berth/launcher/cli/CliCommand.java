@@ -68,7 +68,7 @@ abstract class CliCommand {
     }
 
     /**
-     * Whether the daemon may run this invocation for the native client {@code berth-client} ({@link Cli#serve}):
+     * Whether the daemon may run this invocation for the native client {@code bin/berth} ({@link Cli#serve}):
      * only when it reads no local file and no standard input and needs no raw terminal, because there it runs
      * in the daemon's process, not the caller's. No by default; commands that only talk to the API say yes.
      */

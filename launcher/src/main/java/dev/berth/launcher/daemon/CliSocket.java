@@ -31,7 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The daemon's CLI socket, {@code <run>/cli.sock}: the native client {@code berth-client} (launcher/src/main/c)
+ * The daemon's CLI socket, {@code <run>/cli.sock}: the native client {@code bin/berth} (launcher/src/main/c)
  * hands it a command line, and the daemon runs the very same {@link Cli} for it in this long-lived,
  * already compiled JVM, instead of the caller starting a JVM of its own (about 150 ms on a 2-vCPU machine,
  * more than a whole {@code berth ps}). Only commands that touch nothing of the caller's are run here (see
