@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -91,16 +93,24 @@ final class DockerHarness implements AutoCloseable {
     /** Sends one request with the headers {@code sent} added and waits for the whole answer. */
     Answer call(HttpMethod method, String uri, Buffer body, Map<String, String> sent) throws Exception {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
+        // How far the exchange got, for the message should it never end (one CI run saw a refusal time out).
+        AtomicReference<String> reached = new AtomicReference<>("no connection yet");
         RequestOptions options = new RequestOptions().setServer(SocketAddress.domainSocketAddress(socket.toString()))
                 .setMethod(method).setURI(uri).setHost("docker");
         sent.forEach(options::putHeader);
         client.request(options)
-                .compose(request -> body == null ? request.send() : request.send(body))
-                .compose(response -> response.body().map(b -> {
-                    Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-                    response.headers().forEach(e -> headers.put(e.getKey(), e.getValue()));
-                    return new Answer(response.statusCode(), headers, b.toString());
-                }))
+                .compose(request -> {
+                    reached.set("connected, no answer yet");
+                    return body == null ? request.send() : request.send(body);
+                })
+                .compose(response -> {
+                    reached.set("status " + response.statusCode() + " and headers received, the body not ended");
+                    return response.body().map(b -> {
+                        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                        response.headers().forEach(e -> headers.put(e.getKey(), e.getValue()));
+                        return new Answer(response.statusCode(), headers, b.toString());
+                    });
+                })
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         answer.complete(ar.result());
@@ -108,7 +118,11 @@ final class DockerHarness implements AutoCloseable {
                         answer.completeExceptionally(ar.cause());
                     }
                 });
-        return answer.get(20, TimeUnit.SECONDS);
+        try {
+            return answer.get(20, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError(method + " " + uri + ": no whole answer within 20 s (" + reached.get() + ")", e);
+        }
     }
 
     /** Waits up to 10 s for the background deletions to empty the scratch folder; fails naming what is left. */
