@@ -12,7 +12,7 @@
  * request was sent is an error, never a fallback: the command may have run, and must not run twice.
  *
  * Why it is bin/berth itself and not a helper a script starts: bash took 4 ms to get there, more than this
- * program's whole exchange with the daemon (2.5 ms for `berth version`). The distribution's home is the
+ * program's whole exchange with the daemon (about 3 ms for `berth version`). The distribution's home is the
  * folder above the one this binary is in, found through /proc/self/exe, so a symbolic link to it works.
  * SIGINT and SIGTERM are passed on to the daemon's session (an attached `berth run` forwards them to the
  * container, as Docker's sig-proxy does).

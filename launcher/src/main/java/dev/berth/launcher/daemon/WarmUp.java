@@ -11,7 +11,9 @@ import java.util.stream.Stream;
 
 /**
  * Runs a few read-only commands through the daemon's own CLI and API once the daemon is ready, on a thread of
- * low priority, so that the first command someone types is not the one that pays for a fresh JVM.
+ * its own, so that the first command someone types is not the one that pays for a fresh JVM. The thread asks for
+ * the lowest Java priority, which a JVM on Linux ignores unless started with {@code -XX:ThreadPriorityPolicy=1};
+ * putting it on {@code SCHED_IDLE} instead made no difference to a pull that came at once (docs/benchmarks.md).
  *
  * <p>Why: in a fresh daemon the first command of any kind took 130 to 180 ms where the next took 15 to 20
  * (docs/benchmarks.md). The class-data archive holds the classes, but the first command still ran their code
