@@ -22,8 +22,8 @@ public final class PluginProperties {
     public static final String API_READY = "berth.api.ready";
     /**
      * Service property of a {@link Runnable} that warms a bundle's code up (its value names it): once the daemon
-     * has printed its ready line, it runs each such service once, one after the other, on a thread of low
-     * priority, and ignores what they throw. A warm-up changes no state, appends no event and talks to nothing
+     * has printed its ready line, it runs each such service once, one after the other, on a thread of its own,
+     * and ignores what they throw. A warm-up changes no state, appends no event and talks to nothing
      * but what it starts itself, so that the first real request does not run that code for the first time.
      */
     public static final String WARM_UP = "berth.warm.up";
@@ -62,8 +62,7 @@ public final class PluginProperties {
      * {@link #DEFAULT_ROOT} when unset or blank.
      */
     public static Path stateRoot(UnaryOperator<String> frameworkProperty) {
-        String root = frameworkProperty.apply(ROOT_PROPERTY);
-        return Path.of(root == null || root.isBlank() ? DEFAULT_ROOT : root);
+        return folder(frameworkProperty, ROOT_PROPERTY, DEFAULT_ROOT);
     }
 
     /**
@@ -71,7 +70,11 @@ public final class PluginProperties {
      * when unset or blank.
      */
     public static Path runFolder(UnaryOperator<String> frameworkProperty) {
-        String run = frameworkProperty.apply(RUN_PROPERTY);
-        return Path.of(run == null || run.isBlank() ? DEFAULT_RUN : run);
+        return folder(frameworkProperty, RUN_PROPERTY, DEFAULT_RUN);
+    }
+
+    private static Path folder(UnaryOperator<String> frameworkProperty, String property, String fallback) {
+        String value = frameworkProperty.apply(property);
+        return Path.of(value == null || value.isBlank() ? fallback : value);
     }
 }

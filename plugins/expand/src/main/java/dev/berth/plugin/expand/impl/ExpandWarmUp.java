@@ -5,11 +5,11 @@ import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.Digest;
 import dev.berth.api.image.MediaTypes;
 import dev.berth.api.plugin.PluginProperties;
+import dev.berth.api.plugin.ScratchFolder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -63,13 +63,7 @@ public final class ExpandWarmUp implements Runnable {
     UnpackResult warmUp() throws BerthException, IOException {
         byte[] layer = syntheticLayer();
         Descriptor blob = new Descriptor(MediaTypes.OCI_LAYER_GZIP, sha256(layer), layer.length);
-        // The scratch folders of a daemon killed during its warm-up (one daemon uses a run folder) go first.
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(scratchParent, SCRATCH_PREFIX + "*")) {
-            for (Path leftover : leftovers) {
-                LayerUnpacker.deleteTree(leftover);
-            }
-        }
-        Path scratch = Files.createTempDirectory(scratchParent, SCRATCH_PREFIX);
+        Path scratch = ScratchFolder.fresh(scratchParent, SCRATCH_PREFIX);
         try {
             Path tree = Files.createDirectory(scratch.resolve("tree"));
             VerifyingInputStream verified = new VerifyingInputStream(new ByteArrayInputStream(layer), blob);
@@ -77,7 +71,7 @@ public final class ExpandWarmUp implements Runnable {
             verified.verify();
             return result;
         } finally {
-            LayerUnpacker.deleteTree(scratch);
+            ScratchFolder.delete(scratch);
         }
     }
 

@@ -3,12 +3,12 @@ package dev.berth.plugin.expand.impl;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.image.Digest;
+import dev.berth.api.plugin.ScratchFolder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -60,11 +60,7 @@ public final class SnapshotStore {
         this.snapshots = root.resolve("snapshots");
         try {
             Files.createDirectories(snapshots);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(snapshots, TMP_PREFIX + "*")) {
-                for (Path leftover : ds) {
-                    LayerUnpacker.deleteTree(leftover);
-                }
-            }
+            ScratchFolder.deleteLeftovers(snapshots, TMP_PREFIX);
         } catch (IOException e) {
             throw new BerthException(ErrorKind.UNAVAILABLE, "open snapshot store " + snapshots + ": " + e, e);
         }

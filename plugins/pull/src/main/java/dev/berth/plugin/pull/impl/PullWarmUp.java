@@ -4,14 +4,11 @@ import dev.berth.api.BerthException;
 import dev.berth.api.image.Descriptor;
 import dev.berth.api.image.MediaTypes;
 import dev.berth.api.plugin.PluginProperties;
+import dev.berth.api.plugin.ScratchFolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -71,8 +68,7 @@ public final class PullWarmUp implements Runnable {
                 "/v2/", new LoopbackRegistry.Answer("application/json", "{}".getBytes(StandardCharsets.UTF_8)),
                 "/v2/" + REPOSITORY + "/manifests/latest", new LoopbackRegistry.Answer(MediaTypes.OCI_MANIFEST, manifest),
                 "/v2/" + REPOSITORY + "/blobs/" + layer.digest(), new LoopbackRegistry.Answer("application/octet-stream", blob));
-        removeLeftovers();
-        Path scratch = Files.createTempDirectory(scratchParent, SCRATCH_PREFIX);
+        Path scratch = ScratchFolder.fresh(scratchParent, SCRATCH_PREFIX);
         try (LoopbackRegistry registry = LoopbackRegistry.start(answers)) {
             String address = registry.address();
             RegistryClient client = new RegistryClient(address::equals, Credentials.none(), options);
@@ -84,24 +80,7 @@ public final class PullWarmUp implements Runnable {
             }
             return registry.served();
         } finally {
-            deleteTree(scratch);
-        }
-    }
-
-    /** Deletes the scratch folders of a daemon killed during its warm-up (one daemon uses a run folder). */
-    private void removeLeftovers() throws IOException {
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(scratchParent, SCRATCH_PREFIX + "*")) {
-            for (Path leftover : leftovers) {
-                deleteTree(leftover);
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+            ScratchFolder.delete(scratch);
         }
     }
 }
