@@ -170,17 +170,20 @@ final class FakeEngine implements AutoCloseable {
     /** Sends one GET request and collects its answer as it arrives. */
     Streamed stream(String uri) throws Exception {
         Streamed streamed = new Streamed();
-        client.request(options(HttpMethod.GET, uri)).compose(request -> request.send()).onComplete(ar -> {
-            if (ar.failed()) {
-                streamed.status.completeExceptionally(ar.cause());
-                return;
-            }
-            streamed.response = ar.result();
-            ar.result().handler(buffer -> streamed.text.append(buffer.toString()));
-            ar.result().endHandler(v -> streamed.ended.complete(null));
-            ar.result().exceptionHandler(streamed.ended::completeExceptionally);
-            streamed.status.complete(ar.result().statusCode());
-        });
+        // The handlers are set by a listener on send() itself: a listener on a future composed from it may run
+        // in a later turn of the event loop, after the answer's body has gone by unread.
+        client.request(options(HttpMethod.GET, uri)).onFailure(streamed.status::completeExceptionally)
+                .onSuccess(request -> request.send().onComplete(ar -> {
+                    if (ar.failed()) {
+                        streamed.status.completeExceptionally(ar.cause());
+                        return;
+                    }
+                    streamed.response = ar.result();
+                    ar.result().handler(buffer -> streamed.text.append(buffer.toString()));
+                    ar.result().endHandler(v -> streamed.ended.complete(null));
+                    ar.result().exceptionHandler(streamed.ended::completeExceptionally);
+                    streamed.status.complete(ar.result().statusCode());
+                }));
         streamed.status.get(20, TimeUnit.SECONDS);
         return streamed;
     }

@@ -58,17 +58,20 @@ final class StreamServer implements AutoCloseable {
         Reading reading = new Reading();
         CompletableFuture<Void> headers = new CompletableFuture<>();
         client.request(io.vertx.core.http.HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
-                .compose(request -> request.send()).onComplete(ar -> {
+                .onFailure(headers::completeExceptionally)
+                .onSuccess(request -> request.send().onComplete(ar -> {
                     if (ar.failed()) {
                         headers.completeExceptionally(ar.cause());
                         return;
                     }
-                    reading.response = ar.result(); // handlers set here, on the loop, before any data arrives
+                    // Handlers set by a listener on send() itself, in the turn the answer arrives in, before
+                    // any of its body is read (a listener on a future composed from it may run a turn later).
+                    reading.response = ar.result();
                     ar.result().handler(buffer -> reading.add(buffer.getBytes()));
                     ar.result().exceptionHandler(reading.ended::completeExceptionally);
                     ar.result().endHandler(v -> reading.ended.complete(null));
                     headers.complete(null);
-                });
+                }));
         headers.get(10, TimeUnit.SECONDS);
         return reading;
     }

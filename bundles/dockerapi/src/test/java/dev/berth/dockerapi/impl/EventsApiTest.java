@@ -118,12 +118,13 @@ class EventsApiTest {
                         .domainSocketAddress(folder.resolve("docker.sock").toString()))
                         .setURI("/v1.50/events?filters=" + ImageApiTest.encode("{\"type\":[\"container\"]}"))
                         .setHost("docker"))
-                .compose(r -> r.send()).onSuccess(response -> response.handler(b -> {
+                // The handler is set by a listener on send() itself, so that it runs where the answer arrives.
+                .onSuccess(r -> r.send().onSuccess(response -> response.handler(b -> {
                     text.append(b.toString());
                     if (text.toString().contains("\n")) {
                         first.complete(text.toString());
                     }
-                }));
+                })));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (docker.log.listeners() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
