@@ -1,6 +1,7 @@
 package dev.berth.engine.impl;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -169,18 +170,40 @@ final class BundleDiagnosis {
             return false; // SCR has not read the bundle's components yet
         }
         for (ComponentDescriptionDTO description : descriptions) {
-            java.util.Collection<ComponentConfigurationDTO> configurations = scr.getComponentConfigurationDTOs(description);
-            if (description.defaultEnabled && configurations.isEmpty()
-                    && !description.configurationPolicy.equals("require")) {
+            if (!settled(description, scr.getComponentConfigurationDTOs(description))) {
                 return false;
             }
-            for (ComponentConfigurationDTO configuration : configurations) {
-                if (description.immediate && configuration.state == ComponentConfigurationDTO.SATISFIED) {
-                    return false; // about to be activated
+        }
+        return true;
+    }
+
+    /**
+     * True when the component {@code description}, with {@code configurations} as SCR reports them now, is
+     * past activation. Felix SCR creates a configuration in a state of its own, outside the specification's
+     * five (its DTO says -1), and enables it a moment later on another thread; one seen then has not even
+     * begun, though it is neither unsatisfied nor failed. (Counting that moment as settled is the one way
+     * found for a CI run to have taken a plugin whose component always fails to activate for a working one.)
+     */
+    static boolean settled(ComponentDescriptionDTO description, Collection<ComponentConfigurationDTO> configurations) {
+        if (description.defaultEnabled && configurations.isEmpty() && !description.configurationPolicy.equals("require")) {
+            return false;
+        }
+        for (ComponentConfigurationDTO configuration : configurations) {
+            switch (configuration.state) {
+                case ComponentConfigurationDTO.ACTIVE, ComponentConfigurationDTO.FAILED_ACTIVATION -> {
                 }
-                if (configuration.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE
-                        || configuration.state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION) {
+                case ComponentConfigurationDTO.SATISFIED -> {
+                    if (description.immediate) {
+                        return false; // about to be activated
+                    }
+                }
+                case ComponentConfigurationDTO.UNSATISFIED_REFERENCE, ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> {
                     return false; // its references are being bound, or it waits for something missing
+                }
+                default -> {
+                    if (description.defaultEnabled) {
+                        return false; // created, not yet enabled
+                    }
                 }
             }
         }

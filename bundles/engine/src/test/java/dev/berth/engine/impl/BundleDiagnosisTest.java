@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * The words {@link BundleDiagnosis} finds for an unsatisfied requirement, from the filters as Felix writes them
@@ -108,5 +111,54 @@ class BundleDiagnosisTest {
         assertFalse(lookalike.contains("SPI"), "dev.berth.apiserver is not Berth's SPI: " + lookalike);
         assertTrue(berth.contains("another major version of Berth's SPI"), berth);
         assertTrue(berth.contains("2.17.0"), berth);
+    }
+
+    /** A component as SCR describes it: immediate or delayed, enabled by default or not, its policy. */
+    private static ComponentDescriptionDTO component(boolean immediate, boolean defaultEnabled, String policy) {
+        ComponentDescriptionDTO description = new ComponentDescriptionDTO();
+        description.name = "test.component";
+        description.immediate = immediate;
+        description.defaultEnabled = defaultEnabled;
+        description.configurationPolicy = policy;
+        return description;
+    }
+
+    private static List<ComponentConfigurationDTO> states(int... states) {
+        return java.util.Arrays.stream(states).mapToObj(state -> {
+            ComponentConfigurationDTO configuration = new ComponentConfigurationDTO();
+            configuration.state = state;
+            return configuration;
+        }).toList();
+    }
+
+    /** Felix SCR's DTO state for a configuration it has created but not yet enabled. */
+    private static final int FELIX_NOT_ENABLED = -1;
+
+    static Stream<Arguments> settling() {
+        int active = ComponentConfigurationDTO.ACTIVE;
+        int satisfied = ComponentConfigurationDTO.SATISFIED;
+        int failed = ComponentConfigurationDTO.FAILED_ACTIVATION;
+        return Stream.of(
+                Arguments.of("ImmediateActive", component(true, true, "optional"), states(active), true),
+                Arguments.of("ImmediateFailed", component(true, true, "optional"), states(failed), true),
+                Arguments.of("ImmediateAboutToActivate", component(true, true, "optional"), states(satisfied), false),
+                Arguments.of("DelayedRegistered", component(false, true, "optional"), states(satisfied), true),
+                Arguments.of("WaitingForAReference", component(true, true, "optional"),
+                        states(ComponentConfigurationDTO.UNSATISFIED_REFERENCE), false),
+                Arguments.of("WaitingForItsConfiguration", component(true, true, "require"),
+                        states(ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION), false),
+                Arguments.of("CreatedNotYetEnabled", component(true, true, "optional"), states(FELIX_NOT_ENABLED), false),
+                Arguments.of("OneOfTwoNotYetEnabled", component(true, true, "optional"),
+                        states(active, FELIX_NOT_ENABLED), false),
+                Arguments.of("DisabledByDesign", component(true, false, "optional"), states(FELIX_NOT_ENABLED), true),
+                Arguments.of("NoConfigurationYet", component(true, true, "optional"), states(), false),
+                Arguments.of("NoConfigurationRequiredNoneGiven", component(true, true, "require"), states(), true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("settling")
+    void aComponentIsSettledOnlyPastActivation(String name, ComponentDescriptionDTO description,
+            List<ComponentConfigurationDTO> configurations, boolean expected) {
+        assertEquals(expected, BundleDiagnosis.settled(description, configurations), name);
     }
 }
