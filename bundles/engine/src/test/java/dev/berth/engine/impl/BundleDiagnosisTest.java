@@ -18,7 +18,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 /**
  * The words {@link BundleDiagnosis} finds for an unsatisfied requirement, from the filters as Felix writes them
  * for Import-Package (floor {@code (version>=X)} or {@code (!(version<=X))}, ceiling {@code (!(version>=Y))} or
- * {@code (version<=Y)}), Require-Bundle and Require-Capability.
+ * {@code (version<=Y)}), Require-Bundle and Require-Capability; and when it counts a component as past
+ * activation, from the states SCR reports.
  */
 class BundleDiagnosisTest {
     private static final String PKG = "(osgi.wiring.package=dev.berth.api.stage)";
