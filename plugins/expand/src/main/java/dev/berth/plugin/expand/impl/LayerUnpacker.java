@@ -846,7 +846,7 @@ public final class LayerUnpacker {
             forgetResolved();
             try {
                 if (a.isDirectory()) {
-                    deleteTree(path);
+                    ScratchFolder.delete(path);
                     dirs.keySet().removeIf(p -> p.startsWith(path));
                 } else {
                     Files.delete(path);
@@ -1037,10 +1037,5 @@ public final class LayerUnpacker {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    /** Deletes a tree without following symlinks ({@link ScratchFolder#delete}). */
-    static void deleteTree(Path top) throws IOException {
-        ScratchFolder.delete(top);
     }
 }

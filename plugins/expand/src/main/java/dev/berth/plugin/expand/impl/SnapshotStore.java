@@ -123,7 +123,7 @@ public final class SnapshotStore {
             return new Snapshot(chainId, tmp, fs);
         } catch (IOException e) {
             try {
-                LayerUnpacker.deleteTree(tmp);
+                ScratchFolder.delete(tmp);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -211,7 +211,7 @@ public final class SnapshotStore {
             }
             done = true;
             try {
-                LayerUnpacker.deleteTree(tmp);
+                ScratchFolder.delete(tmp);
             } catch (IOException e) {
                 // Left for the next constructor's clean-up; nothing under tmp-* is ever read.
             }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.image.Digest;
+import dev.berth.api.plugin.ScratchFolder;
 import io.airlift.compress.zstd.ZstdOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -171,7 +172,7 @@ class LayerFuzzTest {
             outcomes.kinds.merge(b.kind(), 1, Integer::sum);
         }
         assertNothingOutside(f, store, committed ? chainId : null, layer);
-        LayerUnpacker.deleteTree(dir);
+        ScratchFolder.delete(dir);
         try (Stream<Path> left = Files.list(base)) {
             assertEquals(List.of(), left.toList(), "the JUnit folder holds only the try's folder");
         }

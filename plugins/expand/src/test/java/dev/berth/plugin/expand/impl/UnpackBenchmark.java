@@ -1,6 +1,7 @@
 package dev.berth.plugin.expand.impl;
 
 
+import dev.berth.api.plugin.ScratchFolder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ final class UnpackBenchmark {
                     System.out.println("kept " + target);
                 } else {
                     sync(target);
-                    LayerUnpacker.deleteTree(target);
+                    ScratchFolder.delete(target);
                 }
             }
         }
