@@ -16,6 +16,12 @@
 #    then RSS_SAMPLES samples one second apart of the resident set of each process tree (the process and its
 #    descendants; neither has any at idle: no containers run). The anchor is podman's service process: the
 #    piece of podman that stays resident (conmon only exists while a container runs). Target: under 100 MB.
+#    Beside them, two references, started and sampled with them: the floor under the daemon,
+#    bench/floor/StackFloor.java (Vert.x with an event bus and an HTTP server answering Jackson-written JSON,
+#    the JDK's HTTP client calling it; nothing of Berth), compiled against the distribution's own jars and run
+#    with the daemon's own JVM options and environment (lib/berth-jvm with BERTH_JVM_PRINT_OPTIONS=1) and a
+#    class-data archive of its own, as the daemon has one: once with the libraries alone, once with Felix,
+#    SCR, ConfigAdmin, FileInstall and the library bundles started too (--felix).
 # 3. CLI latency, ONE hyperfine invocation (-N, --warmup 3, RUNS runs each), on those two idle engines:
 #      berth ps, berth version                      (target for `berth ps`: under 150 ms)
 #      curl GET /v1/containers, GET /v1/version on Berth's socket: the same API calls without the CLI's JVM
@@ -33,7 +39,8 @@
 #   BERTH_BENCH_KEEP  1 to keep the scratch
 # Output: a markdown summary on stdout; samples in $BERTH_BENCH_DIR/*-<UTC time>.*; with BENCH_RESULTS set
 #   (bench/run sets it), every figure's samples as JSON lines in that file (see common.sh).
-# Needs: podman, runc, docker-registry, skopeo, busybox-static, hyperfine (>= 1.13), jq, curl, python3, flock.
+# Needs: podman, runc, docker-registry, skopeo, busybox-static, hyperfine (>= 1.13), jq, curl, python3, flock,
+#   javac and jar (a JDK, for the floor program).
 set -euo pipefail
 
 bench_name=daemon.sh
@@ -52,7 +59,7 @@ bench_positive ROUNDS "$rounds"
 bench_positive RUNS "$runs"
 bench_number SETTLE "$settle"
 bench_positive RSS_SAMPLES "$rss_samples"
-bench_require_tools podman runc docker-registry skopeo jq curl python3 flock
+bench_require_tools podman runc docker-registry skopeo jq curl python3 flock javac jar
 bench_require_hyperfine
 bench_require_dist
 bench_workdir /var/tmp/berth-bench-daemon
@@ -62,12 +69,21 @@ sock=$brun/berth.sock
 pdir=$work/podman
 psock=$pdir/podman.sock
 cold=$work/cold
-bench_scratch+=("$broot" "$brun" "$bplugins" "$pdir" "$cold")
+floor=$work/floor
+bench_scratch+=("$broot" "$brun" "$bplugins" "$pdir" "$cold" "$floor")
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 json=$work/hyperfine-$stamp.json
 cold_tsv=$work/coldstart-$stamp.tsv
 rss_tsv=$work/rss-$stamp.tsv
 
+declare -A floor_pids=()
+stop_floors() {
+  local pid
+  for pid in "${floor_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  floor_pids=()
+  return 0
+}
+bench_cleanup_hook() { stop_floors; }
 bench_traps
 rm -rf "$logs" && mkdir -p "$logs"
 bench_no_mounts
@@ -97,8 +113,45 @@ python3 "$here/coldstart.py" --rounds "$rounds" --work "$cold" --berth "$dist" -
 # 2. Idle RSS: both engines started fresh, one pull each, left to settle.
 # ---------------------------------------------------------------------------------------------------------
 echo
-echo "idle RSS: starting a fresh Berth daemon and a fresh podman service..."
+echo "idle RSS: the floor program, compiled against the distribution's libraries, with the daemon's JVM options..."
+mkdir -p "$floor/classes"
+floor_cp=""
+for jar in "$dist"/bundles/berth-vertx-*.jar "$dist"/bundles/netty-*.jar "$dist"/bundles/jackson-*.jar \
+  "$dist"/lib/org.apache.felix.framework-*.jar; do
+  floor_cp="$floor_cp$jar:"
+done
+javac -d "$floor/classes" -cp "$floor_cp" "$here/../floor/StackFloor.java"
+jar --create --file "$floor/stack-floor.jar" -C "$floor/classes" .  # a dynamic archive wants jars only
+floor_cp="${floor_cp}$floor/stack-floor.jar"
+floor_env=() floor_opts=() floor_java=""
+while read -r kind value; do
+  case $kind in
+    env) floor_env+=("$value") ;;
+    java) floor_java=$value ;;
+    opt) case $value in -XX:SharedArchiveFile=*) ;; *) floor_opts+=("$value") ;; esac ;;
+  esac
+done < <(BERTH_JVM_PRINT_OPTIONS=1 "$dist/lib/berth-jvm" daemon)
+[ -n "$floor_java" ] && [ "${#floor_opts[@]}" -gt 0 ] || bench_die "$dist/lib/berth-jvm printed no JVM options"
+floor_run=(env "${floor_env[@]}" "$floor_java" "${floor_opts[@]}")
+# Two floors: the libraries alone, and with the OSGi part of the stack (Felix, SCR, ConfigAdmin, FileInstall and
+# the library bundles, started). Each gets a class-data archive of its own from one untimed run first.
+floor_args() { # $1 = libs|felix
+  if [ "$1" = felix ]; then rm -rf "$floor/felix-cache"; echo --felix "$floor/felix-cache" "$dist/bundles"; fi
+}
+for kind in libs felix; do
+  # shellcheck disable=SC2046
+  "${floor_run[@]}" -XX:ArchiveClassesAtExit="$floor/$kind.jsa" -Xlog:cds+dynamic=off -cp "$floor_cp" StackFloor \
+    $(floor_args "$kind") --exit >"$logs/floor-$kind-training.log" 2>&1 \
+    || { cat "$logs/floor-$kind-training.log" >&2; bench_die "the floor program ($kind) failed"; }
+done
+echo "idle RSS: starting a fresh Berth daemon, a fresh podman service and the two floor programs..."
 t_start=$(now_ns)
+for kind in libs felix; do
+  # shellcheck disable=SC2046
+  "${floor_run[@]}" -XX:SharedArchiveFile="$floor/$kind.jsa" -cp "$floor_cp" StackFloor $(floor_args "$kind") \
+    >"$logs/floor-$kind.log" 2>&1 </dev/null &
+  floor_pids[$kind]=$!
+done
 bench_start_daemon "$broot" "$brun" "$bplugins" "$logs/daemon.log" \
   || { tail -n 20 "$logs/daemon.log" >&2; bench_die "the Berth daemon did not start"; }
 mkdir -p "$pdir"
@@ -114,6 +167,11 @@ curl -fsS --unix-socket "$psock" -X POST "http://d/v4.0.0/libpod/images/pull?ref
   >"$logs/podman-pull.log" 2>&1 || { cat "$logs/podman-pull.log" >&2; bench_die "the pull through podman's API failed"; }
 if grep -q '"error"' "$logs/podman-pull.log"; then cat "$logs/podman-pull.log" >&2; bench_die "the pull through podman's API failed"; fi
 podman "${podman_flags[@]}" image exists "$ref" || bench_die "podman's store has no $ref after the pull"
+for kind in libs felix; do
+  for _ in $(seq 1 600); do grep -q '^ready ' "$logs/floor-$kind.log" && break; sleep 0.1; done
+  grep -q '^ready ' "$logs/floor-$kind.log" \
+    || { cat "$logs/floor-$kind.log" >&2; bench_die "the floor program ($kind) did not get ready"; }
+done
 
 rss_tree() { # $1 = pid: resident set of it and its descendants, in KiB
   ps -e -o pid=,ppid=,rss= | awk -v root="$1" '
@@ -125,20 +183,27 @@ if [ "$elapsed" -lt "$settle" ]; then
   echo "both pulled; settling until $settle s after their start ($((settle - elapsed)) s)..."
   sleep $((settle - elapsed))
 fi
-printf 'sample\tberth_kib\tpodman_kib\n' >"$rss_tsv"
-berth_rss=() podman_rss=()
+printf 'sample\tberth_kib\tpodman_kib\tfloor_libs_kib\tfloor_felix_kib\n' >"$rss_tsv"
+berth_rss=() podman_rss=() libs_rss=() felix_rss=()
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 for i in $(seq 1 "$rss_samples"); do
   b=$(rss_tree "$daemon_pid") p=$(rss_tree "$podman_service_pid")
-  printf '%s\t%s\t%s\n' "$i" "$b" "$p" >>"$rss_tsv"
-  berth_rss+=("$(awk -v k="$b" 'BEGIN { printf "%.1f", k / 1024 }')")
-  podman_rss+=("$(awk -v k="$p" 'BEGIN { printf "%.1f", k / 1024 }')")
+  l=$(rss_tree "${floor_pids[libs]}") f=$(rss_tree "${floor_pids[felix]}")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$i" "$b" "$p" "$l" "$f" >>"$rss_tsv"
+  berth_rss+=("$(mib "$b")") podman_rss+=("$(mib "$p")") libs_rss+=("$(mib "$l")") felix_rss+=("$(mib "$f")")
   sleep 1
 done
-echo "  RSS (MiB): berth ${berth_rss[*]}; podman service ${podman_rss[*]}"
+stop_floors
+echo "  RSS (MiB): berth ${berth_rss[*]}; podman service ${podman_rss[*]}; floor, libraries ${libs_rss[*]};" \
+  "floor, libraries and OSGi ${felix_rss[*]}"
 bench_emit rss berth "berth daemon, idle after start + one pull + settle" MiB lower \
   "$dist/bin/berth daemon --root $broot --run $brun --plugins $bplugins (RSS of its process tree)" "${berth_rss[@]}"
 bench_emit rss podman "podman system service, idle after start + one pull + settle (anchor)" MiB lower \
   "podman ${podman_flags[*]} system service --time=0 unix://$psock (RSS of its process tree)" "${podman_rss[@]}"
+bench_emit rss floor-libs "floor: the libraries alone (Vert.x, Netty, Jackson, the JDK HTTP client; the daemon's JVM options), idle after the same settle (reference)" MiB lower \
+  "${floor_run[*]} -XX:SharedArchiveFile=$floor/libs.jsa -cp $floor_cp StackFloor (RSS of its process tree)" "${libs_rss[@]}"
+bench_emit rss floor-felix "floor: the libraries and Felix, SCR, ConfigAdmin, FileInstall with their bundles started (reference)" MiB lower \
+  "${floor_run[*]} -XX:SharedArchiveFile=$floor/felix.jsa -cp $floor_cp StackFloor --felix $floor/felix-cache $dist/bundles (RSS of its process tree)" "${felix_rss[@]}"
 
 # ---------------------------------------------------------------------------------------------------------
 # 3. CLI latency, one hyperfine invocation on the two idle engines.
@@ -190,7 +255,8 @@ echo "### daemon: cold start, idle RSS, CLI latency ($stamp)"
 echo
 echo "Cold start (median ms of $rounds): berth ready $(cold_med berth-ready), berth /_ping $(cold_med berth-api)," \
   "podman service /_ping $(cold_med podman-service), podman info $(cold_med podman-info)."
-echo "Idle RSS (median MiB of $rss_samples): berth $(printf '%s\n' "${berth_rss[@]}" | median), podman service $(printf '%s\n' "${podman_rss[@]}" | median)."
+echo "Idle RSS (median MiB of $rss_samples): berth $(printf '%s\n' "${berth_rss[@]}" | median), podman service $(printf '%s\n' "${podman_rss[@]}" | median);" \
+  "floors: the libraries $(printf '%s\n' "${libs_rss[@]}" | median), with OSGi $(printf '%s\n' "${felix_rss[@]}" | median)."
 echo
 echo "| command | median ms | min ms |"
 echo "|---|---:|---:|"

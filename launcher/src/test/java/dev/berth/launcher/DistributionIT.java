@@ -218,6 +218,25 @@ class DistributionIT {
     }
 
     @Test
+    void printsTheDaemonsJvmSettingsInsteadOfStartingIt() throws Exception {
+        // bench/scripts/daemon.sh runs its floor program with exactly these; BERTH_DAEMON_OPTS come after the script's.
+        Path root = temp.resolve("never-made");
+        Distribution.Result result = Distribution.run(Distribution.home().resolve("lib/berth-jvm"),
+                Map.of("BERTH_JVM_PRINT_OPTIONS", "1", "BERTH_DAEMON_OPTS", "-Dberth.test.marker=1"),
+                "daemon", "--root", root.toString());
+
+        assertEquals(0, result.code(), result.toString());
+        List<String> lines = result.out().lines().toList();
+        assertTrue(lines.contains("env MALLOC_ARENA_MAX=2"), result.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("java /")), result.toString());
+        assertTrue(lines.indexOf("opt -XX:+UseSerialGC") >= 0, result.toString());
+        assertTrue(lines.indexOf("opt -Dberth.test.marker=1") > lines.indexOf("opt -XX:+UseSerialGC"), result.toString());
+        assertTrue(lines.stream().allMatch(l -> l.startsWith("env ") || l.startsWith("java ") || l.startsWith("opt ")),
+                result.toString());
+        assertFalse(Files.exists(root), "no daemon started");
+    }
+
+    @Test
     void daemonWithUnknownOptionExitsTwo() throws Exception {
         Distribution.Result result = Distribution.berth("daemon", "--data-root", "/x");
         assertEquals(2, result.code(), result.toString());
