@@ -16,6 +16,9 @@
 #   runc, crun    : the bare runtimes on a prepared bundle (rootfs = the demo image's root filesystem,
 #                   `runc spec` with args ["true"], terminal false): `runc run --bundle B ID`. A fixed
 #                   ID per runtime is reused: a foreground `run` deletes its container on exit.
+#   runc-steps, crun-steps: the same bundle through scripts/runtime-steps.sh: `create`, `start`, `delete
+#                   --force` as three commands, as an engine that keeps create and start apart drives the
+#                   runtime (a reference: what the runtime's own command line takes of an engine's overhead)
 # Before the timed run every contender is tried once; one that fails is left out with its error
 # printed, and the others are still measured. Should hyperfine itself fail on a Berth line, it is run
 # again without the Berth lines.
@@ -242,6 +245,17 @@ if [ "$have_podman" = 1 ]; then
 fi
 if [ "$have_runc" = 1 ]; then add runc "runc run (prepared bundle)" "runc run --bundle $bundle $runc_id"; fi
 if [ "$have_crun" = 1 ]; then add crun "crun run (prepared bundle)" "crun run --bundle $bundle $crun_id"; fi
+# The same container's life as an engine drives it, create, start and delete as three commands: how much of an
+# engine's overhead over `run` its runtime's own command line takes.
+for rt in runc crun; do
+  have=have_$rt id_var=${rt}_id
+  [ "${!have}" = 1 ] || continue
+  if out=$("$here/runtime-steps.sh" "$rt" "$bundle" "${!id_var}" 2>&1); then
+    add "$rt-steps" "$rt create + start + delete (prepared bundle)" "$here/runtime-steps.sh $rt $bundle ${!id_var}"
+  else
+    skip "$rt-steps" "\`runtime-steps.sh $rt\` failed: $out"
+  fi
+done
 [ "${#keys[@]}" -gt 0 ] || { note "run.sh: no contender works; nothing to measure"; exit 1; }
 
 hyperfine_style
@@ -333,6 +347,7 @@ echo "| berth / podman run --rm | $(ratio berth-runc podman) | $(ratio berth-cru
 echo "| berth / podman run --rm --network none | $(ratio berth-runc podman-netnone) | $(ratio berth-crun podman-netnone) |"
 echo "| berth / bare runtime | $(ratio berth-runc runc) | $(ratio berth-crun crun) |"
 echo "| engine overhead: berth − bare runtime | $(overhead berth-runc runc) | $(overhead berth-crun crun) |"
+echo "| of it, the runtime's three commands: create + start + delete − run | $(overhead runc-steps runc) | $(overhead crun-steps crun) |"
 if [ "$podman_runtime" = runc ]; then
   echo "| for reference: podman --network none − bare runc | $(overhead podman-netnone runc) | |"
   echo "| for reference: podman --network none / bare runc | $(ratio podman-netnone runc) | |"
