@@ -19,19 +19,19 @@ import org.osgi.framework.launch.FrameworkFactory;
 
 /**
  * The floor under the Berth daemon's idle memory (bench/scripts/daemon.sh, issue 10): the libraries the daemon
- * cannot do without, used the way it uses them, with nothing of Berth and no OSGi framework. One Vert.x
- * instance with an event-bus consumer; an HTTP server on 127.0.0.1 whose handler asks the bus and answers JSON
- * written by Jackson databind; the JDK's HTTP client (the pull stage's) sending REQUESTS requests with JSON
- * bodies and reading the answers back into records. Then it prints "ready PORT" and stays idle until killed,
- * as the daemon does after its pull; with {@code --exit} it exits there instead (to write a class-data archive for
- * it, as the daemon has one).
+ * cannot do without, used the way it uses them, with nothing of Berth. One Vert.x instance with an event-bus
+ * consumer; an HTTP server on 127.0.0.1 whose handler asks the bus and answers JSON written by Jackson databind;
+ * the JDK's HTTP client (the pull stage's) sending REQUESTS requests with JSON bodies and reading the answers back
+ * into records. Then it prints "ready PORT" and stays idle until killed, as the daemon does after its pull; with
+ * {@code --exit} it exits there instead (to write a class-data archive for it, as the daemon has one).
  *
- * <p>With {@code --felix STORAGE BUNDLES} it first starts the Felix framework (from the class path, as the daemon's
- * launcher does) and installs and starts every jar in BUNDLES except Berth's own ({@code berth-*}, but for
- * {@code berth-vertx}, Vert.x as a bundle): the OSGi part of the stack, SCR, ConfigAdmin and FileInstall with the
- * library bundles resolved. The program's own work still runs from the class path. Run it with the daemon's own JVM options (lib/berth-jvm with
- * BERTH_JVM_PRINT_OPTIONS=1 prints them). Whatever it holds resident, the daemon holds too, plus Felix, SCR,
- * the engine's bundles and plugins.
+ * <p>With {@code --felix STORAGE BUNDLES} it first starts the Felix framework (from the class path, as the
+ * daemon's launcher does) and installs and starts every jar in BUNDLES except Berth's own ({@code berth-*}, but
+ * for {@code berth-vertx}, Vert.x as a bundle): the OSGi part of the stack, SCR, ConfigAdmin and FileInstall
+ * with the library bundles resolved. Its own work still runs from the class path.
+ *
+ * <p>Run it with the daemon's own JVM options ({@code lib/berth-jvm} prints them with BERTH_JVM_PRINT_OPTIONS=1).
+ * Whatever it holds resident, the daemon holds too, plus the engine's bundles and plugins.
  */
 public final class StackFloor {
     /** What the server answers: a container as `berth ps` lists one. */
