@@ -135,8 +135,8 @@ done < <(BERTH_JVM_PRINT_OPTIONS=1 "$dist/lib/berth-jvm" daemon)
 floor_run=(env "${floor_env[@]}" "$floor_java" "${floor_opts[@]}")
 # Two floors: the libraries alone, and with the OSGi part of the stack (Felix, SCR, ConfigAdmin, FileInstall and
 # the library bundles, started). Each gets a class-data archive of its own from one untimed run first.
-floor_args() { # $1 = libs|felix
-  if [ "$1" = felix ]; then rm -rf "$floor/felix-cache"; echo --felix "$floor/felix-cache" "$dist/bundles"; fi
+floor_args() { # $1 = libs|felix (Felix empties its cache folder itself as it starts)
+  if [ "$1" = felix ]; then echo --felix "$floor/felix-cache" "$dist/bundles"; fi
 }
 for kind in libs felix; do
   # shellcheck disable=SC2046
