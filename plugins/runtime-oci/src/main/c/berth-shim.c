@@ -3,7 +3,7 @@
  * Berth daemon, writes the container log and the exit file, and serves attach clients.
  *
  *   berth-shim create --runtime PATH --runtime-root DIR --id ID --bundle DIR --state-dir DIR --log FILE
- *                     [--tty] [--stdin]
+ *                     [--tty] [--stdin] [--wait-attach]
  *   berth-shim exec   --runtime PATH --runtime-root DIR --id ID --state-dir DIR --process FILE.json
  *                     [--log FILE] [--tty] [--stdin] [--wait-attach]
  *
@@ -16,10 +16,14 @@
  *   init.pid / process.pid   pid file written by the runtime
  *   exit.json     {"exitCode":N,"signal":S,"finishedAt":"..."} written atomically when the process ended
  *
- * With --wait-attach (exec only) the monitor reports "ok 0" once attach.sock listens and runs the
- * runtime's exec when a client sends a START frame; STDIN sent before that is queued, and the last
- * RESIZE is applied once the terminal exists. If the exec then fails, or no START comes within 300 s,
- * exit.json gets exitCode 126 and an "error" member. Without --stdin, STDIN and STDIN_CLOSE are ignored.
+ * With --wait-attach the monitor reports "ok 0" once attach.sock listens and runs the runtime when a
+ * client sends a START frame: for exec its exec, for create its run --detach (create and start in one
+ * runtime process, where create then start would take two). STDIN sent before that is queued, and the
+ * last RESIZE is applied once the terminal exists. If an exec then fails, or no START comes within
+ * 300 s, exit.json gets exitCode 126 and an "error" member. A waiting create answers the client that
+ * sent START with a STARTED frame, "ok PID" or "error MESSAGE"; when the runtime failed, or no START came
+ * within 300 s, it ends without exit.json: no process ran. Without --stdin, STDIN and STDIN_CLOSE are
+ * ignored.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,7 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_STDIN_CLOSE = 3, F_RESIZE = 4, F_EXIT = 5, F_START = 6 };
+enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_STDIN_CLOSE = 3, F_RESIZE = 4, F_EXIT = 5, F_START = 6, F_STARTED = 7 };
 
 #define LINE_MAX_BYTES 16384
 #define MAX_FRAME (1u << 20)
@@ -564,7 +568,8 @@ static int launch(char *err, size_t errn) {
         argv[a++] = "--process";
         argv[a++] = (char *)o.process;
     } else {
-        argv[a++] = "create";
+        argv[a++] = o.wait_attach ? "run" : "create";
+        if (o.wait_attach) argv[a++] = "--detach";
         argv[a++] = "--bundle";
         argv[a++] = (char *)o.bundle;
         argv[a++] = "--pid-file";
@@ -586,7 +591,7 @@ static int launch(char *err, size_t errn) {
     if (p_err[1] >= 0) close(p_err[1]);
     if (p_in[0] >= 0) close(p_in[0]);
     close(nullfd);
-    const char *action = o.exec_mode ? "exec" : "create";
+    const char *action = o.exec_mode ? "exec" : o.wait_attach ? "run" : "create";
     if (status != 0) {
         runtime_error(action, status, err, errn);
         goto fail;
@@ -655,16 +660,12 @@ static void write_exit_file(char *json, size_t n) {
     if (fd < 0) {
         return; /* the engine then reports the exit as unknown: nothing better is possible */
     }
-    int ok = write_all(fd, json, strlen(json)) == 0 && fsync(fd) == 0;
+    /* Not synced: the engine reads it within milliseconds and logs the exit in its fsynced event log. Only a
+       host crash while the engine is down can cut it short, and the engine then reads "exit code unknown". */
+    int ok = write_all(fd, json, strlen(json)) == 0;
     close(fd);
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
-        return;
-    }
-    int dir = open(o.state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-        fsync(dir); /* the rename itself survives a host crash */
-        close(dir);
     }
 }
 
@@ -689,16 +690,46 @@ static void stdin_write(void) {
     }
 }
 
-static void start_waiting_exec(void) {
-    char err[1200];
-    o.wait_attach = 0;
-    if (launch(err, sizeof err) < 0) {
-        snprintf(exit_error, sizeof exit_error, "%s", err);
-        target_done = 1;
+/* Ends a waiting create that never started a process: no exit file, since nothing ran. */
+static void end_unstarted(void) {
+    long long deadline = now_ms() + DRAIN_MS;
+    for (int i = nclients - 1; i >= 0; i--) {
+        while (clients[i].out.len > 0 && now_ms() < deadline) {
+            if (flush_client(i) < 0) break;
+            if (clients[i].out.len > 0) {
+                struct pollfd p = {clients[i].fd, POLLOUT, 0};
+                poll(&p, 1, 100);
+            }
+        }
+        drop_client(i);
     }
+    if (listenfd >= 0) {
+        close(listenfd);
+        unlink("attach.sock");
+    }
+    _exit(0);
 }
 
-static void handle_frame(int type, const unsigned char *p, size_t n) {
+/* START from client `from`: runs the runtime's exec, or for a waiting create its run --detach. */
+static void start_waiting(int from) {
+    char err[1200], msg[1300];
+    int was_waiting = o.wait_attach;
+    int ok = launch(err, sizeof err) == 0; /* launch reads o.wait_attach: run --detach */
+    o.wait_attach = 0;
+    if (!was_waiting || o.exec_mode) {
+        if (!ok) {
+            snprintf(exit_error, sizeof exit_error, "%s", err);
+            target_done = 1;
+        }
+        return;
+    }
+    if (ok) snprintf(msg, sizeof msg, "ok %d", (int)target_pid);
+    else snprintf(msg, sizeof msg, "error %s", err);
+    if (from >= 0 && from < nclients) send_frame(from, F_STARTED, msg, strlen(msg));
+    if (!ok) end_unstarted();
+}
+
+static void handle_frame(int from, int type, const unsigned char *p, size_t n) {
     switch (type) {
     case F_STDIN:
         if (o.stdin_open) buf_add(&stdin_buf, p, n); /* without --stdin input is dropped */
@@ -716,7 +747,7 @@ static void handle_frame(int type, const unsigned char *p, size_t n) {
         }
         break;
     case F_START:
-        if (o.wait_attach) start_waiting_exec();
+        if (o.wait_attach) start_waiting(from);
         break;
     default:
         break;
@@ -741,7 +772,7 @@ static int read_client(int i) {
         if (!payload) die_oom();
         memcpy(payload, in->data + 8, len);
         buf_drop(in, 8 + (size_t)len);
-        handle_frame(type, payload, len);
+        handle_frame(i, type, payload, len);
         free(payload);
     }
     return 0;
@@ -795,6 +826,7 @@ static void loop(void) {
     long long start_deadline = o.wait_attach ? now_ms() + START_TIMEOUT_MS : -1;
     for (;;) {
         if (o.wait_attach && now_ms() >= start_deadline) {
+            if (!o.exec_mode) end_unstarted();
             snprintf(exit_error, sizeof exit_error, "no client sent START within %d s", START_TIMEOUT_MS / 1000);
             o.wait_attach = 0;
             target_done = 1;
@@ -911,7 +943,6 @@ static void parse(int argc, char **argv) {
         usage("--runtime, --runtime-root, --id and --state-dir are required");
     if (!o.exec_mode && (!o.bundle || !o.log)) usage("create needs --bundle and --log");
     if (o.exec_mode && !o.process) usage("exec needs --process");
-    if (!o.exec_mode && o.wait_attach) usage("--wait-attach is for exec only");
     if (o.state[0] != '/') usage("--state-dir must be absolute");
 }
 

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Races between a client's request and a runtime that is slow, made deterministic: the daemon's runc plugin
  * is configured (a {@code .cfg} in the plugins folder, as an operator would) to run a wrapper around the real
- * runc that pauses around {@code runc start} while a marker file asks it to. CrashIT meets these moments only
- * by chance; here each one is a named test that fails on the engine code before its fix.
+ * runc that pauses around the start ({@code runc run --detach} from the waiting monitor, or {@code runc start})
+ * while a marker file asks it to. CrashIT meets these moments only by chance; here each one is a named test
+ * that fails on the engine code before its fix.
  */
 class SlowRuntimeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,12 +41,13 @@ class SlowRuntimeIT {
         base = Files.createTempDirectory("berth-slow-runtime-");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx--x--x"));
         wrapper = base.resolve("slow-runc");
-        // "pause-before-start" and "pause-after-start" hold seconds to sleep before or after the real start.
+        // "pause-before-start" and "pause-after-start" hold seconds to sleep before or after the real start: the
+        // monitor's `run --detach`, which creates and starts in one, or `start` of a container created before.
         Files.writeString(wrapper, """
                 #!/bin/sh
                 dir=$(dirname "$0")
                 for arg in "$@"; do
-                  if [ "$arg" = start ]; then
+                  if [ "$arg" = start ] || [ "$arg" = run ]; then
                     [ -f "$dir/pause-before-start" ] && sleep "$(cat "$dir/pause-before-start")"
                     %s "$@"
                     code=$?

@@ -62,7 +62,8 @@ public final class BusAddresses {
 
     /**
      * Published by runtime plugins when a container's or exec's process ends (not durable: the engine logs
-     * it); body {"runtime","id","execId","exitCode","signal","oomKilled","finishedAt"}.
+     * it); body {"runtime","id","execId","exitCode","signal","oomKilled","finishedAt"}, and "reason" when the
+     * exit code is unknown or the process could not be started.
      */
     public static final String RUNTIME_EXITED = "berth.runtime.exited";
     /**

@@ -12,7 +12,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>A container is created under a monitor process that holds its standard streams, writes its log and
  * its exit file, and outlives the engine. When a container or exec process ends, the implementation
- * publishes {@code {"runtime","id","execId","exitCode","signal","oomKilled","finishedAt"}} on the bus at
+ * publishes {@code {"runtime","id","execId","exitCode","signal","oomKilled","finishedAt","reason"}} on the bus at
  * {@link dev.berth.api.bus.BusAddresses#RUNTIME_EXITED} ({@code execId} null for the container itself).
  * An attach socket speaks the framing described in {@link AttachFrames}. Thread-safe.
  */
@@ -30,7 +30,9 @@ public interface ContainerRuntime {
     RuntimeInfo info();
 
     /**
-     * Creates the container (not yet started) and returns its init pid. Refuses with
+     * Creates the container (not yet started) and returns its init pid, or 0 when the implementation
+     * leaves the runtime's own create to {@link #startProcess} (its monitor then waits, attach socket open,
+     * and runs the runtime's create and start as one {@code run --detach}). Refuses with
      * {@link dev.berth.api.ErrorKind#UNAVAILABLE} and {@link RuntimeInfo#reason()} when not usable here.
      */
     int create(CreateRequest request) throws BerthException;
@@ -40,6 +42,15 @@ public interface ContainerRuntime {
 
     /** Starts a created container's process. */
     void start(String id) throws BerthException;
+
+    /**
+     * Starts a created container's process, as {@link #start} does, and returns its init pid, or 0 when
+     * the pid {@link #create} returned stands (what this default does).
+     */
+    default int startProcess(String id) throws BerthException {
+        start(id);
+        return 0;
+    }
 
     /** The runtime's view of the container; {@link RuntimeState#absent} if unknown to it. */
     RuntimeState state(String id) throws BerthException;

@@ -72,6 +72,8 @@ final class ContainerService {
     private static final int SIGKILL = 9;
     private static final int SIGTERM = 15;
     private static final String DEFAULT_RUNTIME = "runc";
+    /** The suffix of a removed container's folder while a worker deletes it. */
+    private static final String DISCARDED = ".removed";
 
     private final Vertx vertx;
     private final BusCalls calls;
@@ -112,6 +114,11 @@ final class ContainerService {
     private final Set<String> exiting = ConcurrentHashMap.newKeySet();
     /** The last signal the engine itself sent to a container whose runtime plugin is gone. */
     private final Map<String, Integer> orphanSignals = new ConcurrentHashMap<>();
+    /**
+     * Exits a runtime reported while the container's start was under way, before {@code container.started}
+     * was logged (a process that ends at once): the check after the start handles them without asking again.
+     */
+    private final Map<String, ExitStatus> earlyExits = new ConcurrentHashMap<>();
     /** Exits seen since the engine started, by container id, for waiters that come late. */
     private final Map<String, JsonObject> exits = new HashMap<>();
     private final Map<String, List<Promise<JsonObject>>> waiters = new HashMap<>();
@@ -273,25 +280,30 @@ final class ContainerService {
         stages.checkSpec(SpecStage.checkRequest(id, name, options, peers));
         Path dir = containerDir(id);
         MountedRootfs rootfs = null;
+        RootfsMounted unlogged = null; // the mount's event until it is appended
         List<ModuleRecord> modules = List.of();
         try {
             Files.createDirectories(dir.getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
             List<String> layers = store.layerTrees(image.chainIds());
             rootfs = stages.mount(id, layers);
-            calls.append(id, new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
+            // Logged with the spec and the creation, one fsync for the three: a crash before that append
+            // leaves a mount no container needs, which the mount reconciliation at start undoes.
+            RootfsMounted mounted = new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size());
+            unlogged = mounted;
             String config = Files.readString(store.blob(image.configDigest()));
             GeneratedSpec spec = stages.spec(new SpecRequest(id, name, rootfs.rootfs(), dir.toString(), config,
-                    options, peers));
+                    options, peers, autoRemove));
             modules = spec.modules();
-            calls.appendAll(id, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(), spec.cwd(),
-                    spec.decisions(), spec.modules()),
+            unlogged = null; // appended now, or the log fails and stops
+            calls.appendAll(id, mounted, new SpecGenerated(spec.digest(), spec.args(), spec.uid(), spec.gid(),
+                    spec.cwd(), spec.decisions(), spec.modules()),
                     new ContainerCreated(name, imageRef, image.manifestDigest(), runtime, spec.digest(), options,
                             autoRemove));
             absentInRuntime.add(id);
         } catch (BerthException | IOException | RuntimeException e) {
             isolation.released(id, modules);
-            undoCreate(id, rootfs, describe(e));
+            undoCreate(id, rootfs, unlogged, describe(e));
             if (e instanceof BerthException b) {
                 throw b;
             }
@@ -299,7 +311,11 @@ final class ContainerService {
         }
     }
 
-    private void undoCreate(String id, MountedRootfs rootfs, String why) {
+    /**
+     * Removes what a failed create made; the mount's event when it was not appended yet ({@code unlogged}) is
+     * logged with the unmount, so no mount goes unseen.
+     */
+    private void undoCreate(String id, MountedRootfs rootfs, RootfsMounted unlogged, String why) {
         try {
             stages.removeRootfs(id);
         } catch (BerthException e) {
@@ -308,7 +324,12 @@ final class ContainerService {
         deleteTree(containerDir(id));
         if (rootfs != null) {
             try {
-                calls.append(id, new RootfsUnmounted(rootfs.snapshotter(), "create failed: " + why));
+                RootfsUnmounted unmounted = new RootfsUnmounted(rootfs.snapshotter(), "create failed: " + why);
+                if (unlogged == null) {
+                    calls.append(id, unmounted);
+                } else {
+                    calls.appendAll(id, unlogged, unmounted);
+                }
             } catch (BerthException e) {
                 LOG.log(Level.WARNING, "undo create of " + id + ": " + e.getMessage());
             }
@@ -474,9 +495,11 @@ final class ContainerService {
         }
         boolean wasMounted = c.mounted();
         try {
-            int pid = prepare(c);
+            int created = prepare(c);
+            earlyExits.remove(c.id());
             startRequested.put(c.id(), Instant.now());
-            stages.start(c.runtime(), c.id());
+            int reported = stages.start(c.runtime(), c.id());
+            int pid = reported > 0 ? reported : created;
             createdInRuntime.remove(c.id());
             synchronized (waiters) {
                 exits.remove(c.id());
@@ -485,9 +508,9 @@ final class ContainerService {
             Container started = current(c.id());
             isolation.started(started);
             // A process that ends at once may have had its exit reported before container.started was
-            // logged, and ignored then as the exit of a container not running: look once more, after this
-            // start lets go of the container's lock.
-            vertx.executeBlocking(() -> current(started.id()).running() && checkExit(started), false);
+            // logged, and kept aside then as the exit of a container not running yet: look once more, after
+            // this start lets go of the container's lock.
+            vertx.executeBlocking(() -> current(started.id()).running() && exitAfterStart(started), false);
             return new JsonObject().put("id", c.id()).put("pid", pid);
         } catch (BerthException e) {
             discardRuntime(c);
@@ -529,7 +552,7 @@ final class ContainerService {
 
     /**
      * Makes sure the runtime holds the container, created and not started: mounts and creates as needed.
-     * Returns the pid of its init process.
+     * Returns the pid of its init process, or 0 when the runtime creates it only at its start.
      */
     private int prepare(Container c) throws BerthException {
         Integer known = createdInRuntime.get(c.id());
@@ -601,8 +624,9 @@ final class ContainerService {
 
     /**
      * A runtime says a container's process ended. The message may be late: the exit may have been
-     * handled already and the container started again since, so the runtime is asked for the exit of
-     * the current run (none while it runs) instead of trusting the message.
+     * handled already and the container started again since. One that says when the process ended is
+     * taken as it is, as {@link #handleExit} ignores an exit from before the current run's start; for
+     * one that does not, the runtime is asked for the exit of the current run (none while it runs).
      */
     private void onExited(JsonObject message) {
         if (message.getString("execId") != null) {
@@ -611,11 +635,34 @@ final class ContainerService {
         String id = message.getString("id", "");
         try {
             Container c = projections.query(() -> containers.get(id)).orElse(null);
+            ExitStatus reported = reportedExit(message);
             if (c != null && c.running()) {
-                checkExit(c);
+                if (reported != null) {
+                    handleExit(c.id(), reported);
+                } else {
+                    checkExit(c);
+                }
+            } else if (c != null && reported != null && starting.containsKey(c.id())) {
+                earlyExits.put(c.id(), reported);
             }
         } catch (BerthException | RuntimeException e) {
             LOG.log(Level.ERROR, "record the exit of container " + id + ": " + describe(e));
+        }
+    }
+
+    /** The exit a runtime's message reports, or null when it does not say when the process ended. */
+    private static ExitStatus reportedExit(JsonObject message) {
+        try {
+            Integer code = message.getInteger("exitCode");
+            String finishedAt = message.getString("finishedAt");
+            if (code == null || finishedAt == null) {
+                return null;
+            }
+            Instant.parse(finishedAt);
+            return new ExitStatus(code, message.getInteger("signal", 0), message.getBoolean("oomKilled", false),
+                    finishedAt, message.getString("reason"));
+        } catch (ClassCastException | java.time.format.DateTimeParseException e) {
+            return null; // not what the contract says: ask the runtime instead
         }
     }
 
@@ -647,19 +694,28 @@ final class ContainerService {
                 calls.append(id, new ContainerOom("runtime " + c.runtime(), 1, "the OOM killer acted in the "
                         + "container's cgroup, as read by the runtime plugin when the container exited"));
             }
-            calls.append(id, new ContainerExited(status.exitCode(), status.signal(), status.oomKilled(),
-                    status.finishedAt(), status.reason()));
+            // The runtime's delete (a runtime process, 10-40 ms) runs while the exit is logged and the mount
+            // stage works: it removes the runtime's state and cgroup, the mount stage the host's overlay mount
+            // (and for --rm the read-write layer too, from now on). The exit status and the OOM watchers' last
+            // look were taken above, from the cgroup it deletes. Both are done before anything else happens to
+            // the container.
+            boolean remove = c.autoRemove() && !restarting.contains(id);
+            BusCalls.Reply runtimeGone = startDiscard(c);
+            BusCalls.Reply rootfsGone = remove ? stages.sendRemoveRootfs(id) : null;
+            try {
+                calls.append(id, new ContainerExited(status.exitCode(), status.signal(), status.oomKilled(),
+                        status.finishedAt(), status.reason()));
+            } catch (BerthException e) {
+                awaitDiscard(c, runtimeGone);
+                awaitQuietly(rootfsGone);
+                throw e;
+            }
             JsonObject answer = new JsonObject().put("id", id).put("exitCode", status.exitCode())
                     .put("signal", status.signal()).put("oomKilled", status.oomKilled())
                     .put("finishedAt", status.finishedAt()).put("reason", status.reason());
-            boolean remove = c.autoRemove() && !restarting.contains(id);
             if (!remove) {
                 complete(id, answer);
             }
-            // The runtime's delete (a runtime process, 10-40 ms) and the mount stage's work are independent:
-            // the one removes the runtime's state and cgroup, the other the host's overlay mount (and for
-            // --rm the read-write layer too). Both are done before anything else happens to the container.
-            BusCalls.Reply runtimeGone = startDiscard(c);
             if (!remove) {
                 release(c, "container exited");
                 awaitDiscard(c, runtimeGone);
@@ -667,7 +723,7 @@ final class ContainerService {
             }
             // As docker run --rm: waiters learn the exit once the container is gone.
             try {
-                removeAfterExit(c, runtimeGone);
+                removeAfterExit(c, runtimeGone, rootfsGone);
             } finally {
                 complete(id, answer);
             }
@@ -675,15 +731,17 @@ final class ContainerService {
     }
 
     /**
-     * Removes a {@code --rm} container that has just exited, with its lock held. One mount-stage call unmounts
-     * the root filesystem and deletes its read-write layer while the runtime deletes its state, and the
-     * unmount is logged with the removal. A failure of either falls back to the steps of a plain exit and a
+     * Removes a {@code --rm} container that has just exited, with its lock held. One mount-stage call
+     * ({@code rootfsGone}, sent as the exit was seen) unmounts the root filesystem and deletes its read-write
+     * layer while the runtime deletes its state ({@code runtimeGone}), and the unmount is logged with the
+     * removal. A failure of either falls back to the steps of a plain exit and a
      * later {@code rm}, which log and throw it as theirs do.
      */
-    private void removeAfterExit(Container c, BusCalls.Reply runtimeGone) throws BerthException {
+    private void removeAfterExit(Container c, BusCalls.Reply runtimeGone, BusCalls.Reply rootfsGone)
+            throws BerthException {
         String reason = "--rm after exit";
         try {
-            stages.removeRootfs(c.id());
+            rootfsGone.await();
         } catch (BerthException e) {
             LOG.log(Level.WARNING, "remove the root filesystem of " + c.id() + " after its exit: " + e.getMessage());
             release(c, "container exited");
@@ -700,6 +758,18 @@ final class ContainerService {
         }
         forgetRuntime(c.id());
         finishRemoval(current(c.id()), reason, unmountedEvent);
+    }
+
+    /** Waits for a call sent earlier whose failure is reported elsewhere; null is no call. */
+    private static void awaitQuietly(BusCalls.Reply reply) {
+        if (reply == null) {
+            return;
+        }
+        try {
+            reply.await();
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, e.getMessage());
+        }
     }
 
     private void complete(String id, JsonObject answer) {
@@ -738,6 +808,16 @@ final class ContainerService {
     /** The event for container {@code c}'s root filesystem unmounted, for {@code reason}. */
     private static RootfsUnmounted unmounted(Container c, String reason) {
         return new RootfsUnmounted(c.snapshotter() == null ? "unknown" : c.snapshotter(), reason);
+    }
+
+    /** The check after a start: an exit reported while the start was under way, else the runtime's answer. */
+    private boolean exitAfterStart(Container c) throws BerthException {
+        ExitStatus early = earlyExits.remove(c.id());
+        if (early != null && !endedBefore(early, startRequested.get(c.id()))) {
+            handleExit(c.id(), early);
+            return true;
+        }
+        return checkExit(c);
     }
 
     /** Asks the runtime whether a running container has ended, and handles the exit if it has. */
@@ -1030,7 +1110,7 @@ final class ContainerService {
      * frees what its isolation modules allocated and answers its waiters.
      */
     private void finishRemoval(Container c, String reason, Record... first) throws BerthException {
-        deleteTree(containerDir(c.id()));
+        discardFolder(containerDir(c.id()));
         unlinkAll(c.id().substring(0, 12));
         Record[] events = Arrays.copyOf(first, first.length + 1);
         events[first.length] = new ContainerRemoved(c.name(), reason);
@@ -1319,6 +1399,10 @@ final class ContainerService {
         try (var folders = Files.newDirectoryStream(dir)) {
             for (Path folder : folders) {
                 String id = folder.getFileName().toString();
+                if (id.endsWith(DISCARDED)) {
+                    deleteDiscarded(folder); // its deletion was cut short by a daemon stop
+                    continue;
+                }
                 if (!ID.matcher(id).matches() || creating.contains(id)) {
                     continue;
                 }
@@ -1447,6 +1531,38 @@ final class ContainerService {
     }
 
     /** Deletes a tree without following symbolic links; logs what it could not delete. */
+    /**
+     * Renames the folder of a removed container to {@code <id>}{@value #DISCARDED} and deletes it on a worker
+     * thread: a removal is done once nothing can use the folder, not once its files are gone. What a stopped
+     * daemon left of such a folder is deleted by the next {@link #sweepFolders}.
+     */
+    private void discardFolder(Path dir) {
+        Path discarded = dir.resolveSibling(dir.getFileName() + DISCARDED);
+        try {
+            Files.move(dir, discarded, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            deleteTree(dir);
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            deleteDiscarded(discarded);
+            return null;
+        }, false);
+    }
+
+    /** Deletes a discarded folder, which a sweep and the worker may both be deleting. */
+    private static void deleteDiscarded(Path dir) {
+        try {
+            StoreLayout.deleteTree(dir);
+        } catch (IOException e) {
+            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                LOG.log(Level.WARNING, "delete " + dir + ": " + e.getMessage());
+            }
+        }
+    }
+
     private static void deleteTree(Path dir) {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;

@@ -52,7 +52,13 @@ final class ContainerStages {
     }
 
     void removeRootfs(String id) throws BerthException {
-        mountCall(new JsonObject().put("op", "remove").put("id", id));
+        sendRemoveRootfs(id).await();
+    }
+
+    /** Starts removing a root filesystem and returns at once: the mount stage works while the caller does. */
+    BusCalls.Reply sendRemoveRootfs(String id) {
+        return calls.send(BusAddresses.stageAddress(MountStage.STAGE), "mount stage",
+                new JsonObject().put("op", "remove").put("id", id), TIMEOUT_MS);
     }
 
     List<FileChange> changes(String id, List<String> layers) throws BerthException {
@@ -124,8 +130,10 @@ final class ContainerStages {
         return run(runtime, "attachSocket", new JsonObject().put("id", id)).getString("socket");
     }
 
-    void start(String runtime, String id) throws BerthException {
-        run(runtime, "start", new JsonObject().put("id", id));
+    /** Starts a created container; returns its init pid, or 0 when the one its create returned stands. */
+    int start(String runtime, String id) throws BerthException {
+        Integer pid = run(runtime, "start", new JsonObject().put("id", id)).getInteger("pid");
+        return pid == null ? 0 : pid;
     }
 
     void pause(String runtime, String id) throws BerthException {

@@ -474,7 +474,9 @@ public final class StageBusComponent {
                 case "attachSocket" -> {
                     return new JsonObject().put("socket", runtime.attachSocket(id));
                 }
-                case "start" -> runtime.start(id);
+                case "start" -> {
+                    return new JsonObject().put("pid", runtime.startProcess(id));
+                }
                 case "pause" -> runtime.pause(id);
                 case "resume" -> runtime.resume(id);
                 case "state" -> {

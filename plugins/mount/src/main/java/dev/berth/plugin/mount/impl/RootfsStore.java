@@ -16,6 +16,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps containers' root filesystems under {@code <root>/mounts/<container id>}, made by one
@@ -27,6 +31,16 @@ final class RootfsStore implements MountStage {
     private static final String DIFF = "diff";
     private static final String WRITE_CHANGES = "write changes of";
     private static final String EXPORT = "export";
+    private static final System.Logger LOG = System.getLogger(RootfsStore.class.getName());
+    /** The suffix of a removed container's folder, unmounted, while a worker deletes its files. */
+    static final String DISCARDED = ".removed";
+    /** Deletes removed folders, one at a time; its thread ends after a second without work. */
+    private static final ExecutorService DELETER = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "berth-mount-deleter");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final Path mounts;
     private final Snapshotter snapshotter;
@@ -78,12 +92,37 @@ final class RootfsStore implements MountStage {
             ContainerDir container = container(id);
             // Whatever kind made it, nothing below may stay mounted: the delete never crosses a mount.
             calls.unmountAllUnder(container.dir(), action);
+            // Unmounted, the folder is renamed out of the way and its files are deleted by a worker: the
+            // removal is done once nothing can use them. A folder left so by a stop is deleted by list().
+            Path discarded = container.dir().resolveSibling(container.dir().getFileName() + DISCARDED);
             try {
-                Trees.delete(container.dir());
+                Files.move(container.dir(), discarded, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                DELETER.execute(() -> deleteDiscarded(discarded));
+            } catch (java.nio.file.NoSuchFileException e) {
+                // nothing was there
             } catch (IOException e) {
-                throw new BerthException(ErrorKind.UNAVAILABLE, action + ": delete " + container.dir() + ": "
-                        + e.getMessage(), e);
+                try {
+                    Trees.delete(container.dir());
+                } catch (IOException again) {
+                    again.addSuppressed(e);
+                    throw new BerthException(ErrorKind.UNAVAILABLE, action + ": delete " + container.dir() + ": "
+                            + again.getMessage(), again);
+                }
             }
+        }
+    }
+
+    /** Waits until the worker deleted every folder removed so far (for tests). */
+    static void awaitDeletions() throws Exception {
+        DELETER.submit(() -> { }).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Deletes a removed container's folder; a failure leaves it for the next {@link #list()} to retry. */
+    private static void deleteDiscarded(Path dir) {
+        try {
+            Trees.delete(dir);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "delete " + dir + ": " + e.getMessage());
         }
     }
 
@@ -130,6 +169,10 @@ final class RootfsStore implements MountStage {
             Set<Path> mounted = MountTable.mountPoints();
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
+                if (name.endsWith(DISCARDED)) {
+                    DELETER.execute(() -> deleteDiscarded(entry)); // a removal's delete a stop cut short
+                    continue;
+                }
                 if (Requests.isContainerId(name) && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
                     all.add(describe(container(name), mounted, snapshotter.kind()));
                 }

@@ -74,6 +74,7 @@ class ConcurrencyAndBusyTest {
             for (Future<Void> f : pool.invokeAll(removes)) {
                 f.get();
             }
+            RootfsStore.awaitDeletions();
             assertEquals(List.of(), Fixture.names(root.resolve("mounts")));
             assertEquals(List.of(), Fixture.mountsUnder(root));
         } finally {
@@ -102,6 +103,7 @@ class ConcurrencyAndBusyTest {
         stage.unmount(Fixture.ID_A);
         assertEquals(List.of(), Fixture.mountsUnder(root));
         stage.remove(Fixture.ID_A);
+        RootfsStore.awaitDeletions();
         assertEquals(List.of(), Fixture.names(root.resolve("mounts")));
     }
 }

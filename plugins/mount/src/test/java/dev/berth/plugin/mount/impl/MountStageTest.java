@@ -111,6 +111,19 @@ class MountStageTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"overlay", "copy"})
+    void aRemovedFolderAStopLeftUndeletedIsDeletedByTheNextList(String kind) throws Exception {
+        MountStage stage = stage(kind);
+        stage.mount(ID_A, Fixture.strings(layers));
+        Path left = Files.createDirectories(mounts().resolve(ID_B + RootfsStore.DISCARDED).resolve("upper/etc"));
+        Files.writeString(left.resolve("passwd"), "root:x:0:0::/root:/bin/sh\n");
+        assertEquals(List.of(ID_A), stage.list().stream().map(MountedRootfs::containerId).toList());
+        RootfsStore.awaitDeletions();
+        assertEquals(List.of(ID_A), Fixture.names(mounts()));
+        stage.remove(ID_A);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlay", "copy"})
     void everyCallIsIdempotent(String kind) throws Exception {
         MountStage stage = stage(kind);
         MountedRootfs first = stage.mount(ID_A, Fixture.strings(layers));
@@ -125,6 +138,7 @@ class MountStageTest {
 
         stage.remove(ID_A);
         stage.remove(ID_A);
+        RootfsStore.awaitDeletions(); // the folder is renamed at once and deleted by a worker
         assertEquals(List.of(), Fixture.names(mounts()));
         assertEquals(List.of(), stage.list());
         assertEquals(List.of(), Fixture.mountsUnder(root));
@@ -164,8 +178,10 @@ class MountStageTest {
         Files.createSymbolicLink(rootfs.resolve("dotdot"), Path.of("../../../../.."));
 
         stage.remove(ID_A);
+        RootfsStore.awaitDeletions();
 
         assertFalse(Files.exists(mounts().resolve(ID_A), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(List.of(), Fixture.names(mounts()));
         assertEquals("sentinel", Files.readString(sentinel));
         assertEquals("keep", Files.readString(outside.resolve("keep.txt")));
         assertEquals(layersBefore, Fixture.describe(tmp.resolve("layers")));

@@ -11,7 +11,9 @@ import java.util.Optional;
 
 /**
  * The monitor's {@code exit.json}: {@code {"exitCode","signal","finishedAt"}} plus {@code "error"} when the
- * process could not be started. Immutable.
+ * process could not be started. The monitor renames it into place without syncing it (the event log, not
+ * this hand-over, is what must survive a host crash), so after a host crash it may be empty or cut short:
+ * it then reads as exit code -1 with the reason. Immutable.
  */
 record ExitFile(int exitCode, int signal, String finishedAt, String error) {
     static final String NAME = "exit.json";
@@ -29,7 +31,9 @@ record ExitFile(int exitCode, int signal, String finishedAt, String error) {
             return Optional.of(new ExitFile(json.getInteger("exitCode", -1), json.getInteger("signal", 0),
                     json.getString("finishedAt"), json.getString("error")));
         } catch (DecodeException | ClassCastException e) {
-            throw new IOException("read " + stateDir.resolve(NAME) + ": not valid JSON: " + e.getMessage(), e);
+            return Optional.of(new ExitFile(-1, 0, null, "exit code unknown: the monitor's exit file "
+                    + stateDir.resolve(NAME) + " is unreadable (" + (text.isEmpty() ? "empty" : "not valid JSON")
+                    + "), as a host crash leaves it"));
         }
     }
 }

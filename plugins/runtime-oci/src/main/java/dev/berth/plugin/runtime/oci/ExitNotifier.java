@@ -48,7 +48,7 @@ final class ExitNotifier {
         try {
             exit = ExitFile.read(stateDir);
         } catch (IOException e) {
-            return false; // rename makes the file appear whole; an unreadable one is retried next round
+            return false; // a read that failed is retried next round
         }
         if (exit.isEmpty()) {
             return false;
@@ -56,7 +56,7 @@ final class ExitNotifier {
         JsonObject message = new JsonObject().put("runtime", runtime).put("id", id).put("execId", execId)
                 .put("exitCode", exit.get().exitCode()).put("signal", exit.get().signal())
                 .put("oomKilled", execId == null && oomKilled.getAsBoolean())
-                .put("finishedAt", exit.get().finishedAt());
+                .put("finishedAt", exit.get().finishedAt()).put("reason", exit.get().error());
         if (execId == null) {
             message.putNull("execId");
         }

@@ -40,6 +40,8 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final String OOM_FILE = "oom-killed";
+    /** How long a monitor waits for START (the shim's START_TIMEOUT_MS). */
+    private static final String WAIT_LIMIT = "300 s";
 
     private final RuntimeSettings settings;
     private final Path runtimeRoot;
@@ -138,7 +140,9 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             throw new BerthException(ErrorKind.INVALID, action + ": no config.json in bundle " + bundle);
         }
         synchronized (this) {
-            if (index.get(id).isPresent() || Files.exists(runtimeRoot.resolve(id))) {
+            // An entry the runtime does not hold, whose monitor no longer waits for START, is stale: replaced.
+            if (Files.exists(runtimeRoot.resolve(id))
+                    || index.get(id).filter(e -> WaitingStart.waiting(e.stateDir())).isPresent()) {
                 throw new BerthException(ErrorKind.CONFLICT, action + ": " + name() + " already has a container " + id);
             }
             try {
@@ -147,13 +151,16 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
                 clearLastRun(stateDir);
                 watchExits(stateDir);
                 index.put(id, new ContainerIndex.Entry(stateDir, bundle));
+                Files.writeString(stateDir.resolve(WaitingStart.MARKER), "");
             } catch (IOException e) {
                 throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
             }
         }
+        // The monitor waits for START with its attach socket open; startProcess then has it run the runtime's
+        // create and start as one `run --detach`, a runtime process less than create then start.
         List<String> cmd = new ArrayList<>(List.of(shim.toString(), "create", "--runtime", now.path(),
                 "--runtime-root", runtimeRoot.toString(), "--id", id, "--bundle", bundle.toString(),
-                "--state-dir", stateDir.toString(), "--log", log.toString()));
+                "--state-dir", stateDir.toString(), "--log", log.toString(), "--wait-attach"));
         if (request.tty()) {
             cmd.add("--tty");
         }
@@ -172,6 +179,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
                 }
             }
             forget(id);
+            deleteMarker(stateDir);
             throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
         }
     }
@@ -183,7 +191,33 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
 
     @Override
     public void start(String id) throws BerthException {
+        startProcess(id);
+    }
+
+    /**
+     * Starts the container: a monitor waiting for START runs the runtime's {@code run --detach} and answers
+     * the init pid; a container the runtime holds as created (made by an earlier version) gets the
+     * runtime's {@code start}, and 0: its create's pid stands.
+     */
+    @Override
+    public int startProcess(String id) throws BerthException {
         String action = "start container " + id + " with " + name();
+        Optional<ContainerIndex.Entry> entry = index.get(id);
+        if (entry.isPresent() && Files.exists(entry.get().stateDir().resolve(WaitingStart.MARKER))
+                && !known(id)) {
+            Path stateDir = entry.get().stateDir();
+            if (!Shims.alive(stateDir)) {
+                throw new BerthException(ErrorKind.CONFLICT, action + ": its monitor, which waited for the start, "
+                        + "has ended (it waits " + WAIT_LIMIT + "); start it again");
+            }
+            try {
+                return WaitingStart.start(stateDir, ShimLauncher.TIMEOUT);
+            } catch (IOException e) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
+            } finally {
+                deleteMarker(stateDir);
+            }
+        }
         Commands.Result r = runtime(action, "start", id);
         if (r.exitCode() != 0) {
             if (!known(id)) {
@@ -191,13 +225,19 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             }
             throw new BerthException(ErrorKind.CONFLICT, action + ": " + r.message());
         }
+        return 0;
     }
 
+    /** A container whose monitor waits for START is {@code created}, with pid 0, though the runtime has none. */
     @Override
     public RuntimeState state(String id) throws BerthException {
         String action = "read the state of container " + id + " from " + name();
-        if (!ID.matcher(id).matches() || !known(id)) {
+        if (!ID.matcher(id).matches()) {
             return RuntimeState.absent(id);
+        }
+        if (!known(id)) {
+            return index.get(id).filter(e -> WaitingStart.waiting(e.stateDir()))
+                    .map(e -> new RuntimeState(id, "created", 0)).orElse(RuntimeState.absent(id));
         }
         Commands.Result r = runtime(action, "state", id);
         if (r.exitCode() != 0) {
@@ -221,6 +261,11 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             throw new BerthException(ErrorKind.INVALID, action + ": no such signal");
         }
         if (!known(id)) {
+            Optional<ContainerIndex.Entry> entry = index.get(id).filter(e -> WaitingStart.waiting(e.stateDir()));
+            if (entry.isPresent()) {
+                stopWaitingMonitor(entry.get().stateDir()); // no process ran: the container just ends
+                return;
+            }
             throw new BerthException(ErrorKind.NOT_FOUND, action + ": " + name() + " has no such container");
         }
         Commands.Result r = runtime(action, "kill", id, Integer.toString(signal));
@@ -313,6 +358,9 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
                 throw new BerthException(force ? ErrorKind.UNAVAILABLE : ErrorKind.CONFLICT,
                         action + ": " + r.message());
             }
+        }
+        if (entry.isPresent() && !known(id)) {
+            stopWaitingMonitor(entry.get().stateDir());
         }
         if (entry.isPresent()) {
             // A forced delete kills the process; let its monitor record and announce the exit first.
@@ -446,9 +494,25 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         }
     }
 
+    /** Ends the monitor of a container that waits for START, which has no process to kill: nothing ran. */
+    private static void stopWaitingMonitor(Path stateDir) {
+        if (WaitingStart.waiting(stateDir)) {
+            Shims.terminate(stateDir);
+        }
+        deleteMarker(stateDir);
+    }
+
+    private static void deleteMarker(Path stateDir) {
+        try {
+            Files.deleteIfExists(stateDir.resolve(WaitingStart.MARKER));
+        } catch (IOException e) {
+            // a monitor that no longer runs does not wait, marker or not (WaitingStart.waiting)
+        }
+    }
+
     /** Removes what a previous run of the same id left in a reused state dir, so its exit is new. */
     private void clearLastRun(Path stateDir) throws IOException {
-        for (String name : List.of(ExitFile.NAME, ExitNotifier.MARKER, OOM_FILE)) {
+        for (String name : List.of(ExitFile.NAME, ExitNotifier.MARKER, OOM_FILE, WaitingStart.MARKER)) {
             Files.deleteIfExists(stateDir.resolve(name));
         }
         notifier.reset(stateDir);

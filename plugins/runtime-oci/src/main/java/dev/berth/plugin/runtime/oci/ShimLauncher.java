@@ -62,6 +62,11 @@ final class ShimLauncher {
             throw new ShimException("the monitor ended without a report (exit code "
                     + (p.isAlive() ? "unknown" : p.exitValue()) + ")");
         }
+        return parseReport(report);
+    }
+
+    /** The pid in a monitor's {@code ok PID} report; throws with the message of an {@code error MESSAGE} one. */
+    static int parseReport(String report) throws ShimException {
         if (report.startsWith("ok ")) {
             try {
                 return Integer.parseInt(report.substring(3).trim());

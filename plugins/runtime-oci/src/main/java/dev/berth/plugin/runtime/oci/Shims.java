@@ -13,12 +13,40 @@ final class Shims {
 
     /** Whether the monitor that wrote {@code <stateDir>/shim.pid} still runs. */
     static boolean alive(Path stateDir) {
+        return pid(stateDir) > 0;
+    }
+
+    /** The pid of the monitor that wrote {@code <stateDir>/shim.pid} while it runs, else 0. */
+    private static long pid(Path stateDir) {
         try {
             long pid = Long.parseLong(Files.readString(stateDir.resolve("shim.pid"), StandardCharsets.UTF_8).strip());
             byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            return new String(cmdline, StandardCharsets.UTF_8).contains("berth-shim");
+            return new String(cmdline, StandardCharsets.UTF_8).contains("berth-shim") ? pid : 0;
         } catch (IOException | NumberFormatException e) {
-            return false;
+            return 0;
+        }
+    }
+
+    /** Ends the monitor (SIGTERM, then SIGKILL after a second) and waits until it is gone, at most two seconds. */
+    static void terminate(Path stateDir) {
+        long pid = pid(stateDir);
+        if (pid <= 0) {
+            return;
+        }
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        boolean killed = false;
+        while (alive(stateDir) && System.nanoTime() < deadline) {
+            if (!killed && System.nanoTime() > deadline - Duration.ofSeconds(1).toNanos()) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                killed = true;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

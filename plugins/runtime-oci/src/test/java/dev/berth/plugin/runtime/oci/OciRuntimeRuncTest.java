@@ -62,11 +62,13 @@ class OciRuntimeRuncTest {
     @Test
     void exitCodePropagatesToExitFileAndBus() throws Exception {
         long shimsBefore = shimCount();
-        int pid = f.runtime.create(f.request("exit3", List.of("sh", "-c", "exit 3"), false, false));
-        assertTrue(pid > 0);
-        assertEquals("created", f.runtime.state("exit3").status());
+        // The runtime's own create waits for the start: one `run --detach` then does both.
+        assertEquals(0, f.runtime.create(f.request("exit3", List.of("sh", "-c", "exit 3"), false, false)));
+        assertEquals(new RuntimeState("exit3", "created", 0), f.runtime.state("exit3"));
+        assertFalse(Files.isDirectory(RuntimeSettings.runc(root.resolve("state")).runtimeRoot().resolve("exit3")),
+                "runc holds nothing before the start");
         assertNull(f.runtime.exitStatus("exit3"));
-        f.runtime.start("exit3");
+        assertTrue(f.runtime.startProcess("exit3") > 0);
         JsonObject message = f.awaitExit("exit3", null, EXIT_LIMIT);
         assertEquals("runc", message.getString("runtime"));
         assertEquals(3, message.getInteger("exitCode"));
@@ -271,13 +273,32 @@ class OciRuntimeRuncTest {
         JsonObject config = TestBundle.config("bad", List.of("/bin/does-not-exist"), false);
         config.getJsonObject("process").getJsonArray("rlimits").add(new JsonObject().put("type", "RLIMIT_BOGUS")
                 .put("hard", 1).put("soft", 1));
-        BerthException e = assertThrows(BerthException.class,
-                () -> f.runtime.create(f.request("bad", config, false, false)));
+        f.runtime.create(f.request("bad", config, false, false));
+        BerthException e = assertThrows(BerthException.class, () -> f.runtime.startProcess("bad"));
         assertEquals(ErrorKind.UNAVAILABLE, e.kind());
-        assertTrue(e.getMessage().startsWith("create container bad with runc: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("start container bad with runc: "), e.getMessage());
         assertTrue(e.getMessage().contains("RLIMIT_BOGUS") || e.getMessage().contains("rlimit"), e.getMessage());
-        assertFalse(f.runtime.list().contains("bad"));
+        // Nothing ran: the monitor ends without an exit file, and the runtime holds nothing.
+        RuntimeFixture.await(Duration.ofSeconds(5), () -> !Shims.alive(f.stateDir("bad")));
+        assertFalse(Files.exists(f.stateDir("bad").resolve("exit.json")));
         assertEquals("absent", f.runtime.state("bad").status());
+        f.runtime.delete("bad", true);
+        assertFalse(f.runtime.list().contains("bad"));
+    }
+
+    @Test
+    void aMonitorThatStoppedWaitingLeavesAnEntryACreateReplaces() throws Exception {
+        CreateRequest request = f.request("stale", List.of("true"), false, false);
+        f.runtime.create(request);
+        Shims.terminate(f.stateDir("stale")); // as when it waited longer than 300 s for its START
+        assertEquals("absent", f.runtime.state("stale").status());
+        BerthException e = assertThrows(BerthException.class, () -> f.runtime.startProcess("stale"));
+        assertEquals(ErrorKind.CONFLICT, e.kind());
+        assertTrue(e.getMessage().contains("has ended"), e.getMessage());
+        f.runtime.create(request);
+        assertTrue(f.runtime.startProcess("stale") > 0);
+        assertEquals(0, f.awaitExit("stale", null, EXIT_LIMIT).getInteger("exitCode"));
+        f.runtime.delete("stale", false);
     }
 
     @Test
@@ -330,10 +351,14 @@ class OciRuntimeRuncTest {
     }
 
     @Test
-    void killBeforeStartEndsTheCreatedContainer() throws Exception {
+    void killBeforeStartEndsTheWaitingMonitorAndNothingRuns() throws Exception {
         f.runtime.create(f.request("early", List.of("sleep", "100"), false, false));
         f.runtime.kill("early", 9);
-        assertEquals(137, f.awaitExit("early", null, EXIT_LIMIT).getInteger("exitCode"));
+        assertFalse(Shims.alive(f.stateDir("early")));
+        assertEquals("absent", f.runtime.state("early").status());
+        assertEquals(ErrorKind.NOT_FOUND, assertThrows(BerthException.class, () -> f.runtime.start("early")).kind());
+        f.runtime.delete("early", true);
+        assertFalse(f.runtime.list().contains("early"));
     }
 
     @Test

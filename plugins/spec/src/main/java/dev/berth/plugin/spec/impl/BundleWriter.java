@@ -19,7 +19,8 @@ import java.util.Set;
 
 /**
  * Writes a set of files into a bundle directory all or nothing, as far as the file system allows: every
- * file first goes to a temporary file beside it and is synced, then each is renamed over its final name
+ * file first goes to a temporary file beside it and is synced (unless the bundle need not survive a host
+ * crash: a {@code --rm} container's), then each is renamed over its final name
  * in the order given (callers put {@code config.json} last, so it never names files not yet there). On
  * failure every temporary file and every final file that did not exist before is
  * deleted (a file that existed before and was already replaced keeps its new content). Files are 0644
@@ -38,8 +39,11 @@ final class BundleWriter {
     private BundleWriter() {
     }
 
-    /** Writes {@code files} (name to bytes, {@code config.json} last) into {@code dir}, creating it if needed. */
-    static void writeAll(Path dir, LinkedHashMap<String, byte[]> files) throws IOException {
+    /**
+     * Writes {@code files} (name to bytes, {@code config.json} last) into {@code dir}, creating it if needed;
+     * {@code sync} makes the files and the renames durable before it returns.
+     */
+    static void writeAll(Path dir, LinkedHashMap<String, byte[]> files, boolean sync) throws IOException {
         boolean createdDir = false;
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -63,7 +67,9 @@ final class BundleWriter {
                     while (buffer.hasRemaining()) {
                         channel.write(buffer);
                     }
-                    channel.force(true);
+                    if (sync) {
+                        channel.force(true);
+                    }
                 }
             }
             for (Map.Entry<String, Path> temp : temps.entrySet()) {
@@ -75,7 +81,9 @@ final class BundleWriter {
                     created.add(target);
                 }
             }
-            syncDirectory(dir);
+            if (sync) {
+                syncDirectory(dir);
+            }
         } catch (IOException | RuntimeException e) {
             for (Path temp : temps.values()) {
                 deleteQuietly(temp, e);

@@ -128,7 +128,7 @@ public final class SpecGenerator {
                 decisions)));
         files.put("config.json", config);
         try {
-            BundleWriter.writeAll(bundleDir, files);
+            BundleWriter.writeAll(bundleDir, files, !request.scratch());
         } catch (IOException e) {
             throw new BerthException(ErrorKind.UNAVAILABLE, "generate spec for " + id + ": write bundle "
                     + bundleDir + ": " + e, e);

@@ -18,12 +18,14 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.container.GeneratedSpec;
 import dev.berth.api.container.RunOptions;
+import dev.berth.api.container.SpecRequest;
 import dev.berth.api.container.VolumeMount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +107,23 @@ class SpecGeneratorTest {
         assertTrue(Files.readString(bundle.resolve("hosts")).contains("\n127.0.1.1\t0123456789ab\n"));
         assertEquals("nameserver 10.0.0.1\n", Files.readString(bundle.resolve("resolv.conf")));
         assertEquals(List.of("config.json", "hostname", "hosts", "resolv.conf"), Bundle.listing(bundle));
+    }
+
+    /** A --rm container's bundle is written unsynced, and otherwise the same: same files, same contents. */
+    @Test
+    void aScratchBundleHoldsWhatADurableOneHolds() throws Exception {
+        String image = image("{\"Cmd\":[\"sh\"]}");
+        SpecRequest durable = request(rootfs, bundle, image, RunOptions.defaults());
+        Path other = Files.createDirectory(dir.resolve("scratch-bundle"));
+        SpecRequest scratch = new SpecRequest(durable.containerId(), durable.name(), durable.rootfs(),
+                other.toString(), image, durable.options(), Map.of(), true);
+        generate(durable);
+        generate(scratch);
+        assertEquals(Bundle.listing(bundle), Bundle.listing(other));
+        for (String name : Bundle.listing(bundle)) {
+            assertEquals(Files.readString(bundle.resolve(name)).replace(bundle.toString(), "BUNDLE"),
+                    Files.readString(other.resolve(name)).replace(other.toString(), "BUNDLE"), name);
+        }
     }
 
     @Test
