@@ -60,6 +60,7 @@ class OverlayOptionsTest {
         assertTrue(stage.mount(Fixture.ID_A, layers).mounted());
         assertEquals(1, Fixture.mountsUnder(root).size());
         stage.remove(Fixture.ID_A);
+        RootfsStore.awaitDeletions(); // the folder is renamed at once and deleted by a worker
 
         List<String> longer = new ArrayList<>(layers);
         longer.set(0, Files.createDirectory(Path.of(layers.get(0) + "x")).toString());
