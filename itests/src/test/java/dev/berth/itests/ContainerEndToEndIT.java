@@ -43,6 +43,34 @@ class ContainerEndToEndIT extends ContainerTestBase {
         assertNoMountsLeftBehind();
     }
 
+    /**
+     * An attach to a created container starts its monitor, which waits for the start (the runtime holds
+     * nothing yet) for 300 s; a start after that, here after the monitor was made to end, gets a new one
+     * and runs.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "crun"})
+    void aCreatedContainerStartsAfterItsWaitingMonitorEnded(String runtime) throws Exception {
+        assumeUsable(runtime);
+        Cli.Result created = berth("create", "--runtime", runtime, image(), "sh", "-c", "echo started late");
+        assertEquals(0, created.exit(), created.toString());
+        String id = created.stdout().strip();
+        UnixHttp.Response attach = daemon.http().post("/v1/containers/" + id + "/attach", "");
+        assertEquals(200, attach.status(), attach.body());
+        Path pidFile = daemon.root.resolve("containers").resolve(id).resolve("shim").resolve("shim.pid");
+        assertTrue(Files.exists(pidFile), "no monitor was started for the attach");
+        ProcessHandle monitor = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
+        assertTrue(monitor.info().command().orElse("").contains("berth-shim"), monitor.info().toString());
+        monitor.destroy(); // as when it waited longer than 300 s
+        monitor.onExit().get(10, TimeUnit.SECONDS);
+        Cli.Result started = berth("start", "-a", id);
+        assertEquals(0, started.exit(), started.toString());
+        assertEquals("started late\n", started.stdout());
+        Cli.Result removed = berth("rm", id);
+        assertEquals(0, removed.exit(), removed.toString());
+        assertNoMountsLeftBehind();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"runc", "crun"})
     void pidOneHostnameEnvAndWorkingDirectory(String runtime) throws Exception {

@@ -222,7 +222,10 @@ class SlowRuntimeIT {
         try (Daemon daemon = slowDaemon("adopt-before-use")) {
             try {
                 String id = createSleeper(daemon, "unlogged");
-                pause("pause-after-start", "30");
+                // The container's monitor waits for the wrapper, as for any runtime process, before it answers the
+                // start and before it can record an exit: 5 s hold the answer well past the kill below, and end
+                // before the stop after the restart gives up waiting for the exit (1 s, then 10 s after SIGKILL).
+                pause("pause-after-start", "5");
                 CompletableFuture.runAsync(() -> {
                     try {
                         daemon.cli("start", "unlogged");

@@ -40,8 +40,6 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final String OOM_FILE = "oom-killed";
-    /** How long a monitor waits for START (the shim's START_TIMEOUT_MS). */
-    private static final String WAIT_LIMIT = "300 s";
 
     private final RuntimeSettings settings;
     private final Path runtimeRoot;
@@ -151,24 +149,13 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
                 clearLastRun(stateDir);
                 watchExits(stateDir);
                 index.put(id, new ContainerIndex.Entry(stateDir, bundle));
-                Files.writeString(stateDir.resolve(WaitingStart.MARKER), "");
+                WaitingStart.mark(stateDir, log, request.tty(), request.stdin());
             } catch (IOException e) {
                 throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
             }
         }
-        // The monitor waits for START with its attach socket open; startProcess then has it run the runtime's
-        // create and start as one `run --detach`, a runtime process less than create then start.
-        List<String> cmd = new ArrayList<>(List.of(shim.toString(), "create", "--runtime", now.path(),
-                "--runtime-root", runtimeRoot.toString(), "--id", id, "--bundle", bundle.toString(),
-                "--state-dir", stateDir.toString(), "--log", log.toString(), "--wait-attach"));
-        if (request.tty()) {
-            cmd.add("--tty");
-        }
-        if (request.stdin()) {
-            cmd.add("--stdin");
-        }
         try {
-            return ShimLauncher.launch(cmd);
+            return ShimLauncher.launch(waitingMonitor(now, id, bundle, stateDir, log, request.tty(), request.stdin()));
         } catch (IOException e) {
             if (known(id)) {
                 // e.g. the monitor timed out after the runtime made the container: leave nothing behind
@@ -184,9 +171,66 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         }
     }
 
+    /**
+     * The command line of a monitor that waits for START with its attach socket open; {@link #startProcess}
+     * then has it run the runtime's create and start as one {@code run --detach}, a runtime process less than
+     * create then start.
+     */
+    private List<String> waitingMonitor(RuntimeInfo runtime, String id, Path bundle, Path stateDir, Path log,
+            boolean tty, boolean stdin) {
+        List<String> cmd = new ArrayList<>(List.of(shim.toString(), "create", "--runtime", runtime.path(),
+                "--runtime-root", runtimeRoot.toString(), "--id", id, "--bundle", bundle.toString(),
+                "--state-dir", stateDir.toString(), "--log", log.toString(), "--wait-attach"));
+        if (tty) {
+            cmd.add("--tty");
+        }
+        if (stdin) {
+            cmd.add("--stdin");
+        }
+        return cmd;
+    }
+
+    /**
+     * The attach socket; a container whose monitor stopped waiting for its start (after 300 s) gets a new one
+     * first, so the socket is served. Should that fail, the start that follows says why.
+     */
     @Override
     public String attachSocket(String id) {
-        return index.get(id).map(e -> e.stateDir().resolve("attach.sock").toString()).orElse(null);
+        Optional<ContainerIndex.Entry> entry = index.get(id);
+        if (entry.isPresent() && !known(id)) {
+            try {
+                reviveWaitingMonitor(id, entry.get(), "attach to container " + id + " with " + name());
+            } catch (BerthException e) {
+                // the start reports it
+            }
+        }
+        return entry.map(e -> e.stateDir().resolve("attach.sock").toString()).orElse(null);
+    }
+
+    /**
+     * Starts a new monitor, as the first one was started, for a container whose monitor stopped waiting for
+     * its START (after 300 s: an attach that no start followed). Nothing when there is no marker, or its
+     * monitor still runs.
+     */
+    private void reviveWaitingMonitor(String id, ContainerIndex.Entry entry, String action) throws BerthException {
+        Path stateDir = entry.stateDir();
+        synchronized (this) {
+            if (!Files.exists(stateDir.resolve(WaitingStart.MARKER)) || Shims.alive(stateDir)) {
+                return;
+            }
+            RuntimeInfo now = recheck();
+            if (!now.usable()) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + now.reason());
+            }
+            try {
+                WaitingStart.Mark mark = WaitingStart.readMark(stateDir);
+                ShimLauncher.launch(waitingMonitor(now, id, entry.bundle(), stateDir, mark.log(), mark.tty(),
+                        mark.stdin()));
+            } catch (IOException e) {
+                throw new BerthException(ErrorKind.UNAVAILABLE, action + ": start its monitor again: "
+                        + e.getMessage(), e);
+            }
+        }
     }
 
     @Override
@@ -206,11 +250,8 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         if (entry.isPresent() && Files.exists(entry.get().stateDir().resolve(WaitingStart.MARKER))
                 && !known(id)) {
             Path stateDir = entry.get().stateDir();
-            if (!Shims.alive(stateDir)) {
-                throw new BerthException(ErrorKind.CONFLICT, action + ": its monitor, which waited for the start, "
-                        + "has ended (it waits " + WAIT_LIMIT + "); start it again");
-            }
             try {
+                reviveWaitingMonitor(id, entry.get(), action);
                 return WaitingStart.start(stateDir, ShimLauncher.TIMEOUT);
             } catch (IOException e) {
                 throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);

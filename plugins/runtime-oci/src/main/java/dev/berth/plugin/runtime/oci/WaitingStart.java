@@ -1,6 +1,8 @@
 package dev.berth.plugin.runtime.oci;
 
 import dev.berth.api.container.AttachFrames;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,7 +21,8 @@ import java.util.concurrent.TimeoutException;
  * A container whose monitor waits for START ({@code berth-shim create --wait-attach}): the runtime holds
  * nothing of it yet, and the monitor runs the runtime's {@code run --detach} when asked, one runtime process
  * where {@code create} then {@code start} would take two. The marker file {@value #MARKER} in the state dir
- * says a monitor was launched that way and not yet asked. Stateless.
+ * says a monitor was launched that way and not yet asked, and holds what a new one needs should this one
+ * stop waiting (after 300 s). Stateless.
  */
 final class WaitingStart {
     /** In the state dir from the launch of a waiting monitor until its START was answered. */
@@ -28,6 +31,28 @@ final class WaitingStart {
     private static final int SOCKET_PATH_MAX = 100;
 
     private WaitingStart() {
+    }
+
+    /** What a waiting monitor was started with, beyond what the runtime plugin's index keeps. */
+    record Mark(Path log, boolean tty, boolean stdin) {
+    }
+
+    /** Writes the marker: a monitor is about to wait for START, with the container's log and streams. */
+    static void mark(Path stateDir, Path log, boolean tty, boolean stdin) throws IOException {
+        Files.writeString(stateDir.resolve(MARKER), new JsonObject().put("log", log.toString()).put("tty", tty)
+                .put("stdin", stdin).encode(), StandardCharsets.UTF_8);
+    }
+
+    /** Reads the marker {@link #mark} wrote. */
+    static Mark readMark(Path stateDir) throws IOException {
+        Path file = stateDir.resolve(MARKER);
+        try {
+            JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+            return new Mark(Path.of(json.getString("log")), json.getBoolean("tty", false),
+                    json.getBoolean("stdin", false));
+        } catch (DecodeException | ClassCastException | NullPointerException e) {
+            throw new IOException("read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Whether the container in {@code stateDir} waits for START under a monitor that still runs. */
