@@ -690,8 +690,8 @@ static void stdin_write(void) {
     }
 }
 
-/* Ends a waiting create that never started a process: no exit file, since nothing ran. */
-static void end_unstarted(void) {
+/* Gives every client what is queued for it, for DRAIN_MS at most in all, then closes them. */
+static void drain_clients(void) {
     long long deadline = now_ms() + DRAIN_MS;
     for (int i = nclients - 1; i >= 0; i--) {
         while (clients[i].out.len > 0 && now_ms() < deadline) {
@@ -701,8 +701,14 @@ static void end_unstarted(void) {
                 poll(&p, 1, 100);
             }
         }
+        shutdown(clients[i].fd, SHUT_WR);
         drop_client(i);
     }
+}
+
+/* Ends a waiting create that never started a process: no exit file, since nothing ran. */
+static void end_unstarted(void) {
+    drain_clients();
     if (listenfd >= 0) {
         close(listenfd);
         unlink("attach.sock");
@@ -805,18 +811,7 @@ static void finish(void) {
     }
     write_exit_file(json, sizeof json);
     broadcast(F_EXIT, json, strlen(json));
-    long long deadline = now_ms() + DRAIN_MS;
-    for (int i = nclients - 1; i >= 0; i--) {
-        while (clients[i].out.len > 0 && now_ms() < deadline) {
-            if (flush_client(i) < 0) break;
-            if (clients[i].out.len > 0) {
-                struct pollfd p = {clients[i].fd, POLLOUT, 0};
-                poll(&p, 1, 100);
-            }
-        }
-        shutdown(clients[i].fd, SHUT_WR);
-        drop_client(i);
-    }
+    drain_clients();
     if (logfd >= 0) close(logfd);
     _exit(0);
 }
