@@ -719,10 +719,9 @@ static void end_unstarted(void) {
 /* START from client `from`: runs the runtime's exec, or for a waiting create its run --detach. */
 static void start_waiting(int from) {
     char err[1200], msg[1300];
-    int was_waiting = o.wait_attach;
-    int ok = launch(err, sizeof err) == 0; /* launch reads o.wait_attach: run --detach */
+    int ok = launch(err, sizeof err) == 0; /* still waiting: a create's launch runs run --detach */
     o.wait_attach = 0;
-    if (!was_waiting || o.exec_mode) {
+    if (o.exec_mode) {
         if (!ok) {
             snprintf(exit_error, sizeof exit_error, "%s", err);
             target_done = 1;

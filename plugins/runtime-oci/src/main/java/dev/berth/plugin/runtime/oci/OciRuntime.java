@@ -157,14 +157,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         try {
             return ShimLauncher.launch(waitingMonitor(now, id, bundle, stateDir, log, request.tty(), request.stdin()));
         } catch (IOException e) {
-            if (known(id)) {
-                // e.g. the monitor timed out after the runtime made the container: leave nothing behind
-                try {
-                    runtime(action, "delete", "--force", id);
-                } catch (BerthException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
+            // The waiting monitor runs no runtime command before its START: the runtime holds nothing to delete.
             forget(id);
             deleteMarker(stateDir);
             throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
