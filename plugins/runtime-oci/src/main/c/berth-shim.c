@@ -3,7 +3,7 @@
  * Berth daemon, writes the container log and the exit file, and serves attach clients.
  *
  *   berth-shim create --runtime PATH --runtime-root DIR --id ID --bundle DIR --state-dir DIR --log FILE
- *                     [--tty] [--stdin] [--wait-attach]
+ *                     [--tty] [--stdin] [--wait-attach] [--oom-file FILE] [--delete-at-exit]
  *   berth-shim exec   --runtime PATH --runtime-root DIR --id ID --state-dir DIR --process FILE.json
  *                     [--log FILE] [--tty] [--stdin] [--wait-attach]
  *
@@ -15,6 +15,15 @@
  *   runtime.log   the runtime's own JSON log (--log ... --log-format json)
  *   init.pid / process.pid   pid file written by the runtime
  *   exit.json     {"exitCode":N,"signal":S,"finishedAt":"..."} written atomically when the process ended
+ *   oom-killed    "true" or "false": with --oom-file (the container cgroup's memory.oom_control on cgroup v1,
+ *                 memory.events on v2), whether its oom_kill count was above 0 when the process ended; written
+ *                 before exit.json, and only when that file could be read
+ *
+ * With --delete-at-exit a create's monitor runs the runtime's `delete --force ID` itself once exit.json
+ * is written, and ends when it is done: the runtime's state and cgroup go while the engine logs the exit,
+ * instead of after a round trip through it (the oom_kill count is read before, from the cgroup it removes).
+ * The monitor does not say whether that delete worked: the runtime plugin finds out from the runtime's
+ * state folder once the monitor has ended, and deletes again if it must.
  *
  * With --wait-attach the monitor reports "ok 0" once attach.sock listens and runs the runtime when a
  * client sends a START frame: for exec its exec, for create its run --detach (create and start in one
@@ -68,8 +77,8 @@ struct client {
 };
 
 struct opts {
-    int exec_mode, tty, stdin_open, wait_attach;
-    const char *runtime, *root, *id, *bundle, *state, *log, *process;
+    int exec_mode, tty, stdin_open, wait_attach, delete_at_exit;
+    const char *runtime, *root, *id, *bundle, *state, *log, *process, *oom_file;
 };
 
 static struct opts o;
@@ -794,6 +803,52 @@ static int read_output(int fd, int stream) {
     return 0;
 }
 
+/* The oom_kill count in a cgroup's memory.oom_control (v1) or memory.events (v2), or -1 when unreadable. */
+static long long read_oom_kills(const char *file) {
+    FILE *f = fopen(file, "re");
+    if (!f) return -1;
+    char name[64];
+    long long value, kills = 0;
+    while (fscanf(f, "%63s %lld", name, &value) == 2) {
+        if (strcmp(name, "oom_kill") == 0) kills = value;
+    }
+    fclose(f);
+    return kills;
+}
+
+/* Records whether the OOM killer acted in the container's cgroup, which the runtime removes at its delete. */
+static void write_oom_file(void) {
+    long long kills = read_oom_kills(o.oom_file);
+    if (kills < 0) return; /* no such cgroup or controller: the plugin reads it itself, if it still can */
+    const char *text = kills > 0 ? "true\n" : "false\n";
+    int fd = open("oom-killed.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    int ok = write_all(fd, text, strlen(text)) == 0;
+    close(fd);
+    if (!ok || rename("oom-killed.tmp", "oom-killed") != 0) unlink("oom-killed.tmp");
+}
+
+/* Starts `RUNTIME --root DIR delete --force ID`, its output to /dev/null; its pid, or -1. */
+static pid_t start_delete(void) {
+    char *argv[] = {(char *)o.runtime, "--root", (char *)o.root, "delete", "--force", (char *)o.id, NULL};
+    sigset_t none;
+    sigemptyset(&none);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        int nullfd = open("/dev/null", O_RDWR);
+        if (nullfd >= 0) {
+            dup2(nullfd, 0);
+            dup2(nullfd, 1);
+            dup2(nullfd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
 static void finish(void) {
     char json[1024];
     for (int s = 1; s <= 2; s++) {
@@ -808,10 +863,17 @@ static void finish(void) {
         listenfd = -1;
         unlink(path);
     }
+    if (o.oom_file) write_oom_file();
     write_exit_file(json, sizeof json);
     broadcast(F_EXIT, json, strlen(json));
+    pid_t deleter = o.delete_at_exit ? start_delete() : -1;
     drain_clients();
     if (logfd >= 0) close(logfd);
+    while (deleter > 0) {
+        int st;
+        pid_t p = waitpid(-1, &st, 0); /* the deleter, and whatever the runtime left to this subreaper */
+        if (p == deleter || (p < 0 && errno != EINTR)) break;
+    }
     _exit(0);
 }
 
@@ -916,6 +978,8 @@ static void parse(int argc, char **argv) {
         if (strcmp(a, "--tty") == 0) o.tty = 1;
         else if (strcmp(a, "--stdin") == 0) o.stdin_open = 1;
         else if (strcmp(a, "--wait-attach") == 0) o.wait_attach = 1;
+        else if (strcmp(a, "--delete-at-exit") == 0) o.delete_at_exit = 1;
+        else if (strcmp(a, "--oom-file") == 0) target = &o.oom_file;
         else if (strcmp(a, "--runtime") == 0) target = &o.runtime;
         else if (strcmp(a, "--runtime-root") == 0) target = &o.root;
         else if (strcmp(a, "--id") == 0) target = &o.id;
@@ -937,6 +1001,7 @@ static void parse(int argc, char **argv) {
         usage("--runtime, --runtime-root, --id and --state-dir are required");
     if (!o.exec_mode && (!o.bundle || !o.log)) usage("create needs --bundle and --log");
     if (o.exec_mode && !o.process) usage("exec needs --process");
+    if (o.exec_mode && (o.delete_at_exit || o.oom_file)) usage("--delete-at-exit and --oom-file are for create only");
     if (o.state[0] != '/') usage("--state-dir must be absolute");
 }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -74,6 +75,32 @@ final class CgroupHost {
             return v1;
         }
         return v2Mount().flatMap(m -> counter(m.resolve(relative).resolve("memory.events")));
+    }
+
+    /**
+     * The file {@link #oomKills} would read for the cgroup at {@code cgroupsPath}, decided before the cgroup
+     * exists: the v1 memory controller's {@code memory.oom_control} when that hierarchy is mounted, else the
+     * cgroup2 {@code memory.events}; empty for a path that leaves the hierarchy, or with no memory controller.
+     */
+    Optional<Path> oomCounterFile(String cgroupsPath) {
+        String relative = cgroupsPath.replaceFirst("^/+", "");
+        if (relative.isEmpty() || relative.contains("..")) {
+            return Optional.empty();
+        }
+        Path v1 = root.resolve("memory");
+        if (Files.exists(v1.resolve("memory.oom_control"))) {
+            return Optional.of(v1.resolve(relative).resolve("memory.oom_control"));
+        }
+        return v2Mount().filter(CgroupHost::holdsMemory).map(m -> m.resolve(relative).resolve("memory.events"));
+    }
+
+    private static boolean holdsMemory(Path v2) {
+        try {
+            return List.of(Files.readString(v2.resolve("cgroup.controllers"), StandardCharsets.UTF_8).strip()
+                    .split("\\s+")).contains("memory");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static Optional<Long> counter(Path file) {

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,8 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final String OOM_FILE = "oom-killed";
+    /** How long {@link #delete} waits for a monitor that deletes its container itself. */
+    private static final Duration MONITOR_DELETE_LIMIT = Duration.ofSeconds(10);
 
     private final RuntimeSettings settings;
     private final Path runtimeRoot;
@@ -173,7 +176,9 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             boolean tty, boolean stdin) {
         List<String> cmd = new ArrayList<>(List.of(shim.toString(), "create", "--runtime", runtime.path(),
                 "--runtime-root", runtimeRoot.toString(), "--id", id, "--bundle", bundle.toString(),
-                "--state-dir", stateDir.toString(), "--log", log.toString(), "--wait-attach"));
+                "--state-dir", stateDir.toString(), "--log", log.toString(), "--wait-attach",
+                Shims.DELETE_AT_EXIT));
+        cgroups.oomCounterFile(cgroupsPath(id, bundle)).ifPresent(f -> cmd.addAll(List.of("--oom-file", f.toString())));
         if (tty) {
             cmd.add("--tty");
         }
@@ -295,10 +300,13 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             throw new BerthException(ErrorKind.INVALID, action + ": no such signal");
         }
         if (!known(id)) {
-            Optional<ContainerIndex.Entry> entry = index.get(id).filter(e -> WaitingStart.waiting(e.stateDir()));
-            if (entry.isPresent()) {
+            Optional<ContainerIndex.Entry> entry = index.get(id);
+            if (entry.isPresent() && WaitingStart.waiting(entry.get().stateDir())) {
                 stopWaitingMonitor(entry.get().stateDir()); // no process ran: the container just ends
                 return;
+            }
+            if (entry.isPresent() && Files.exists(entry.get().stateDir().resolve(ExitFile.NAME))) {
+                return; // it ended, and its monitor deleted it from the runtime: nothing left to signal
             }
             throw new BerthException(ErrorKind.NOT_FOUND, action + ": " + name() + " has no such container");
         }
@@ -326,6 +334,9 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
     private void freezer(String id, String command, String wanted) throws BerthException {
         String action = (command.equals("pause") ? "pause" : "unpause") + " container " + id + " with " + name();
         if (!known(id)) {
+            if (index.get(id).filter(e -> Files.exists(e.stateDir().resolve(ExitFile.NAME))).isPresent()) {
+                throw new BerthException(ErrorKind.CONFLICT, action + ": it is stopped");
+            }
             throw new BerthException(ErrorKind.NOT_FOUND, action + ": " + name() + " has no such container");
         }
         Commands.Result r = runtime(action, command, id);
@@ -385,6 +396,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         entry.ifPresent(e -> {
             publishExits(id, e);
             oomKilled(id, e); // read the cgroup's counter while it still exists
+            awaitMonitorDelete(id, e.stateDir());
         });
         if (known(id)) {
             Commands.Result r = force ? runtime(action, "delete", "--force", id) : runtime(action, "delete", id);
@@ -401,6 +413,30 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             Shims.awaitExit(entry.get().stateDir(), Duration.ofSeconds(3));
             publishExits(id, entry.get());
             forget(id);
+        }
+    }
+
+    /**
+     * Waits while the container's monitor deletes it from the runtime, as one started with
+     * {@link Shims#DELETE_AT_EXIT} does once the process ended (and its exit file is written): until the
+     * runtime no longer holds it or the monitor has ended, {@link #MONITOR_DELETE_LIMIT} at most. Whatever the
+     * runtime still holds after that, {@link #delete} deletes itself.
+     */
+    private void awaitMonitorDelete(String id, Path stateDir) {
+        if (!known(id) || !Files.exists(stateDir.resolve(ExitFile.NAME)) || !Shims.deletesAtExit(stateDir)) {
+            return;
+        }
+        long start = System.nanoTime();
+        for (int round = 1; known(id); round++) {
+            long waited = System.nanoTime() - start;
+            if (waited > MONITOR_DELETE_LIMIT.toNanos() || round % 16 == 0 && !Shims.alive(stateDir)) {
+                return;
+            }
+            // Half a millisecond at first: a runtime's delete takes 4 to 15 ms here.
+            LockSupport.parkNanos(waited < 50_000_000L ? 500_000L : 5_000_000L);
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
         }
     }
 
@@ -562,7 +598,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             if (Files.exists(cached)) {
                 return Boolean.parseBoolean(Files.readString(cached).strip());
             }
-            Optional<Long> kills = cgroups.oomKills(cgroupsPath(id, entry));
+            Optional<Long> kills = cgroups.oomKills(cgroupsPath(id, entry.bundle()));
             if (kills.isEmpty()) {
                 return false;
             }
@@ -576,9 +612,9 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         }
     }
 
-    private static String cgroupsPath(String id, ContainerIndex.Entry entry) {
+    private static String cgroupsPath(String id, Path bundle) {
         try {
-            JsonObject config = new JsonObject(Files.readString(entry.bundle().resolve("config.json"),
+            JsonObject config = new JsonObject(Files.readString(bundle.resolve("config.json"),
                     StandardCharsets.UTF_8));
             String path = config.getJsonObject("linux", new JsonObject()).getString("cgroupsPath");
             if (path != null && path.startsWith("/")) {

@@ -8,6 +8,9 @@ import java.time.Duration;
 
 /** Looks at a running monitor through its state dir ({@code shim.pid}, {@code exit.json}); stateless. */
 final class Shims {
+    /** The monitor option that has it delete its container from the runtime once the process ended. */
+    static final String DELETE_AT_EXIT = "--delete-at-exit";
+
     private Shims() {
     }
 
@@ -18,10 +21,36 @@ final class Shims {
 
     /** The pid of the monitor that wrote {@code <stateDir>/shim.pid} while it runs, else 0. */
     private static long pid(Path stateDir) {
+        String cmdline = commandLine(stateDir);
+        return cmdline.contains("berth-shim") ? pidOf(stateDir) : 0;
+    }
+
+    /**
+     * Whether the monitor that wrote {@code <stateDir>/shim.pid} still runs and was started with
+     * {@value #DELETE_AT_EXIT}: once its process ended, it deletes the container from the runtime and then ends.
+     */
+    static boolean deletesAtExit(Path stateDir) {
+        String cmdline = commandLine(stateDir);
+        return cmdline.contains("berth-shim") && cmdline.contains("\0" + DELETE_AT_EXIT + "\0");
+    }
+
+    /** The NUL-separated command line of the process {@code shim.pid} names, or "" when there is none. */
+    private static String commandLine(Path stateDir) {
+        long pid = pidOf(stateDir);
+        if (pid <= 0) {
+            return "";
+        }
         try {
-            long pid = Long.parseLong(Files.readString(stateDir.resolve("shim.pid"), StandardCharsets.UTF_8).strip());
-            byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            return new String(cmdline, StandardCharsets.UTF_8).contains("berth-shim") ? pid : 0;
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long pidOf(Path stateDir) {
+        try {
+            return Long.parseLong(Files.readString(stateDir.resolve("shim.pid"), StandardCharsets.UTF_8).strip());
         } catch (IOException | NumberFormatException e) {
             return 0;
         }

@@ -79,7 +79,14 @@ class OciRuntimeRuncTest {
         ExitStatus status = f.runtime.exitStatus("exit3");
         assertEquals(3, status.exitCode());
         assertNull(status.reason());
-        assertEquals("stopped", f.runtime.state("exit3").status());
+        // The monitor deletes the container from runc itself once the exit is recorded.
+        Path inRunc = RuntimeSettings.runc(root.resolve("state")).runtimeRoot().resolve("exit3");
+        RuntimeFixture.await(EXIT_LIMIT, () -> !Files.isDirectory(inRunc));
+        assertEquals("absent", f.runtime.state("exit3").status());
+        assertEquals(3, f.runtime.exitStatus("exit3").exitCode(), "the exit file still says how it ended");
+        f.runtime.kill("exit3", 15); // nothing left to signal: no error
+        BerthException paused = assertThrows(BerthException.class, () -> f.runtime.pause("exit3"));
+        assertEquals(ErrorKind.CONFLICT, paused.kind());
         f.runtime.delete("exit3", false);
         f.runtime.delete("exit3", false); // idempotent
         assertEquals("absent", f.runtime.state("exit3").status());
@@ -93,6 +100,35 @@ class OciRuntimeRuncTest {
         });
         Thread.sleep(300);
         assertNull(f.exits.poll(), "published once");
+    }
+
+    @Test
+    void aDeleteTheMonitorCouldNotDoIsDoneByThePlugin() throws Exception {
+        // runc behind a wrapper that refuses the first delete, which is the monitor's.
+        Path wrapper = root.resolve("runc-refusing-one-delete");
+        Files.writeString(wrapper, "#!/bin/sh\n"
+                + "for a in \"$@\"; do\n"
+                + "  if [ \"$a\" = delete ] && [ ! -e '" + root.resolve("refused") + "' ]; then\n"
+                + "    touch '" + root.resolve("refused") + "'; echo 'refused once' >&2; exit 1\n"
+                + "  fi\n"
+                + "done\n"
+                + "exec " + f.runtime.info().path() + " \"$@\"\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        RuntimeSettings settings = RuntimeSettings.runc(root.resolve("wrapped")).withBinary(wrapper.toString());
+        RuntimeFixture wrapped = new RuntimeFixture(root.resolve("wrapped-fixture"), settings);
+        try {
+            wrapped.runtime.create(wrapped.request("once", List.of("sh", "-c", "exit 4"), false, false));
+            wrapped.runtime.startProcess("once");
+            assertEquals(4, wrapped.awaitExit("once", null, EXIT_LIMIT).getInteger("exitCode"));
+            RuntimeFixture.await(EXIT_LIMIT, () -> !Shims.alive(wrapped.stateDir("once")));
+            assertTrue(Files.exists(root.resolve("refused")), "the monitor tried");
+            assertTrue(Files.isDirectory(settings.runtimeRoot().resolve("once")), "and runc still holds it");
+            wrapped.runtime.delete("once", false);
+            assertFalse(Files.isDirectory(settings.runtimeRoot().resolve("once")));
+            assertEquals("absent", wrapped.runtime.state("once").status());
+        } finally {
+            wrapped.close();
+        }
     }
 
     @Test
