@@ -25,6 +25,16 @@ public interface MountStage {
      */
     MountedRootfs mount(String containerId, List<String> layers) throws BerthException;
 
+    /**
+     * As {@link #mount(String, List)}, for a {@code scratch} container: one removed when it exits
+     * ({@code --rm}), whose read-write layer need not outlive a host crash. An implementation may then skip
+     * what durability costs: the overlay one mounts it {@code volatile}, so its unmount flushes nothing. By
+     * default the same as {@link #mount(String, List)}.
+     */
+    default MountedRootfs mount(String containerId, List<String> layers, boolean scratch) throws BerthException {
+        return mount(containerId, layers);
+    }
+
     /** Unmounts the container's root filesystem, keeping its read-write layer; nothing if not mounted. */
     void unmount(String containerId) throws BerthException;
 

@@ -6,7 +6,7 @@
  * any number of {@link dev.berth.api.container.ContainerRuntime} services, told apart by
  * {@code berth.runtime}. The engine reaches them over the bus at {@code berth.stage.<name>}.
  */
-@Version("2.2.0")
+@Version("2.3.0")
 @Export
 package dev.berth.api.container;
 

@@ -286,7 +286,7 @@ final class ContainerService {
             Files.createDirectories(dir.getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
             List<String> layers = store.layerTrees(image.chainIds());
-            rootfs = stages.mount(id, layers);
+            rootfs = stages.mount(id, layers, autoRemove);
             // Logged with the spec and the creation, one fsync for the three: a crash before that append
             // leaves a mount no container needs, which the mount reconciliation at start undoes.
             RootfsMounted mounted = new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size());
@@ -572,7 +572,7 @@ final class ContainerService {
         checkJoinedNamespaces(c);
         if (!c.mounted()) {
             List<String> layers = layersOf(c);
-            MountedRootfs rootfs = stages.mount(c.id(), layers);
+            MountedRootfs rootfs = stages.mount(c.id(), layers, c.autoRemove());
             calls.append(c.id(), new RootfsMounted(rootfs.snapshotter(), rootfs.rootfs(), layers.size()));
         }
         Path dir = containerDir(c.id());
@@ -694,14 +694,13 @@ final class ContainerService {
                 calls.append(id, new ContainerOom("runtime " + c.runtime(), 1, "the OOM killer acted in the "
                         + "container's cgroup, as read by the runtime plugin when the container exited"));
             }
-            // The runtime's delete (a runtime process, 10-40 ms) runs while the exit is logged and the mount
-            // stage works: it removes the runtime's state and cgroup, the mount stage the host's overlay mount
-            // (and for --rm the read-write layer too, from now on). The exit status and the OOM watchers' last
-            // look were taken above, from the cgroup it deletes. Both are done before anything else happens to
-            // the container.
+            // The mount stage's work (the host's overlay mount, and for --rm the read-write layer too, from now
+            // on) and the runtime's delete (its state and cgroup: a runtime process that the container's monitor
+            // usually started itself at the exit, after reading the cgroup's OOM count into the exit status) run
+            // while the exit is logged. Both are done before anything else happens to the container.
             boolean remove = c.autoRemove() && !restarting.contains(id);
-            BusCalls.Reply runtimeGone = startDiscard(c);
             BusCalls.Reply rootfsGone = remove ? stages.sendRemoveRootfs(id) : null;
+            BusCalls.Reply runtimeGone = startDiscard(c);
             try {
                 calls.append(id, new ContainerExited(status.exitCode(), status.signal(), status.oomKilled(),
                         status.finishedAt(), status.reason()));

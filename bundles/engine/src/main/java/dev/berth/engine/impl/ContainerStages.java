@@ -42,9 +42,13 @@ final class ContainerStages {
         return mountCall(new JsonObject().put("op", "snapshotter")).getString("snapshotter");
     }
 
-    MountedRootfs mount(String id, List<String> layers) throws BerthException {
-        return ContainerJson.fromJson(mountCall(new JsonObject().put("op", "mount").put("id", id)
-                .put("layers", new JsonArray(layers))), MountedRootfs.class);
+    /** Mounts the root filesystem of {@code id}; {@code scratch} for a container removed when it exits. */
+    MountedRootfs mount(String id, List<String> layers, boolean scratch) throws BerthException {
+        JsonObject body = new JsonObject().put("op", "mount").put("id", id).put("layers", new JsonArray(layers));
+        if (scratch) {
+            body.put("scratch", true);
+        }
+        return ContainerJson.fromJson(mountCall(body), MountedRootfs.class);
     }
 
     void unmount(String id) throws BerthException {

@@ -394,7 +394,7 @@ public final class StageBusComponent {
                     return new JsonObject().put("snapshotter", stage.snapshotter());
                 }
                 case "mount" -> {
-                    return ContainerJson.toJson(stage.mount(id, layers(request)));
+                    return ContainerJson.toJson(stage.mount(id, layers(request), request.getBoolean("scratch", false)));
                 }
                 case "unmount" -> stage.unmount(id);
                 case "remove" -> stage.remove(id);

@@ -118,7 +118,12 @@ public final class MountStageComponent implements MountStage {
 
     @Override
     public MountedRootfs mount(String containerId, List<String> layers) throws BerthException {
-        return store.mount(containerId, layers);
+        return store.mount(containerId, layers, false);
+    }
+
+    @Override
+    public MountedRootfs mount(String containerId, List<String> layers, boolean scratch) throws BerthException {
+        return store.mount(containerId, layers, scratch);
     }
 
     @Override

@@ -19,6 +19,7 @@ final class OverlayOptions {
     /** The longest option string mount(2) takes: one 4096-byte page less the terminating zero byte. */
     static final int MAX_BYTES = 4095;
     private static final String SPECIAL = ",:\\\"";
+    private static final String VOLATILE = ",volatile";
 
     private OverlayOptions() {
     }
@@ -28,13 +29,22 @@ final class OverlayOptions {
      * starts error messages; all rejections are {@link ErrorKind#INVALID}.
      */
     static String of(String action, List<Path> layersBottomFirst, Path upper, Path work) throws BerthException {
+        return of(action, layersBottomFirst, upper, work, false);
+    }
+
+    /**
+     * The same, with {@code volatile} last when {@code volatileUpper}: the overlay then never flushes its upper
+     * filesystem, not at its unmount either (Linux 5.10 and later; older kernels refuse the option).
+     */
+    static String of(String action, List<Path> layersBottomFirst, Path upper, Path work, boolean volatileUpper)
+            throws BerthException {
         List<String> lower = new ArrayList<>(layersBottomFirst.size());
         for (Path layer : layersBottomFirst) {
             lower.add(checked(action, "layer", layer));
         }
         Collections.reverse(lower);
         String options = "lowerdir=" + String.join(":", lower) + ",upperdir=" + checked(action, "upper dir", upper)
-                + ",workdir=" + checked(action, "work dir", work);
+                + ",workdir=" + checked(action, "work dir", work) + (volatileUpper ? VOLATILE : "");
         int bytes = options.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_BYTES) {
             throw new BerthException(ErrorKind.INVALID, action + ": an overlay of " + layersBottomFirst.size()

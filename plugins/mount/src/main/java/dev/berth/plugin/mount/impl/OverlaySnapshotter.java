@@ -4,10 +4,12 @@ import dev.berth.api.BerthException;
 import dev.berth.api.ErrorKind;
 import dev.berth.api.container.MountedRootfs;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Mounts a container's root filesystem as an overlay: the layer snapshots read-only below, the
@@ -16,6 +18,7 @@ import java.util.List;
  */
 final class OverlaySnapshotter implements Snapshotter {
     static final String KIND = "overlay";
+    private static final System.Logger LOG = System.getLogger(OverlaySnapshotter.class.getName());
     private static final String DIR_PERMS = "rwxr-xr-x";
     /**
      * The container's own folder: root only, so no host user reaches the container's files (a setuid
@@ -27,6 +30,8 @@ final class OverlaySnapshotter implements Snapshotter {
     private static final String WORK_PERMS = "rwx------";
 
     private final Mounts mounts;
+    /** False once the kernel refused {@code volatile}: scratch overlays are then mounted as any other. */
+    private final AtomicBoolean volatileWorks = new AtomicBoolean(true);
 
     OverlaySnapshotter(Mounts mounts) {
         this.mounts = mounts;
@@ -39,6 +44,16 @@ final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public MountedRootfs mount(ContainerDir container, List<Path> layers) throws BerthException {
+        return mount(container, layers, false);
+    }
+
+    /**
+     * A scratch container's overlay is {@code volatile}: its unmount, on the path of every {@code run --rm},
+     * does not flush the host filesystem that holds the upper directory (all of it, not only this container's
+     * writes), and nothing it wrote is kept past its removal anyway.
+     */
+    @Override
+    public MountedRootfs mount(ContainerDir container, List<Path> layers, boolean scratch) throws BerthException {
         String action = "mount container " + container.id();
         try {
             if (Files.isDirectory(container.rootfs(), LinkOption.NOFOLLOW_LINKS)) {
@@ -51,7 +66,8 @@ final class OverlaySnapshotter implements Snapshotter {
         } catch (IOException e) {
             throw new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);
         }
-        String options = OverlayOptions.of(action, layers, container.upper(), container.work());
+        boolean volatileUpper = scratch && volatileWorks.get();
+        String options = OverlayOptions.of(action, layers, container.upper(), container.work(), volatileUpper);
         CreatedDirs created = new CreatedDirs();
         try {
             Files.createDirectories(container.dir().getParent());
@@ -59,7 +75,19 @@ final class OverlaySnapshotter implements Snapshotter {
             created.ensure(container.upper(), DIR_PERMS);
             created.ensure(container.work(), WORK_PERMS);
             created.ensure(container.merged(), DIR_PERMS);
-            mounts.mountOverlay(options, container.merged());
+            try {
+                mounts.mountOverlay(options, container.merged());
+            } catch (IOException e) {
+                if (!volatileUpper || !e.getMessage().contains("Invalid argument")) {
+                    throw e;
+                }
+                // A kernel before 5.10 does not know the option: mount as for any container from now on.
+                volatileWorks.set(false);
+                LOG.log(Level.INFO, "overlayfs refused the volatile option (" + e.getMessage()
+                        + "); scratch containers' overlays are mounted as any other's");
+                mounts.mountOverlay(OverlayOptions.of(action, layers, container.upper(), container.work()),
+                        container.merged());
+            }
             return rootfs(container, true);
         } catch (IOException e) {
             BerthException failure = new BerthException(ErrorKind.UNAVAILABLE, action + ": " + e.getMessage(), e);

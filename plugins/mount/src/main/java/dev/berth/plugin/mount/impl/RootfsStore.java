@@ -69,10 +69,15 @@ final class RootfsStore implements MountStage {
 
     @Override
     public MountedRootfs mount(String containerId, List<String> layers) throws BerthException {
+        return mount(containerId, layers, false);
+    }
+
+    @Override
+    public MountedRootfs mount(String containerId, List<String> layers, boolean scratch) throws BerthException {
         String id = Requests.containerId("mount", containerId);
         List<Path> paths = Requests.layers(id, layers);
         synchronized (lock(id)) {
-            return snapshotter.mount(container(id), paths);
+            return snapshotter.mount(container(id), paths, scratch);
         }
     }
 

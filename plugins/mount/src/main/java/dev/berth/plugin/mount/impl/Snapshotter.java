@@ -17,6 +17,15 @@ interface Snapshotter {
     /** Makes or finds the root filesystem of {@code container}; on failure leaves nothing this call made. */
     MountedRootfs mount(ContainerDir container, List<Path> layersBottomFirst) throws BerthException;
 
+    /**
+     * As {@link #mount(ContainerDir, List)}, for a {@code scratch} container (removed when it exits), whose
+     * writes need not outlive a host crash; by default no different.
+     */
+    default MountedRootfs mount(ContainerDir container, List<Path> layersBottomFirst, boolean scratch)
+            throws BerthException {
+        return mount(container, layersBottomFirst);
+    }
+
     /** Makes the root filesystem unavailable to runtimes, keeping the container's writes. */
     void unmount(ContainerDir container) throws BerthException;
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.api.container.MountStage;
 import dev.berth.api.container.MountedRootfs;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,6 +51,73 @@ class MountStageTest {
 
     private Path mounts() {
         return root.resolve("mounts");
+    }
+
+    /** Whether the overlay at {@code point} is volatile: "volatile", or "fsync=volatile" since Linux 6.5. */
+    private static boolean isVolatile(String point) throws Exception {
+        List<String> options = superOptions(point);
+        return options.contains("volatile") || options.contains("fsync=volatile");
+    }
+
+    /** The superblock options (last field of /proc/self/mountinfo) of the mount at {@code point}. */
+    private static List<String> superOptions(String point) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] fields = line.split(" ");
+            if (fields[4].equals(point)) {
+                return List.of(fields[fields.length - 1].split(","));
+            }
+        }
+        throw new AssertionError(point + " is not mounted");
+    }
+
+    @Test
+    void aScratchContainersOverlayIsVolatileAndNoOtherIs() throws Exception {
+        MountStage stage = stage("overlay");
+        MountedRootfs scratch = stage.mount(ID_A, Fixture.strings(layers), true);
+        MountedRootfs kept = stage.mount(ID_B, Fixture.strings(layers), false);
+        assertTrue(isVolatile(scratch.rootfs()), superOptions(scratch.rootfs()).toString());
+        assertFalse(isVolatile(kept.rootfs()), superOptions(kept.rootfs()).toString());
+        assertFalse(isVolatile(stage.mount(ID_B, Fixture.strings(layers)).rootfs()), "found mounted as it was");
+        Files.writeString(Path.of(scratch.rootfs()).resolve("written"), "x");
+        stage.remove(ID_A);
+        stage.remove(ID_B);
+        RootfsStore.awaitDeletions();
+        assertEquals(List.of(), Fixture.mountsUnder(root));
+        assertEquals(List.of(), Fixture.names(mounts()));
+    }
+
+    @Test
+    void aKernelThatRefusesVolatileGetsScratchOverlaysMountedAsAnyOther() throws Exception {
+        List<String> options = new java.util.ArrayList<>();
+        HostMountCommands host = new HostMountCommands();
+        MountCalls refusing = new MountCalls() {
+            @Override
+            public void mountOverlay(String o, Path target) throws IOException {
+                options.add(o);
+                if (o.endsWith(",volatile")) {
+                    throw new IOException("mount(2) of an overlay on " + target + ": 22 Invalid argument");
+                }
+                host.mountOverlay(o, target);
+            }
+
+            @Override
+            public String umount(Path target) throws IOException {
+                return host.umount(target);
+            }
+        };
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter(new Mounts(refusing));
+        ContainerDir a = new ContainerDir(ID_A, mounts().resolve(ID_A));
+        ContainerDir b = new ContainerDir(ID_B, mounts().resolve(ID_B));
+        assertTrue(snapshotter.mount(a, layers, true).mounted());
+        assertTrue(snapshotter.mount(b, layers, true).mounted());
+        assertEquals(3, options.size(), options.toString());
+        assertTrue(options.get(0).endsWith(",volatile"));
+        assertFalse(options.get(1).contains("volatile"), "retried without it");
+        assertFalse(options.get(2).contains("volatile"), "and not tried again");
+        assertFalse(isVolatile(a.merged().toString()));
+        snapshotter.unmount(a);
+        snapshotter.unmount(b);
+        assertEquals(List.of(), Fixture.mountsUnder(root));
     }
 
     @ParameterizedTest

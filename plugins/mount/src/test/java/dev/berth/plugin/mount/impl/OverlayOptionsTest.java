@@ -34,6 +34,22 @@ class OverlayOptionsTest {
     }
 
     @Test
+    void aVolatileUpperComesLastAndCountsTowardsTheLimit() throws Exception {
+        assertEquals("lowerdir=/l,upperdir=/u,workdir=/w,volatile",
+                OverlayOptions.of("x", List.of(Path.of("/l")), Path.of("/u"), Path.of("/w"), true));
+        assertEquals("lowerdir=/l,upperdir=/u,workdir=/w",
+                OverlayOptions.of("x", List.of(Path.of("/l")), Path.of("/u"), Path.of("/w"), false));
+        // Options that fit exactly without ",volatile" are refused with it.
+        String fixed = "lowerdir=,upperdir=/u,workdir=/w";
+        List<Path> layers = layersFilling(tmp.resolve("v"), OverlayOptions.MAX_BYTES - fixed.length()).stream()
+                .map(Path::of).toList();
+        assertEquals(OverlayOptions.MAX_BYTES, OverlayOptions.of("x", layers, Path.of("/u"), Path.of("/w")).length());
+        BerthException e = assertThrows(BerthException.class,
+                () -> OverlayOptions.of("x", layers, Path.of("/u"), Path.of("/w"), true));
+        assertEquals(ErrorKind.INVALID, e.kind());
+    }
+
+    @Test
     void refusesCharactersTheOptionsCannotCarry() {
         for (String bad : List.of("/a,b", "/a:b", "/a\\b", "/a\"b")) {
             BerthException e = assertThrows(BerthException.class,
