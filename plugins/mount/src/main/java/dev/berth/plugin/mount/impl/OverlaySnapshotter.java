@@ -8,6 +8,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -75,18 +76,22 @@ final class OverlaySnapshotter implements Snapshotter {
             created.ensure(container.upper(), DIR_PERMS);
             created.ensure(container.work(), WORK_PERMS);
             created.ensure(container.merged(), DIR_PERMS);
+            String stale = clearVolatileMark(container);
             try {
                 mounts.mountOverlay(options, container.merged());
             } catch (IOException e) {
+                if (stale != null) {
+                    throw new IOException(e.getMessage() + ": " + stale, e);
+                }
                 if (!volatileUpper || !e.getMessage().contains("Invalid argument")) {
                     throw e;
                 }
+                mounts.mountOverlay(OverlayOptions.of(action, layers, container.upper(), container.work()),
+                        container.merged());
                 // A kernel before 5.10 does not know the option: mount as for any container from now on.
                 volatileWorks.set(false);
                 LOG.log(Level.INFO, "overlayfs refused the volatile option (" + e.getMessage()
                         + "); scratch containers' overlays are mounted as any other's");
-                mounts.mountOverlay(OverlayOptions.of(action, layers, container.upper(), container.work()),
-                        container.merged());
             }
             return rootfs(container, true);
         } catch (IOException e) {
@@ -100,6 +105,40 @@ final class OverlaySnapshotter implements Snapshotter {
             created.undo(failure);
             throw failure;
         }
+    }
+
+    /**
+     * A volatile overlay leaves {@code work/incompat/volatile} in its work dir, and the kernel will not mount
+     * those dirs again while it is there: after a host crash the upper dir may have lost writes it never
+     * flushed. One made since this boot is removed (the host has not gone down since that mount: a scratch
+     * container restarted, nothing lost); null then, or when there is none. One from before this boot is
+     * kept and described, for the mount's error.
+     */
+    private static String clearVolatileMark(ContainerDir container) throws IOException {
+        Path mark = container.work().resolve("work").resolve("incompat").resolve("volatile");
+        if (!Files.isDirectory(mark, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        if (Files.getLastModifiedTime(mark, LinkOption.NOFOLLOW_LINKS).toInstant().isAfter(bootTime())) {
+            Trees.delete(mark);
+            return null;
+        }
+        return "its read-write layer was mounted volatile (a --rm container) when the host went down, so it may "
+                + "have lost writes (" + mark + "); remove the container";
+    }
+
+    /** When this host booted, from {@code btime} in /proc/stat; the far future when that cannot be read. */
+    private static Instant bootTime() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+            if (line.startsWith("btime ")) {
+                try {
+                    return Instant.ofEpochSecond(Long.parseLong(line.substring(6).strip()));
+                } catch (NumberFormatException e) {
+                    break;
+                }
+            }
+        }
+        return Instant.MAX; // no mark then counts as made since the boot: each is kept
     }
 
     @Override

@@ -87,6 +87,42 @@ class MountStageTest {
     }
 
     @Test
+    void aScratchContainerUnmountedAndMountedAgainOnTheSameBootKeepsItsWrites() throws Exception {
+        MountStage stage = stage("overlay");
+        MountedRootfs first = stage.mount(ID_A, Fixture.strings(layers), true);
+        Files.writeString(Path.of(first.rootfs()).resolve("written"), "kept");
+        stage.unmount(ID_A); // as a restart does; the kernel leaves work/incompat/volatile behind
+        assertTrue(Files.isDirectory(mounts().resolve(ID_A).resolve("work/work/incompat/volatile")));
+        MountedRootfs again = stage.mount(ID_A, Fixture.strings(layers), true);
+        assertTrue(isVolatile(again.rootfs()));
+        assertEquals("kept", Files.readString(Path.of(again.rootfs()).resolve("written")));
+        stage.remove(ID_A);
+        RootfsStore.awaitDeletions();
+        assertEquals(List.of(), Fixture.mountsUnder(root));
+    }
+
+    @Test
+    void aVolatileLayerFromBeforeTheHostWentDownIsNotMountedAgain() throws Exception {
+        MountStage stage = stage("overlay");
+        stage.mount(ID_A, Fixture.strings(layers), true);
+        stage.unmount(ID_A);
+        Path mark = mounts().resolve(ID_A).resolve("work/work/incompat/volatile");
+        // As if that mount had been made before this boot, then the host crashed.
+        Files.setLastModifiedTime(mark, java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
+        for (boolean scratch : new boolean[] {true, false}) {
+            dev.berth.api.BerthException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.berth.api.BerthException.class, () -> stage.mount(ID_A, Fixture.strings(layers), scratch));
+            assertTrue(e.getMessage().contains("was mounted volatile (a --rm container) when the host went down")
+                    && e.getMessage().contains("remove the container"), e.getMessage());
+            assertEquals(List.of(), Fixture.mountsUnder(root), "nothing left mounted");
+            assertTrue(Files.isDirectory(mark), "the kernel's guard is kept");
+        }
+        stage.remove(ID_A);
+        RootfsStore.awaitDeletions();
+        assertEquals(List.of(), Fixture.names(mounts()));
+    }
+
+    @Test
     void aKernelThatRefusesVolatileGetsScratchOverlaysMountedAsAnyOther() throws Exception {
         List<String> options = new java.util.ArrayList<>();
         HostMountCommands host = new HostMountCommands();
