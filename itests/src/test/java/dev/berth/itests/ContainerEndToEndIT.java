@@ -411,8 +411,10 @@ class ContainerEndToEndIT extends ContainerTestBase {
             assertEquals("3", waited.stdout().strip(), waited.toString() + second.output());
             Cli.Result after = second.cli("ps", "--format", "json");
             assertEquals(pid, pidOf(after.stdout(), "long"), after.stdout());
-            assertEquals(0, second.cli("rm", "-f", "long").exit());
-            assertEquals(0, second.cli("rm", "short").exit());
+            Cli.Result forced = second.cli("rm", "-f", "long");
+            assertEquals(0, forced.exit(), forced.toString() + second.output());
+            Cli.Result removed = second.cli("rm", "short");
+            assertEquals(0, removed.exit(), removed.toString() + second.output());
         }
     }
 

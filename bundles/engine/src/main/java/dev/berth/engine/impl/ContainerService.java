@@ -935,8 +935,8 @@ final class ContainerService {
             if (orphaned(c)) {
                 return signalOrphan(c, signal, reason);
             }
-            if (checkExit(c)) {
-                return false;
+            if (exitedNow(c) || exiting.contains(c.id())) {
+                return false; // it ended: nothing to signal
             }
             throw e;
         }
@@ -1012,12 +1012,31 @@ final class ContainerService {
         do {
             // The monitor's exit file is the answer (the runtime plugin reads it; no runtime process is run),
             // and its watch usually has the exit handled before this looks again.
-            if (!current(c.id()).running() || checkExit(c)) {
+            if (!current(c.id()).running() || exitedNow(c)) {
                 return true;
             }
             sleep(15);
         } while (System.nanoTime() < deadline);
-        return !current(c.id()).running() || checkExit(c);
+        return !current(c.id()).running() || exitedNow(c);
+    }
+
+    /**
+     * {@link #checkExit}, for a container this thread saw running a moment ago. The runtime's own report of
+     * the exit may be handled meanwhile on another thread, whose delete lets the runtime forget the container
+     * before {@code container.exited} is logged: the question then fails, and the answer is to look again.
+     */
+    private boolean exitedNow(Container c) throws BerthException {
+        try {
+            return checkExit(c);
+        } catch (BerthException e) {
+            if (!current(c.id()).running()) {
+                return true;
+            }
+            if (exiting.contains(c.id())) {
+                return false; // being handled: the caller sees it end
+            }
+            throw e;
+        }
     }
 
     private JsonObject kill(JsonObject request) throws BerthException {

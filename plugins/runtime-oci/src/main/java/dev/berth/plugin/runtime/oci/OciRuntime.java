@@ -400,6 +400,15 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         });
         if (known(id)) {
             Commands.Result r = force ? runtime(action, "delete", "--force", id) : runtime(action, "delete", id);
+            if (r.exitCode() != 0 && known(id) && entry.isPresent() && Shims.deletesAtExit(entry.get().stateDir())) {
+                // A forced delete kills the process, and its monitor then runs a delete of its own beside this
+                // one, which may have made this one fail: let the monitor's finish, then look again.
+                Shims.awaitExit(entry.get().stateDir(), Duration.ofSeconds(3));
+                awaitMonitorDelete(id, entry.get().stateDir());
+                if (known(id)) {
+                    r = force ? runtime(action, "delete", "--force", id) : runtime(action, "delete", id);
+                }
+            }
             if (r.exitCode() != 0 && known(id)) {
                 throw new BerthException(force ? ErrorKind.UNAVAILABLE : ErrorKind.CONFLICT,
                         action + ": " + r.message());
