@@ -395,7 +395,7 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
         Optional<ContainerIndex.Entry> entry = index.get(id);
         entry.ifPresent(e -> {
             publishExits(id, e);
-            oomKilled(id, e); // read the cgroup's counter while it still exists
+            oomKilled(id, e); // the monitor's record of the cgroup's counter, or the counter while it exists
             awaitMonitorDelete(id, e.stateDir());
         });
         if (known(id)) {

@@ -21,8 +21,8 @@ final class Shims {
 
     /** The pid of the monitor that wrote {@code <stateDir>/shim.pid} while it runs, else 0. */
     private static long pid(Path stateDir) {
-        String cmdline = commandLine(stateDir);
-        return cmdline.contains("berth-shim") ? pidOf(stateDir) : 0;
+        long pid = pidOf(stateDir);
+        return commandLine(pid).contains("berth-shim") ? pid : 0;
     }
 
     /**
@@ -30,13 +30,12 @@ final class Shims {
      * {@value #DELETE_AT_EXIT}: once its process ended, it deletes the container from the runtime and then ends.
      */
     static boolean deletesAtExit(Path stateDir) {
-        String cmdline = commandLine(stateDir);
+        String cmdline = commandLine(pidOf(stateDir));
         return cmdline.contains("berth-shim") && cmdline.contains("\0" + DELETE_AT_EXIT + "\0");
     }
 
-    /** The NUL-separated command line of the process {@code shim.pid} names, or "" when there is none. */
-    private static String commandLine(Path stateDir) {
-        long pid = pidOf(stateDir);
+    /** The NUL-separated command line of process {@code pid}, or "" when there is none. */
+    private static String commandLine(long pid) {
         if (pid <= 0) {
             return "";
         }
