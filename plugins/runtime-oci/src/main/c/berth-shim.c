@@ -406,11 +406,11 @@ static int recv_fd(int conn) {
  * Runs the runtime with the given stdio and waits for it, accepting the pty master on the console
  * socket meanwhile (so a failing runtime never leaves us blocked in accept). Returns its wait status.
  */
-static int run_runtime(char *const argv[], int in, int out, int err, int consfd) {
+/* Forks and execs argv with the given stdio and default signal handling; the child's pid, or -1. */
+static pid_t spawn(char *const argv[], int in, int out, int err) {
     sigset_t none;
     sigemptyset(&none);
     pid_t pid = fork();
-    if (pid < 0) return -1;
     if (pid == 0) {
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
@@ -420,6 +420,12 @@ static int run_runtime(char *const argv[], int in, int out, int err, int consfd)
         execv(argv[0], argv);
         _exit(127);
     }
+    return pid;
+}
+
+static int run_runtime(char *const argv[], int in, int out, int err, int consfd) {
+    pid_t pid = spawn(argv, in, out, err);
+    if (pid < 0) return -1;
     runtime_pid = pid;
     runtime_status = -1;
     while (runtime_pid > 0) {
@@ -828,24 +834,13 @@ static void write_oom_file(void) {
     if (!ok || rename("oom-killed.tmp", "oom-killed") != 0) unlink("oom-killed.tmp");
 }
 
-/* Starts `RUNTIME --root DIR delete --force ID`, its output to /dev/null; its pid, or -1. */
+/* Starts `RUNTIME --root DIR delete --force ID` with its stdio on /dev/null; its pid, or -1. */
 static pid_t start_delete(void) {
     char *argv[] = {(char *)o.runtime, "--root", (char *)o.root, "delete", "--force", (char *)o.id, NULL};
-    sigset_t none;
-    sigemptyset(&none);
-    pid_t pid = fork();
-    if (pid == 0) {
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        int nullfd = open("/dev/null", O_RDWR);
-        if (nullfd >= 0) {
-            dup2(nullfd, 0);
-            dup2(nullfd, 1);
-            dup2(nullfd, 2);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (nullfd < 0) return -1;
+    pid_t pid = spawn(argv, nullfd, nullfd, nullfd);
+    close(nullfd);
     return pid;
 }
 

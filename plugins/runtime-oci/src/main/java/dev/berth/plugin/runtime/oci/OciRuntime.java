@@ -399,14 +399,14 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             awaitMonitorDelete(id, e.stateDir());
         });
         if (known(id)) {
-            Commands.Result r = force ? runtime(action, "delete", "--force", id) : runtime(action, "delete", id);
+            Commands.Result r = runtimeDelete(action, id, force);
             if (r.exitCode() != 0 && known(id) && entry.isPresent() && Shims.deletesAtExit(entry.get().stateDir())) {
                 // A forced delete kills the process, and its monitor then runs a delete of its own beside this
                 // one, which may have made this one fail: let the monitor's finish, then look again.
                 Shims.awaitExit(entry.get().stateDir(), Duration.ofSeconds(3));
                 awaitMonitorDelete(id, entry.get().stateDir());
                 if (known(id)) {
-                    r = force ? runtime(action, "delete", "--force", id) : runtime(action, "delete", id);
+                    r = runtimeDelete(action, id, force);
                 }
             }
             if (r.exitCode() != 0 && known(id)) {
@@ -423,6 +423,10 @@ public class OciRuntime implements ContainerRuntime, AutoCloseable {
             publishExits(id, entry.get());
             forget(id);
         }
+    }
+
+    private Commands.Result runtimeDelete(String action, String id, boolean force) throws BerthException {
+        return force ? runtime(action, "delete", "--force", id) : runtime(action, "delete", id);
     }
 
     /**
