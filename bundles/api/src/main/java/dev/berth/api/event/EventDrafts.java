@@ -1,18 +1,33 @@
 package dev.berth.api.event;
 
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Builds the {@link EventDraft} of an event payload record by the name and version declared in its
  * {@link EventType}, rendering the record's components as a JSON object. JDK only, so any bundle can
  * append typed events without a JSON library. Supports strings, numbers, booleans, null, nested records,
- * collections and string-keyed maps. Stateless and thread-safe.
+ * collections and string-keyed maps. Thread-safe; what it keeps is each record class's components, read once
+ * (a {@link ClassValue}, so a plugin's classes are not held once its bundle is gone).
  */
 public final class EventDrafts {
+    /** A record class's components in declaration order: {@link Class#getRecordComponents} copies them each call. */
+    private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected List<Component> computeValue(Class<?> type) {
+            return Arrays.stream(type.getRecordComponents())
+                    .map(c -> new Component(c.getName(), c.getAccessor())).toList();
+        }
+    };
+
     private EventDrafts() {
+    }
+
+    private record Component(String name, Method accessor) {
     }
 
     /** The draft that stores {@code payload} about {@code subject}. */
@@ -39,12 +54,12 @@ public final class EventDrafts {
         } else if (value instanceof Record record) {
             out.append('{');
             boolean first = true;
-            for (RecordComponent component : record.getClass().getRecordComponents()) {
+            for (Component component : COMPONENTS.get(record.getClass())) {
                 if (!first) {
                     out.append(',');
                 }
                 first = false;
-                EnvelopeFormat.quote(out, component.getName());
+                EnvelopeFormat.quote(out, component.name());
                 out.append(':');
                 write(out, read(component, record));
             }
@@ -79,12 +94,12 @@ public final class EventDrafts {
         }
     }
 
-    private static Object read(RecordComponent component, Record record) {
+    private static Object read(Component component, Record record) {
         try {
-            return component.getAccessor().invoke(record);
+            return component.accessor().invoke(record);
         } catch (IllegalAccessException | InvocationTargetException e) {
             throw new IllegalArgumentException("read " + record.getClass().getSimpleName() + "."
-                    + component.getName() + ": " + e, e);
+                    + component.name() + ": " + e, e);
         }
     }
 }

@@ -29,6 +29,17 @@ class EventDraftsTest {
     }
 
     @Test
+    void theSameRecordClassRendersItsOwnValuesEachTime() {
+        // The components are read once per class; each draft still reads its own record's values.
+        for (int i = 0; i < 3; i++) {
+            EventDraft draft = EventDrafts.of("s" + i, new Drafted("t" + i, i, i % 2 == 0, "m",
+                    List.of(), new Inner(i * 10)));
+            assertEquals("{\"text\":\"t" + i + "\",\"count\":" + i + ",\"flag\":" + (i % 2 == 0)
+                    + ",\"missing\":\"m\",\"items\":[],\"inner\":{\"n\":" + (i * 10) + "}}", draft.payload());
+        }
+    }
+
+    @Test
     void aRecordWithoutEventTypeIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> EventDrafts.of("s", new Undeclared("x")));
     }
