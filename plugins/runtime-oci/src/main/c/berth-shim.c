@@ -402,10 +402,6 @@ static int recv_fd(int conn) {
     return -1;
 }
 
-/*
- * Runs the runtime with the given stdio and waits for it, accepting the pty master on the console
- * socket meanwhile (so a failing runtime never leaves us blocked in accept). Returns its wait status.
- */
 /* Forks and execs argv with the given stdio and default signal handling; the child's pid, or -1. */
 static pid_t spawn(char *const argv[], int in, int out, int err) {
     sigset_t none;
@@ -423,6 +419,10 @@ static pid_t spawn(char *const argv[], int in, int out, int err) {
     return pid;
 }
 
+/*
+ * Runs the runtime with the given stdio and waits for it, accepting the pty master on the console
+ * socket meanwhile (so a failing runtime never leaves us blocked in accept). Returns its wait status.
+ */
 static int run_runtime(char *const argv[], int in, int out, int err, int consfd) {
     pid_t pid = spawn(argv, in, out, err);
     if (pid < 0) return -1;
