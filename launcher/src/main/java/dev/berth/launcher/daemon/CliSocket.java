@@ -64,6 +64,7 @@ final class CliSocket implements AutoCloseable {
     private final PrintStream log;
     private final AtomicInteger sessions = new AtomicInteger();
     private final Map<Session, Boolean> live = new ConcurrentHashMap<>();
+    private volatile Runnable onSession = () -> { };
     private volatile boolean closed;
 
     private CliSocket(Path path, ServerSocketChannel server, PrintStream log) {
@@ -117,6 +118,11 @@ final class CliSocket implements AutoCloseable {
         return path;
     }
 
+    /** Runs {@code action} on the accepting thread as each client connects, before its session starts; it must not block. */
+    void onSession(Runnable action) {
+        onSession = action;
+    }
+
     private void acceptLoop() {
         while (!closed) {
             SocketChannel channel;
@@ -129,6 +135,11 @@ final class CliSocket implements AutoCloseable {
                     log.println("berth daemon: CLI socket: accept failed: " + e.getMessage());
                 }
                 return;
+            }
+            try {
+                onSession.run();
+            } catch (RuntimeException e) {
+                log.println("berth daemon: CLI socket: " + e);
             }
             Session session = new Session(channel);
             Thread thread = new Thread(session::serve, "berth-cli-session");

@@ -228,6 +228,9 @@ public final class Daemon {
                 out.flush();
                 int code;
                 try (WarmUp warmUp = WarmUp.start(api, () -> bundleWarmUps(context))) { // a stop ends it
+                    if (cli != null) {
+                        cli.onSession(warmUp::close); // so does the first command, which warms what it uses
+                    }
                     code = runUntilStopped();
                 }
                 CdsTraining.fromProperties().ifPresent(training -> training.linkLoadedClasses(installed, jars, err));

@@ -26,6 +26,10 @@ import java.util.stream.Stream;
  * <p>Then the bundles' own warm-ups: every {@link Runnable} service with the {@code berth.warm.up} property
  * ({@code PluginProperties.WARM_UP}), such as the pull stage's exchange with a registry of its own, which spares
  * the first pull the JDK HTTP client's first exchange. Each runs once, in turn; what one throws is ignored.
+ *
+ * <p>The daemon closes it when it stops, and when the first client connects to the CLI socket: a command that
+ * comes before the warm-ups are done warms what it uses itself, and would otherwise share the processors with
+ * warm-ups it has no use for, as a pull started at the ready line did.
  */
 final class WarmUp implements AutoCloseable {
     /** The commands run, in order; each only reads. */

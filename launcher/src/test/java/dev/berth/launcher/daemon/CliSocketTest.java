@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +48,24 @@ class CliSocketTest {
     @AfterEach
     void close() {
         socket.close();
+    }
+
+    @Test
+    void eachClientThatConnectsRunsTheSessionHookFirst() throws IOException {
+        AtomicInteger connected = new AtomicInteger();
+        socket.onSession(connected::incrementAndGet);
+        for (int i = 1; i <= 2; i++) {
+            Answer answer = exchange(request(List.of("ps", "--help"), List.of()));
+            assertEquals(0, answer.exit(), answer.toString());
+            assertEquals(i, connected.get(), "the hook ran for client " + i);
+        }
+
+        socket.onSession(() -> {
+            throw new IllegalStateException("hook failed");
+        });
+        Answer served = exchange(request(List.of("ps", "--help"), List.of()));
+        assertEquals(0, served.exit(), "a failing hook keeps no client from its answer: " + served);
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("hook failed"), log.toString(StandardCharsets.UTF_8));
     }
 
     /** What the socket answered: output, error, exit code, or a fallback. */
