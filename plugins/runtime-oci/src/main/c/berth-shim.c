@@ -834,14 +834,13 @@ static void write_oom_file(void) {
     if (!ok || rename("oom-killed.tmp", "oom-killed") != 0) unlink("oom-killed.tmp");
 }
 
-/* Starts `RUNTIME --root DIR delete --force ID` with its stdio on /dev/null; its pid, or -1. */
+/*
+ * Starts `RUNTIME --root DIR delete --force ID` with the monitor's own stdio, which monitor() put on
+ * /dev/null; its pid, or -1.
+ */
 static pid_t start_delete(void) {
     char *argv[] = {(char *)o.runtime, "--root", (char *)o.root, "delete", "--force", (char *)o.id, NULL};
-    int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (nullfd < 0) return -1;
-    pid_t pid = spawn(argv, nullfd, nullfd, nullfd);
-    close(nullfd);
-    return pid;
+    return spawn(argv, 0, 1, 2);
 }
 
 static void finish(void) {
