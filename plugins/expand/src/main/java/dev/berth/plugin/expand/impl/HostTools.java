@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -84,9 +85,14 @@ final class HostTools {
      * name when there is none, so that running it fails with the launcher's usual "Cannot run program" error.
      */
     static String resolve(String name) {
+        return find(name).orElse(name);
+    }
+
+    /** The first executable {@code name} on {@code PATH}, by its absolute path; empty when there is none. */
+    static Optional<String> find(String name) {
         String known = RESOLVED.get(name);
         if (known != null) {
-            return known;
+            return Optional.of(known);
         }
         String path = System.getenv("PATH");
         for (String dir : (path == null ? "/usr/bin:/bin" : path).split(File.pathSeparator)) {
@@ -97,10 +103,10 @@ final class HostTools {
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
                 String found = candidate.toString();
                 RESOLVED.put(name, found);
-                return found;
+                return Optional.of(found);
             }
         }
-        return name;
+        return Optional.empty();
     }
 
     private static void run(List<String> cmd) throws IOException {

@@ -19,9 +19,12 @@ final class LayerStream extends CountingFilterStream {
         }
     }
 
-    /** Counts the compressed bytes read from the blob and never closes it (the caller owns it); not thread-safe. */
+    /**
+     * Counts the compressed bytes read from the blob and never closes it (the caller owns it). One thread reads;
+     * another may read the count (igzip's feeding thread reads the blob while the layer stream checks the ratio).
+     */
     static final class CountingInput extends FilterInputStream {
-        private long count;
+        private volatile long count;
 
         CountingInput(InputStream in) {
             super(in);

@@ -42,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarUtils;
@@ -118,11 +117,18 @@ public final class LayerUnpacker {
     }
 
     private final Limits limits;
+    private final Gunzip gunzip;
     private final HostTools tools;
 
-    /** An unpacker with the given limits. */
+    /** An unpacker with the given limits, inflating gzip layers with the host's best inflater ({@link Gunzip#forHost}). */
     public LayerUnpacker(Limits limits) {
+        this(limits, Gunzip.forHost());
+    }
+
+    /** An unpacker with the given limits that inflates gzip layers with {@code gunzip}. */
+    LayerUnpacker(Limits limits, Gunzip gunzip) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.gunzip = Objects.requireNonNull(gunzip, "gunzip");
         this.tools = new HostTools();
     }
 
@@ -207,9 +213,9 @@ public final class LayerUnpacker {
         return Compression.NONE;
     }
 
-    private static InputStream decompressor(Compression compression, InputStream in) throws IOException {
+    private InputStream decompressor(Compression compression, InputStream in) throws IOException {
         return switch (compression) {
-            case GZIP -> new GZIPInputStream(in, BUFFER);
+            case GZIP -> gunzip.open(in);
             case ZSTD -> new DecoderFailures(new ZstdInputStream(in));
             case NONE -> in;
         };

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
@@ -232,14 +233,48 @@ class HostileLayerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void hostileLayer(Case c) throws Exception {
+        check(c, c.layer(), new LayerUnpacker(c.limits()));
+    }
+
+    /**
+     * Every case again with its layer gzipped (unless it is compressed already), once inflated by the JDK's zlib
+     * and once by the host's igzip: the inflater changes neither the verdict nor the message.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void hostileLayerGzipped(Case c) throws Exception {
+        LayerWriter gzipped = (out, f) -> {
+            ByteArrayOutputStream layer = new ByteArrayOutputStream();
+            c.layer().write(layer, f);
+            byte[] bytes = layer.toByteArray();
+            boolean compressed = bytes.length >= 4 && ((bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b
+                    || (bytes[0] & 0xff) == 0x28 && (bytes[1] & 0xff) == 0xb5);
+            if (compressed) {
+                out.write(bytes);
+            } else {
+                try (GZIPOutputStream g = new GZIPOutputStream(new NonClosingOutput(out))) {
+                    g.write(bytes);
+                }
+            }
+        };
+        check(c, gzipped, new LayerUnpacker(c.limits(), Gunzip.JDK));
+        String igzip = HostTools.find(HostGunzip.TOOL).orElse(null);
+        if (igzip == null) {
+            System.out.println("SKIPPED (igzip half): HostileLayerTest: igzip is not on PATH (Debian package isal)");
+        }
+        Assumptions.assumeTrue(igzip != null, "igzip is not on PATH (Debian package isal)");
+        check(c, gzipped, new LayerUnpacker(c.limits(), new HostGunzip(igzip)));
+    }
+
+    /** Unpacks {@code layer} with {@code unpacker} and checks the case's verdict and that nothing else changed. */
+    private void check(Case c, LayerWriter layer, LayerUnpacker unpacker) throws Exception {
         Path layers = Files.createDirectories(tmp.resolve("layers"));
         Path blob = layers.resolve("layer.bin");
         try (OutputStream out = Files.newOutputStream(blob)) {
-            c.layer().write(out, fixture);
+            layer.write(out, fixture);
         }
         Map<String, String> before = outsideTree();
         SnapshotStore store = new SnapshotStore(tmp.resolve("store"));
-        LayerUnpacker unpacker = new LayerUnpacker(c.limits());
         Digest chainId = Digest.sha256("ab".repeat(32));
         if (c.rejected() != null) {
             BerthException e = assertThrows(BerthException.class, () -> {
@@ -297,6 +332,23 @@ class HostileLayerTest {
                 t.stream().write(zeros);
             }
             t.stream().closeArchiveEntry();
+        }
+    }
+
+    /** Leaves the blob's stream open for the caller when the gzip stream around it is closed. */
+    private static final class NonClosingOutput extends java.io.FilterOutputStream {
+        NonClosingOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
         }
     }
 

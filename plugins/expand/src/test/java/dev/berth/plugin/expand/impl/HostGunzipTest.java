@@ -1,0 +1,226 @@
+package dev.berth.plugin.expand.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The host's igzip as the gzip inflater: the same bytes out as the JDK's zlib for what is valid, an
+ * {@link IOException} naming igzip's complaint for what is not, the caller's own failure unchanged, and no igzip
+ * process left behind. Runs the real igzip (Debian package isal); skips, saying so, where it is not installed.
+ */
+class HostGunzipTest {
+
+    private static HostGunzip igzip;
+
+    @BeforeAll
+    static void findIgzip() {
+        String found = HostTools.find(HostGunzip.TOOL).orElse(null);
+        if (found == null) {
+            System.out.println("SKIPPED: HostGunzipTest: igzip is not on PATH (Debian package isal); "
+                    + "Berth inflates with the JDK's zlib there");
+        }
+        Assumptions.assumeTrue(found != null, "igzip is not on PATH (Debian package isal)");
+        igzip = new HostGunzip(found);
+    }
+
+    /** A named gzip stream that both inflaters must read to the same bytes. */
+    record Valid(String name, byte[] gzip) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Valid> valid() throws IOException {
+        byte[] random = new byte[3 << 20];
+        new Random(7).nextBytes(random);
+        byte[] text = "a line of an image's /etc/services\n".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+        return Stream.of(
+                new Valid("Empty", gzip(new byte[0])),
+                new Valid("OneByte", gzip(new byte[] {42})),
+                new Valid("RandomThreeMiB", gzip(random)),
+                new Valid("CompressibleText", gzip(text)),
+                new Valid("TwoMembers", concat(gzip(text), gzip(random))),
+                new Valid("TrailingZeros", concat(gzip(text), new byte[1024])));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valid")
+    void inflatesWhatTheJdkInflates(Valid c) throws IOException {
+        byte[] expected;
+        try (InputStream jdk = Gunzip.JDK.open(new ByteArrayInputStream(c.gzip()))) {
+            expected = jdk.readAllBytes();
+        }
+        try (InputStream host = igzip.open(new ByteArrayInputStream(c.gzip()))) {
+            assertArrayEquals(expected, host.readAllBytes());
+            assertEquals(-1, host.read(), "stays at its end");
+        }
+        assertNoIgzipLeft();
+    }
+
+    /** A named hostile gzip stream: both inflaters must refuse it. */
+    record Hostile(String name, Function<byte[], byte[]> spoil) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Hostile> hostile() {
+        return List.of(
+                new Hostile("TruncatedHalfway", g -> Arrays.copyOf(g, g.length / 2)),
+                new Hostile("TruncatedInTrailer", g -> Arrays.copyOf(g, g.length - 3)),
+                new Hostile("HeaderOnly", g -> Arrays.copyOf(g, 10)),
+                new Hostile("MagicOnly", g -> Arrays.copyOf(g, 2)),
+                new Hostile("CrcFlipped", g -> flip(g, g.length - 6)),
+                new Hostile("SizeFlipped", g -> flip(g, g.length - 2)),
+                new Hostile("DeflateDataFlipped", g -> flip(g, g.length / 2)),
+                new Hostile("NotDeflateAfterMagic", g -> concat(Arrays.copyOf(g, 2),
+                        "this is not a deflate stream".repeat(100).getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostile")
+    void refusesCorruptDataLikeTheJdk(Hostile c) throws IOException {
+        byte[] random = new byte[1 << 20];
+        new Random(11).nextBytes(random);
+        byte[] text = "x".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+        byte[] bad = c.spoil().apply(concat(gzip(random), gzip(text)));
+        assertThrows(IOException.class, () -> {
+            try (InputStream jdk = Gunzip.JDK.open(new ByteArrayInputStream(bad))) {
+                jdk.readAllBytes();
+            }
+        }, "the JDK's inflater refuses it too");
+        IOException e = assertThrows(IOException.class, () -> {
+            try (InputStream host = igzip.open(new ByteArrayInputStream(bad))) {
+                host.readAllBytes();
+            }
+        });
+        System.out.println(c.name() + ": " + e.getMessage());
+        assertTrue(e.getMessage().startsWith("gzip data truncated or corrupt (igzip exited with status "),
+                e.getMessage());
+        assertNoIgzipLeft();
+    }
+
+    @Test
+    void aFailureReadingTheCompressedInputReachesTheReaderUnchanged() throws IOException {
+        byte[] random = new byte[4 << 20];
+        new Random(3).nextBytes(random);
+        byte[] gzip = gzip(random);
+        IOException mismatch = new IOException("blob sha256:abc: digest mismatch");
+        InputStream failing = new FilterInputStream(new ByteArrayInputStream(gzip)) {
+            private int read;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (read > gzip.length / 2) {
+                    throw mismatch;
+                }
+                int n = super.read(b, off, len);
+                read += Math.max(0, n);
+                return n;
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> {
+            try (InputStream host = igzip.open(failing)) {
+                host.readAllBytes();
+            }
+        });
+        assertSame(mismatch, e);
+        assertNoIgzipLeft();
+    }
+
+    @Test
+    void closingBeforeTheEndStopsIgzip() throws IOException {
+        byte[] text = "0123456789abcdef".repeat(8 << 20).getBytes(StandardCharsets.UTF_8); // 128 MiB inflated
+        byte[] gzip = gzip(text);
+        long started = System.nanoTime();
+        try (InputStream host = igzip.open(new ByteArrayInputStream(gzip))) {
+            byte[] first = host.readNBytes(1 << 16);
+            assertArrayEquals(Arrays.copyOf(text, 1 << 16), first);
+            assertTrue(igzipChildren() > 0, "igzip runs while the stream is open");
+        }
+        assertNoIgzipLeft();
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(20), "closed without reading it all");
+    }
+
+    @Test
+    void theHostsInflaterIsIgzipUnlessTheJdksIsAskedFor() {
+        String before = System.getProperty(Gunzip.PROPERTY);
+        try {
+            System.clearProperty(Gunzip.PROPERTY);
+            assertEquals(igzip.name(), Gunzip.forHost().name());
+            System.setProperty(Gunzip.PROPERTY, "jdk");
+            assertSame(Gunzip.JDK, Gunzip.forHost());
+        } finally {
+            if (before == null) {
+                System.clearProperty(Gunzip.PROPERTY);
+            } else {
+                System.setProperty(Gunzip.PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void anIgzipThatCannotStartFallsBackToTheJdk() throws IOException {
+        byte[] text = "fallback".repeat(1000).getBytes(StandardCharsets.UTF_8);
+        try (InputStream in = new HostGunzip("/nonexistent/igzip").open(new ByteArrayInputStream(gzip(text)))) {
+            assertArrayEquals(text, in.readAllBytes());
+        }
+    }
+
+    private static void assertNoIgzipLeft() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (igzipChildren() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, igzipChildren(), "no igzip process outlives its stream");
+    }
+
+    private static long igzipChildren() {
+        return ProcessHandle.current().children().filter(p -> p.isAlive()
+                && p.info().command().map(c -> c.endsWith("/igzip")).orElse(false)).count();
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(out)) {
+            g.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    private static byte[] flip(byte[] g, int at) {
+        byte[] copy = g.clone();
+        copy[at] ^= (byte) 0xff;
+        return copy;
+    }
+}
