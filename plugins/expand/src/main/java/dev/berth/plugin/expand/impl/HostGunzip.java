@@ -21,6 +21,12 @@ import java.util.concurrent.TimeUnit;
  * {@link IOException} with igzip's own message; when reading the compressed input fails (a blob whose digest does
  * not match, a lost download), igzip is killed and the reader gets that failure, unchanged. {@link #open}'s
  * stream, closed before its end, kills igzip and waits for it, so no process outlives an unpack.
+ *
+ * <p>The compression-ratio limit ({@link Limits#maxCompressionRatio}) counts the compressed bytes the feeder has
+ * read, and igzip reads its input in blocks of 1 MiB before it inflates them: the count runs up to about 1.2 MiB
+ * ahead of what is inflated, against about 0.1 MiB with the JDK's inflater. A bomb of zeros gzipped at level 9
+ * (ratio 1030) is refused after 5.4 GB here, after 2.4 GB in the JDK's zlib (docs/benchmarks.md); the limit on
+ * the uncompressed size ({@link Limits#maxLayerBytes}) is exact either way.
  */
 final class HostGunzip implements Gunzip {
     /** The tool's name on {@code PATH}. */
@@ -127,21 +133,29 @@ final class HostGunzip implements Gunzip {
             return n;
         }
 
-        /** At the end of igzip's output: the feeder's failure, or igzip's, or the clean end. */
+        /**
+         * At the end of igzip's output: the feeder's failure, or igzip's, or the clean end. After a clean end the
+         * feeder is waited for, as it reads what follows the gzip data to the source's end and the caller may read
+         * on from there; after igzip's failure it is interrupted instead, since its source may be a download that
+         * has not arrived yet, and nobody needs the rest of it.
+         */
         private void finish() throws IOException {
             int status;
             try {
-                feeder.join();
                 status = process.waitFor();
+                if (status == 0) {
+                    feeder.join();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while inflating a layer");
             }
-            IOException failed = feedFailure;
+            IOException failed = feedFailure; // set before the feeder kills igzip, so seen once igzip is gone
             if (failed != null) {
                 throw failed;
             }
             if (status != 0) {
+                feeder.interrupt();
                 byte[] said = process.getErrorStream().readNBytes(MAX_MESSAGE);
                 String message = new String(said, StandardCharsets.UTF_8).strip();
                 throw new IOException("gzip data truncated or corrupt (igzip exited with status " + status
@@ -150,11 +164,17 @@ final class HostGunzip implements Gunzip {
             ended = true;
         }
 
-        /** Kills igzip if it is still running, and waits for it and for the feeding thread. */
+        /**
+         * Kills igzip if it is still running, interrupts the feeding thread if it is still reading its source (a
+         * download's wait for more bytes ends at an interrupt), and waits for both.
+         */
         @Override
         public void close() throws IOException {
             if (process.isAlive()) {
                 process.destroyForcibly();
+            }
+            if (feeder.isAlive()) {
+                feeder.interrupt();
             }
             try {
                 process.waitFor();

@@ -22,6 +22,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -77,7 +78,7 @@ class HostGunzipTest {
             assertArrayEquals(expected, host.readAllBytes());
             assertEquals(-1, host.read(), "stays at its end");
         }
-        assertNoIgzipLeft();
+        assertNothingLeft();
     }
 
     /** A named hostile gzip stream: both inflaters must refuse it. */
@@ -121,7 +122,7 @@ class HostGunzipTest {
         System.out.println(c.name() + ": " + e.getMessage());
         assertTrue(e.getMessage().startsWith("gzip data truncated or corrupt (igzip exited with status "),
                 e.getMessage());
-        assertNoIgzipLeft();
+        assertNothingLeft();
     }
 
     @Test
@@ -149,21 +150,52 @@ class HostGunzipTest {
             }
         });
         assertSame(mismatch, e);
-        assertNoIgzipLeft();
+        assertNothingLeft();
     }
 
     @Test
-    void closingBeforeTheEndStopsIgzip() throws IOException {
-        byte[] text = "0123456789abcdef".repeat(8 << 20).getBytes(StandardCharsets.UTF_8); // 128 MiB inflated
-        byte[] gzip = gzip(text);
-        long started = System.nanoTime();
-        try (InputStream host = igzip.open(new ByteArrayInputStream(gzip))) {
-            byte[] first = host.readNBytes(1 << 16);
-            assertArrayEquals(Arrays.copyOf(text, 1 << 16), first);
+    void closingBeforeTheEndStopsIgzipAndTheFeeder() throws IOException {
+        byte[] gzip = randomGzip(32 << 20);
+        CountingSource source = new CountingSource(new ByteArrayInputStream(gzip));
+        try (InputStream host = igzip.open(source)) {
+            assertEquals(1 << 16, host.readNBytes(1 << 16).length);
             assertTrue(igzipChildren() > 0, "igzip runs while the stream is open");
         }
-        assertNoIgzipLeft();
-        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(20), "closed without reading it all");
+        assertNothingLeft();
+        assertTrue(source.read < gzip.length / 4, "read " + source.read + " of " + gzip.length
+                + " compressed bytes: closing stopped the feeder instead of draining the source");
+    }
+
+    @Test
+    @Timeout(60) // the failure this guards against is a hang
+    void closingWhileTheSourceWaitsForMoreStopsTheFeeder() throws Exception {
+        // 300 KB, less than the 1 MiB igzip reads before it inflates, then a wait for bytes that never come, as a
+        // stalled download's would: igzip waits for input, the feeder for its source.
+        StallingSource stalling = new StallingSource(Arrays.copyOf(randomGzip(8 << 20), 300_000));
+        try (InputStream host = igzip.open(stalling)) {
+            assertTrue(stalling.stalled.await(10, TimeUnit.SECONDS), "the feeder read the source to its stall");
+        }
+        assertNothingLeft();
+    }
+
+    @Test
+    @Timeout(60) // the failure this guards against is a hang
+    void corruptDataIsReportedWithoutWaitingForTheRestOfTheSource() throws Exception {
+        // A gzip header, then 1 MiB of bytes that are no deflate data (0xff: a block of the reserved type 3),
+        // then a stall: igzip fails on its first block while the feeder waits for more.
+        byte[] corrupt = new byte[1 << 20];
+        Arrays.fill(corrupt, (byte) 0xff);
+        System.arraycopy(gzip(new byte[0]), 0, corrupt, 0, 10);
+        StallingSource stalling = new StallingSource(corrupt);
+        IOException e = assertThrows(IOException.class, () -> {
+            try (InputStream host = igzip.open(stalling)) {
+                assertTrue(stalling.stalled.await(10, TimeUnit.SECONDS), "the feeder read the source to its stall");
+                host.readAllBytes();
+            }
+        });
+        assertTrue(e.getMessage().startsWith("gzip data truncated or corrupt (igzip exited with status "),
+                e.getMessage());
+        assertNothingLeft();
     }
 
     @Test
@@ -189,6 +221,86 @@ class HostGunzipTest {
         try (InputStream in = new HostGunzip("/nonexistent/igzip").open(new ByteArrayInputStream(gzip(text)))) {
             assertArrayEquals(text, in.readAllBytes());
         }
+    }
+
+    /** Gzip of {@code size} pseudo-random bytes (stored blocks: as large as the data), streamed, not held. */
+    private static byte[] randomGzip(int size) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size + (size >> 4));
+        Random random = new Random(size);
+        byte[] chunk = new byte[1 << 16];
+        try (GZIPOutputStream g = new GZIPOutputStream(out, 1 << 16)) {
+            for (int done = 0; done < size; done += chunk.length) {
+                random.nextBytes(chunk);
+                g.write(chunk);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** Counts the bytes read from it. */
+    private static final class CountingSource extends FilterInputStream {
+        volatile long read;
+
+        CountingSource(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            read += Math.max(0, n);
+            return n;
+        }
+    }
+
+    /** Gives its bytes, then waits for more until interrupted, as a download that stalled does. */
+    private static final class StallingSource extends InputStream {
+        private final ByteArrayInputStream first;
+        final java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+
+        StallingSource(byte[] first) {
+            this.first = new ByteArrayInputStream(first);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = first.read(b, off, len);
+            if (n > 0) {
+                return n;
+            }
+            stalled.countDown();
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new java.io.InterruptedIOException("stopped waiting for more bytes");
+        }
+    }
+
+    /** No igzip process and no feeding thread outlive their stream. */
+    private static void assertNothingLeft() {
+        assertNoIgzipLeft();
+        assertNoFeederLeft();
+    }
+
+    private static void assertNoFeederLeft() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (feeders() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, feeders(), "no feeding thread outlives its stream");
+    }
+
+    private static long feeders() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("berth-expand-gunzip-feed")).count();
     }
 
     private static void assertNoIgzipLeft() {
