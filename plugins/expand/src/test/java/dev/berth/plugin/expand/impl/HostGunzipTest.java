@@ -286,29 +286,22 @@ class HostGunzipTest {
 
     /** No igzip process and no feeding thread outlive their stream. */
     private static void assertNothingLeft() {
-        assertNoIgzipLeft();
-        assertNoFeederLeft();
+        awaitNone(HostGunzipTest::igzipChildren, "no igzip process outlives its stream");
+        awaitNone(HostGunzipTest::feeders, "no feeding thread outlives its stream");
     }
 
-    private static void assertNoFeederLeft() {
+    /** Waits up to 5 s for {@code count} to reach 0 (a killed process or a stopping thread takes a moment). */
+    private static void awaitNone(java.util.function.LongSupplier count, String message) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (feeders() > 0 && System.nanoTime() < deadline) {
+        while (count.getAsLong() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        assertEquals(0, feeders(), "no feeding thread outlives its stream");
+        assertEquals(0, count.getAsLong(), message);
     }
 
     private static long feeders() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().equals("berth-expand-gunzip-feed")).count();
-    }
-
-    private static void assertNoIgzipLeft() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (igzipChildren() > 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals(0, igzipChildren(), "no igzip process outlives its stream");
     }
 
     private static long igzipChildren() {
