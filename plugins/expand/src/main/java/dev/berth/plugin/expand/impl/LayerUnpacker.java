@@ -120,7 +120,7 @@ public final class LayerUnpacker {
     private final Gunzip gunzip;
     private final HostTools tools;
 
-    /** An unpacker with the given limits, inflating gzip layers with the host's best inflater ({@link Gunzip#forHost}). */
+    /** An unpacker with the given limits; gzip layers are inflated by {@link Gunzip#forHost}. */
     public LayerUnpacker(Limits limits) {
         this(limits, Gunzip.forHost());
     }
@@ -175,8 +175,8 @@ public final class LayerUnpacker {
         try (InputStream decompressed = decompressor(compression, compressed)) {
             LayerStream layer = new LayerStream(decompressed, counted, compression != Compression.NONE, limits);
             run.layer = layer;
-            // Inflate and hash on another core while this thread writes the entries; closed (and its
-            // thread stopped) before the decompressor is.
+            // Hash (and inflate, unless igzip does) on another core while this thread writes the entries;
+            // closed (and its thread stopped) before the decompressor is.
             try (ReadAheadInputStream ahead = new ReadAheadInputStream(layer, READ_AHEAD_CHUNK, READ_AHEAD_CHUNKS)) {
                 run.ahead = ahead;
                 BufferedInputStream peekable = new BufferedInputStream(ahead, BUFFER);
