@@ -19,19 +19,11 @@ interface Gunzip {
     /** The gzip stream {@code compressed} inflated. */
     InputStream open(InputStream compressed) throws IOException;
 
-    /** A name for logs and messages. */
-    String name();
-
     /** The JDK's zlib ({@link GZIPInputStream}), in the reading thread. */
     Gunzip JDK = new Gunzip() {
         @Override
         public InputStream open(InputStream compressed) throws IOException {
             return new GZIPInputStream(compressed, 1 << 16);
-        }
-
-        @Override
-        public String name() {
-            return "jdk";
         }
     };
 

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * (ratio 1030) is refused after 5.4 GB here, after 2.4 GB in the JDK's zlib (docs/benchmarks.md); the limit on
  * the uncompressed size ({@link Limits#maxLayerBytes}) is exact either way.
  */
-final class HostGunzip implements Gunzip {
+record HostGunzip(String executable) implements Gunzip {
     /** The tool's name on {@code PATH}. */
     static final String TOOL = "igzip";
     /** How much of igzip's standard error a failure quotes. */
@@ -37,11 +37,9 @@ final class HostGunzip implements Gunzip {
     /** How long closing waits for the feeding thread, which may be blocked reading a slow blob. */
     private static final long FEEDER_JOIN_SECONDS = 30;
 
-    private final String executable;
-
     /** Runs {@code executable}, an absolute path to igzip. */
-    HostGunzip(String executable) {
-        this.executable = Objects.requireNonNull(executable, "executable");
+    HostGunzip {
+        Objects.requireNonNull(executable, "executable");
     }
 
     /** igzip's output; the JDK's inflater instead when igzip cannot be started (its package was removed since). */
@@ -54,11 +52,6 @@ final class HostGunzip implements Gunzip {
             return Gunzip.JDK.open(compressed);
         }
         return new Inflating(process, compressed);
-    }
-
-    @Override
-    public String name() {
-        return executable;
     }
 
     /** igzip's standard output; not thread-safe (one reader), its feeding thread aside. */
@@ -106,11 +99,7 @@ final class HostGunzip implements Gunzip {
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
-            int n;
-            do {
-                n = read(one, 0, 1);
-            } while (n == 0);
-            return n < 0 ? -1 : one[0] & 0xff;
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
