@@ -144,8 +144,9 @@ record HostGunzip(String executable) implements Gunzip {
                 throw failed;
             }
             if (status != 0) {
-                feeder.interrupt();
+                // igzip's message first: the interrupted feeder kills the (dead) process, which closes its pipes.
                 byte[] said = process.getErrorStream().readNBytes(MAX_MESSAGE);
+                feeder.interrupt();
                 String message = new String(said, StandardCharsets.UTF_8).strip();
                 throw new IOException("gzip data truncated or corrupt (igzip exited with status " + status
                         + (message.isEmpty() ? "" : ": " + message) + ")");
