@@ -23,6 +23,10 @@
 #   BERTH_DIST        Berth distribution (default: launcher/target/berth of this checkout); it is copied
 #                     into the work dir first so a concurrent rebuild cannot change it mid-run
 #   BERTH_BENCH_KEEP  1 to keep the last round's trees (default: everything scratch is removed)
+#   BERTH_BENCH_SPREAD 1 to flag the scratch directory as an ext4 top directory (chattr +T), so that every
+#                     contender's tree, not only Berth's snapshots, starts in a block group of its own: on an
+#                     ext4 without a journal this takes the cost of reusing just-freed inodes out of the race
+#                     for all of them (default: the trees are placed as a user's would be)
 # Output: a table on stdout; every sample in $BERTH_BENCH_DIR/results-<UTC time>.tsv; with BENCH_RESULTS set
 #   (bench/run sets it), the samples as JSON lines in that file (see common.sh).
 # Needs: debootstrap (installed if missing), docker-registry, skopeo, umoci, curl, jq, python3.
@@ -103,6 +107,10 @@ chain=$diff_id
 # 2. A registry on 127.0.0.1, on a free port, holding the image.
 # ---------------------------------------------------------------------------------------------------
 rm -rf "$scratch" && mkdir -p "$scratch"
+spread=${BERTH_BENCH_SPREAD:-0}
+if [ "$spread" = 1 ]; then
+  chattr +T "$scratch" || { echo "BERTH_BENCH_SPREAD=1: cannot flag $scratch as a top directory (ext2/3/4 only)"; exit 1; }
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/registry"
 cat >"$scratch/registry.yml" <<YML
@@ -228,7 +236,7 @@ samples_of() { awk -F'\t' -v c="$1" 'NR > 1 && $2 == c { print $3 }' "$results";
   bench_emit pull skopeo+umoci "skopeo copy + umoci unpack" ms lower "skopeo copy --quiet --src-tls-verify=false docker://$ref oci:DIR/oci:bookworm && umoci unpack --image DIR/oci:bookworm DIR/bundle" $(samples_of skopeo+umoci)
   bench_emit pull tar "tar -xzf of the layer blob" ms lower "tar --numeric-owner -xzf $layer_blob -C DIR" $(samples_of tar)
 }
-bench_emit_note pull "image $ref: one layer, $(stat -c %s "$layer_blob") bytes gzipped, $(cat "$work/oci.tar.size") bytes of tar, $(cat "$work/oci.entries") entries; $rounds rounds, the contenders' order rotated each round, an untimed sync before each timed command"
+bench_emit_note pull "image $ref: one layer, $(stat -c %s "$layer_blob") bytes gzipped, $(cat "$work/oci.tar.size") bytes of tar, $(cat "$work/oci.entries") entries; $rounds rounds, the contenders' order rotated each round, an untimed sync before each timed command$([ "$spread" = 1 ] && echo "; BERTH_BENCH_SPREAD=1: every contender's tree in a top directory (chattr +T)")"
 stats() { # $1 = contender -> "median min max"
   awk -F'\t' -v c="$1" 'NR > 1 && $2 == c { print $3 }' "$results" | sort -n | awk '
     { v[NR] = $1 } END { n = NR; if (n == 0) { print "? ? ?"; exit }

@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Creates device nodes and sets extended attributes the JDK cannot, by running the host's
- * {@code mknod} (coreutils) and {@code setfattr} (attr); stateless and thread-safe.
+ * Creates device nodes, sets extended attributes and directory flags the JDK cannot, by running the host's
+ * {@code mknod} (coreutils), {@code setfattr} (attr) and {@code chattr} (e2fsprogs); stateless and thread-safe.
  *
  * <p>Arguments are passed as an argument vector, never through a shell, and paths are always absolute,
  * so no name from a layer can be read as an option or as shell syntax.
@@ -71,6 +71,15 @@ final class HostTools {
         Instant t = time.toInstant();
         run(List.of("touch", "-h", "-c", "-d", "@" + t.getEpochSecond() + "." + String.format("%09d", t.getNano()),
                 requireAbsolute(path).toString()));
+    }
+
+    /**
+     * Marks directory {@code dir} as the top of directory hierarchies for the Orlov block allocator of ext2, ext3
+     * and ext4 ({@code chattr +T}, e2fsprogs): each directory later made in it starts in a block group of its own
+     * choosing instead of its parent's.
+     */
+    void markTopDirectory(Path dir) throws IOException {
+        run(List.of("chattr", "+T", requireAbsolute(dir).toString()));
     }
 
     private static Path requireAbsolute(Path path) {

@@ -278,6 +278,7 @@ public final class LayerUnpacker {
      */
     private static final class CheckedTarInputStream extends TarArchiveInputStream {
         private final ByteArrayOutputStream paxBytes = new ByteArrayOutputStream();
+        private final byte[] skipBuffer = new byte[8192];
 
         CheckedTarInputStream(InputStream in) {
             super(in, StandardCharsets.UTF_8.name());
@@ -332,6 +333,39 @@ public final class LayerUnpacker {
                 pos = end;
             }
             return out;
+        }
+
+        /**
+         * Moves past the rest of the current entry and its record padding with one buffer of this stream's own,
+         * then lets Commons Compress read the next header. Commons Compress does the same through
+         * {@code IOUtils.skip}, which takes a new 8 KiB array on every call, twice per entry: half of all a pull
+         * allocated (109 MB for a Debian layer of 6,675 entries), and about ten collections of the daemon's
+         * small young generation per pull, each of which stops every thread of the pipeline.
+         */
+        @Override
+        public TarArchiveEntry getNextEntry() throws IOException {
+            TarArchiveEntry entry = getCurrentEntry();
+            if (entry != null && !isAtEOF()) {
+                while (read(skipBuffer, 0, skipBuffer.length) >= 0) {
+                    // to the end of the entry's data; read() fails on a truncated layer
+                }
+                long size = entry.getSize();
+                int record = getRecordSize();
+                if (!entry.isDirectory() && size > 0 && size % record != 0) {
+                    long padding = record - size % record;
+                    long skipped = 0;
+                    while (skipped < padding) {
+                        int n = in.read(skipBuffer, 0, (int) Math.min(skipBuffer.length, padding - skipped));
+                        if (n < 0) {
+                            throw new IOException("Truncated TAR archive");
+                        }
+                        skipped += n;
+                    }
+                    count(skipped);
+                }
+                setCurrentEntry(null); // so the library skips nothing more
+            }
+            return super.getNextEntry();
         }
 
         @Override

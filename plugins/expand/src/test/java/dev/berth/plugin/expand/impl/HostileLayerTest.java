@@ -198,6 +198,10 @@ class HostileLayerTest {
                             .bytes(f);
                     out.write(whole, 0, 1024 + 512 + 5000);
                 }, "\"cut\"", "truncated"),
+                rejected("TruncatedInPadding", (out, f) -> {
+                    byte[] whole = tar(t -> t.file("first", "ten bytes!").file("second", "x")).bytes(f);
+                    out.write(whole, 0, 512 + 10 + 100); // the header, the data, 100 of the 502 padding bytes
+                }, "\"first\"", "truncated"),
                 rejected("TruncatedInHeader", (out, f) -> {
                     byte[] whole = tar(t -> t.file("first", "ok").file("second", "x")).bytes(f);
                     out.write(whole, 0, 1024 + 300);

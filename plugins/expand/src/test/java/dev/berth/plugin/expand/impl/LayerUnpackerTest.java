@@ -118,6 +118,43 @@ class LayerUnpackerTest {
                 Files.getLastModifiedTime(root.resolve("bin"), LinkOption.NOFOLLOW_LINKS), "dir mtime applied last");
     }
 
+    /**
+     * Files of every size around the 512-byte record and the unpacker's 8 KiB skip buffer, each followed by
+     * another entry: each keeps exactly its bytes, so the rest of every entry and its record padding were
+     * skipped by exactly the right amount (the unpacker does that itself, not Commons Compress).
+     */
+    @Test
+    void filesOfEverySizeAroundARecordKeepTheirBytes() throws Exception {
+        int[] sizes = {0, 1, 511, 512, 513, 1023, 1024, 1025, 8191, 8192, 8193, 8704, 10_000};
+        byte[] layer;
+        try (TarBuilder t = new TarBuilder()) {
+            for (int size : sizes) {
+                byte[] content = new byte[size];
+                for (int i = 0; i < size; i++) {
+                    content[i] = (byte) (i * 7 + size);
+                }
+                t.file("f" + size, content, 0644, 0, 0, Map.of());
+                t.dir("d" + size, 0755);
+            }
+            t.file("last", "end");
+            layer = t.toByteArray();
+        }
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        UnpackResult r = unpacker.unpack(new ByteArrayInputStream(layer), root);
+
+        assertEquals(2 * sizes.length + 1, r.entries());
+        assertEquals(Digest.sha256(Trees.sha256(layer)), r.diffId());
+        for (int size : sizes) {
+            byte[] read = Files.readAllBytes(root.resolve("f" + size));
+            assertEquals(size, read.length, "f" + size);
+            for (int i = 0; i < size; i++) {
+                assertEquals((byte) (i * 7 + size), read[i], "f" + size + " byte " + i);
+            }
+            assertTrue(Files.isDirectory(root.resolve("d" + size)), "d" + size);
+        }
+        assertEquals("end", Files.readString(root.resolve("last")));
+    }
+
     @Test
     void hardlinkSharesTheInode() throws Exception {
         byte[] layer;
