@@ -72,11 +72,12 @@ public final class SnapshotStore {
     /**
      * On ext2, ext3 and ext4, flags {@code snapshots} as a top directory ({@code chattr +T}) so that each new
      * snapshot is placed in a block group of the allocator's choosing rather than in its parent's: snapshots are
-     * unrelated trees. Without a journal, ext4 passes over every inode freed in the last five to ten minutes,
-     * one bitmap bit at a time for each new inode, so a layer unpacked into the group that a removal has just
-     * emptied took up to three times as long (a Debian layer of 6,675 entries: 3.4 s instead of 1.1 s on the
-     * project's VMs; docs/benchmarks.md). Best effort: on other filesystems, or without chattr, the kernel
-     * places snapshots as before and only the speed differs, so a failure is logged and nothing else.
+     * unrelated trees. Without a journal, ext4 passes over every inode freed in the last minute (five while its
+     * inode table block is unwritten), one bitmap bit at a time for each new inode, so a layer unpacked into the
+     * group that a removal has just emptied took up to three times as long (a Debian layer of 6,675 entries:
+     * 3.4 s instead of 1.1 s on the project's VMs; docs/benchmarks.md). Best effort: on other filesystems, or
+     * without chattr, the kernel places snapshots as before and only the speed differs, so a failure is logged
+     * and nothing else.
      */
     private static void spreadOverBlockGroups(Path snapshots) {
         try {
