@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots the real daemon from the distribution as a process (needs root) and checks the launcher's part of the
- * contract: one ready line on stdout and nothing before it, the CLI reaching it, a second daemon refused,
- * FileInstall hot deploy into the plugins folder, and a clean SIGTERM stop with exit code 0.
+ * contract: one ready line on stdout and nothing before it, the end of its warm-up on stderr, the CLI reaching it,
+ * a second daemon refused, FileInstall hot deploy into the plugins folder, and a clean SIGTERM stop with exit
+ * code 0.
  */
 class DaemonProcessIT {
 
@@ -76,6 +77,9 @@ class DaemonProcessIT {
         assertEquals("berth daemon ready: API at " + host + ", state root " + root, ready,
                 "stderr:\n" + Files.readString(stderr));
         assertEquals(daemon.pid() + "\n", Files.readString(run.resolve("berth.pid")));
+        // No command yet, so the warm-up runs to its end and says so (benchmarks wait for this line).
+        assertTrue(awaitStderr(stderr, "berth daemon: warmed up in "), "no end of the warm-up reported; stderr:\n"
+                + Files.readString(stderr));
 
         Distribution.Result version = Distribution.berth("-H", host, "version");
         assertEquals(0, version.code(), version.toString());
@@ -109,6 +113,17 @@ class DaemonProcessIT {
         assertEquals(null, stdout.readLine(), "nothing but the ready line on stdout");
         assertFalse(Files.exists(run.resolve("berth.pid")), "pid file removed on stop");
         assertTrue(Files.readString(stderr).contains("berth daemon: stopping"), Files.readString(stderr));
+    }
+
+    private static boolean awaitStderr(Path stderr, String lineStart) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (Files.readString(stderr).lines().anyMatch(line -> line.startsWith(lineStart))) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     private static boolean awaitPlugins(String host, boolean present) throws Exception {

@@ -44,6 +44,8 @@ public final class Daemon {
 
     /** How long a stopping framework may take. */
     static final long STOP_TIMEOUT_MILLIS = 30_000;
+    /** The start of the line on standard error that says the warm-up ({@link WarmUp}) ran to its end. */
+    static final String WARMED_UP = "berth daemon: warmed up in ";
 
     private static final String WATCH_FILTER =
             "(|(" + PluginProperties.FATAL + "=*)(" + PluginProperties.API_READY + "=*))";
@@ -227,7 +229,8 @@ public final class Daemon {
                 out.println("berth daemon ready: API at " + api + ", state root " + options.root());
                 out.flush();
                 int code;
-                try (WarmUp warmUp = WarmUp.start(api, () -> bundleWarmUps(context))) { // a stop ends it
+                // A stop ends the warm-up; its end goes to standard error.
+                try (WarmUp warmUp = WarmUp.start(api, () -> bundleWarmUps(context), this::warmUpEnded)) {
                     if (cli != null) {
                         cli.onSession(warmUp::close); // so does the first command, which warms what it uses
                     }
@@ -239,6 +242,19 @@ public final class Daemon {
         } finally {
             stopFramework(framework);
         }
+    }
+
+    /** Prints how the warm-up ended: {@link #WARMED_UP} and the time, or that it was cut short. */
+    private void warmUpEnded(boolean complete, long millis) {
+        err.println(warmUpLine(complete, millis));
+        err.flush();
+    }
+
+    static String warmUpLine(boolean complete, long millis) {
+        if (complete) {
+            return WARMED_UP + millis + " ms";
+        }
+        return "berth daemon: warm-up cut short after " + millis + " ms (a command came first, or the daemon stopped)";
     }
 
     /**

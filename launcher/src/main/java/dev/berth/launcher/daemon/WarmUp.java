@@ -30,6 +30,9 @@ import java.util.stream.Stream;
  * <p>The daemon closes it when it stops, and when the first client connects to the CLI socket: a command that
  * comes before the warm-ups are done warms what it uses itself, and would otherwise share the processors with
  * warm-ups it has no use for, as a pull started at the ready line did.
+ *
+ * <p>Its end is reported ({@link Ended}): the daemon prints it on standard error, so a benchmark or a script can
+ * tell a daemon that has settled from one that has only just printed its ready line.
  */
 final class WarmUp implements AutoCloseable {
     /** The commands run, in order; each only reads. */
@@ -43,48 +46,70 @@ final class WarmUp implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private WarmUp(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps) {
+    /** Told once when the warm-up thread ends. */
+    interface Ended {
+        /**
+         * @param complete true when every command and every bundle's warm-up ran; false when {@link #close} or a
+         *     stopping framework cut it short
+         * @param millis   from the start of the thread to its end
+         */
+        void ended(boolean complete, long millis);
+    }
+
+    private WarmUp(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps, Ended ended) {
         this.thread = new Thread(() -> {
-            for (List<String> command : commands) {
-                if (closed) {
-                    return;
-                }
-                try {
-                    runner.run(command);
-                } catch (Exception | LinkageError e) {
-                    // nothing to warm up through a command that fails; the next one may still work
-                }
-            }
-            List<Runnable> warmUps;
+            long start = System.nanoTime();
+            boolean complete = false;
             try {
-                warmUps = bundleWarmUps.get();
-            } catch (RuntimeException | LinkageError e) {
-                return;   // the framework is stopping
-            }
-            for (Runnable warmUp : warmUps) {
-                if (closed) {
-                    return;
-                }
-                try {
-                    warmUp.run();
-                } catch (RuntimeException | LinkageError e) {
-                    // a bundle's warm-up that fails warms less; the next one may still work
-                }
+                complete = runAll(runner, commands, bundleWarmUps);
+            } finally {
+                ended.ended(complete, (System.nanoTime() - start) / 1_000_000);
             }
         }, "berth-warm-up");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
     }
 
+    /** Runs the commands, then the bundles' warm-ups; true when none was left out. */
+    private boolean runAll(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps) {
+        for (List<String> command : commands) {
+            if (closed) {
+                return false;
+            }
+            try {
+                runner.run(command);
+            } catch (Exception | LinkageError e) {
+                // nothing to warm up through a command that fails; the next one may still work
+            }
+        }
+        List<Runnable> warmUps;
+        try {
+            warmUps = bundleWarmUps.get();
+        } catch (RuntimeException | LinkageError e) {
+            return false;   // the framework is stopping
+        }
+        for (Runnable warmUp : warmUps) {
+            if (closed) {
+                return false;
+            }
+            try {
+                warmUp.run();
+            } catch (RuntimeException | LinkageError e) {
+                // a bundle's warm-up that fails warms less; the next one may still work
+            }
+        }
+        return true;
+    }
+
     /**
      * Starts running {@link #COMMANDS} against the API at {@code api} ({@code unix:///...}), then the warm-ups
-     * {@code bundleWarmUps} gives at that moment.
+     * {@code bundleWarmUps} gives at that moment; {@code ended} hears when it is over.
      */
-    static WarmUp start(String api, Supplier<List<Runnable>> bundleWarmUps) {
+    static WarmUp start(String api, Supplier<List<Runnable>> bundleWarmUps, Ended ended) {
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
         Caller caller = new QuietCaller();
         return start(args -> Cli.serve(prefixed(api, args), Map.of(), nowhere, nowhere, caller), COMMANDS,
-                bundleWarmUps);
+                bundleWarmUps, ended);
     }
 
     /**
@@ -92,7 +117,13 @@ final class WarmUp implements AutoCloseable {
      * on a thread of their own.
      */
     static WarmUp start(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps) {
-        WarmUp warmUp = new WarmUp(runner, commands, bundleWarmUps);
+        return start(runner, commands, bundleWarmUps, (complete, millis) -> { });
+    }
+
+    /** {@link #start(Runner, List, Supplier)}, telling {@code ended} when the thread ends. */
+    static WarmUp start(Runner runner, List<List<String>> commands, Supplier<List<Runnable>> bundleWarmUps,
+            Ended ended) {
+        WarmUp warmUp = new WarmUp(runner, commands, bundleWarmUps, ended);
         warmUp.thread.start();
         return warmUp;
     }

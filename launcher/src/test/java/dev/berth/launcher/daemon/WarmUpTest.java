@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -89,5 +90,49 @@ class WarmUpTest {
             throw new IllegalStateException("BundleContext is no longer valid");
         });
         assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
+    }
+
+    @Test
+    void aWarmUpThatRanEverythingReportsItsEndOnceAsComplete() throws Exception {
+        List<String> ends = new CopyOnWriteArrayList<>();
+        WarmUp warmUp = WarmUp.start(args -> {
+            Thread.sleep(20);
+            return 0;
+        }, List.of(List.of("a")), () -> List.of(() -> { }), (complete, millis) -> ends.add(complete + " " + millis));
+        assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
+        assertEquals(1, ends.size(), ends.toString());
+        String[] end = ends.get(0).split(" ");
+        assertEquals("true", end[0]);
+        assertTrue(Long.parseLong(end[1]) >= 20, "it took at least the command's 20 ms: " + ends);
+        assertTrue(Daemon.warmUpLine(true, 1234).startsWith(Daemon.WARMED_UP), Daemon.warmUpLine(true, 1234));
+        assertTrue(Daemon.warmUpLine(true, 1234).endsWith("1234 ms"), Daemon.warmUpLine(true, 1234));
+    }
+
+    @Test
+    void aWarmUpCutShortReportsItsEndAsIncomplete() throws Exception {
+        CountDownLatch firstRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Boolean> ends = new CopyOnWriteArrayList<>();
+        WarmUp warmUp = WarmUp.start(args -> {
+            firstRunning.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return 0;
+        }, List.of(List.of("a"), List.of("b")), List::of, (complete, millis) -> ends.add(complete));
+        assertTrue(firstRunning.await(10, TimeUnit.SECONDS));
+        warmUp.close();
+        release.countDown();
+        assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
+        assertEquals(List.of(false), ends);
+        assertTrue(!Daemon.warmUpLine(false, 5).startsWith(Daemon.WARMED_UP), Daemon.warmUpLine(false, 5));
+    }
+
+    @Test
+    void aFrameworkThatCannotListTheWarmUpsReportsAnIncompleteWarmUp() throws Exception {
+        List<Boolean> ends = new CopyOnWriteArrayList<>();
+        WarmUp warmUp = WarmUp.start(args -> 0, List.of(List.of("a")), () -> {
+            throw new IllegalStateException("BundleContext is no longer valid");
+        }, (complete, millis) -> ends.add(complete));
+        assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
+        assertEquals(List.of(false), ends);
     }
 }

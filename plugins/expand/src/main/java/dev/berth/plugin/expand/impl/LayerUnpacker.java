@@ -78,6 +78,8 @@ import org.apache.commons.compress.archivers.tar.TarUtils;
 public final class LayerUnpacker {
 
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+    private static final LinkOption[] NOFOLLOW_VIEW = {NOFOLLOW};
+    private static final LinkOption[] FOLLOW_VIEW = {};
     private static final int BUFFER = 1 << 16;
     private static final int READ_AHEAD_CHUNK = 1 << 18;
     private static final int READ_AHEAD_CHUNKS = 16;
@@ -925,7 +927,7 @@ public final class LayerUnpacker {
                     throw fsFailure(path, "set times", x);
                 }
             } else {
-                setTimes(path, e);
+                setTimesOfMade(path, e);
             }
         }
 
@@ -963,11 +965,26 @@ public final class LayerUnpacker {
             return changed ? -1 : (Integer) now.get("mode");
         }
 
+        /** Times of a symlink, never followed. */
         private void setTimes(Path path, TarArchiveEntry e) throws BerthException {
+            setTimes(path, e, NOFOLLOW_VIEW);
+        }
+
+        /**
+         * Times of the regular file or directory this entry has just made at {@code path}. Through a view that follows
+         * links: the JDK's no-follow view first lstats the path to see whether it is a symlink, one more system call
+         * per file, and the path is known not to be one (made here with O_EXCL and O_NOFOLLOW, or checked to be a
+         * directory just before, by the only writer of the tree).
+         */
+        private void setTimesOfMade(Path path, TarArchiveEntry e) throws BerthException {
+            setTimes(path, e, FOLLOW_VIEW);
+        }
+
+        private void setTimes(Path path, TarArchiveEntry e, LinkOption[] view) throws BerthException {
             FileTime mtime = e.getLastModifiedTime();
             FileTime atime = e.getLastAccessTime() != null ? e.getLastAccessTime() : mtime;
             try {
-                Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, atime, null);
+                Files.getFileAttributeView(path, BasicFileAttributeView.class, view).setTimes(mtime, atime, null);
             } catch (IOException x) {
                 throw fsFailure(path, "set times", x);
             }
@@ -1001,7 +1018,8 @@ public final class LayerUnpacker {
                     if ((mode & 07777) != m.mode()) {
                         Files.setAttribute(p, "unix:mode", m.mode()); // a directory, checked just above
                     }
-                    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
+                    // A directory, checked just above: its times need no lstat more (see setTimesOfMade).
+                    Files.getFileAttributeView(p, BasicFileAttributeView.class, FOLLOW_VIEW)
                             .setTimes(m.mtime(), m.atime(), null);
                 } catch (IOException x) {
                     throw fsFailure(p, "set directory mode and times", x);

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,9 @@ class LayerUnpackerTest {
         assertEquals(1001, owned.get("gid"));
         assertEquals(FileTime.from(TarBuilder.MTIME, java.util.concurrent.TimeUnit.SECONDS),
                 owned.get("lastModifiedTime"));
+        assertEquals(FileTime.from(TarBuilder.MTIME, java.util.concurrent.TimeUnit.SECONDS),
+                Files.readAttributes(root.resolve("home/u/owned"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .lastAccessTime(), "a file's atime is its mtime when the entry has none");
         assertEquals("hello", Trees.xattr(root.resolve("home/u/owned"), "user.comment"));
         assertEquals("t-value", Trees.xattr(root.resolve("home/u/owned"), "trusted.berth"));
 
@@ -116,6 +120,9 @@ class LayerUnpackerTest {
 
         assertEquals(FileTime.from(TarBuilder.MTIME, java.util.concurrent.TimeUnit.SECONDS),
                 Files.getLastModifiedTime(root.resolve("bin"), LinkOption.NOFOLLOW_LINKS), "dir mtime applied last");
+        assertEquals(FileTime.from(TarBuilder.MTIME, java.util.concurrent.TimeUnit.SECONDS),
+                Files.readAttributes(root.resolve("bin"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .lastAccessTime(), "a directory's atime too");
     }
 
     /**
