@@ -971,10 +971,10 @@ public final class LayerUnpacker {
         }
 
         /**
-         * Times of the regular file or directory this entry has just made at {@code path}. Through a view that follows
-         * links: the JDK's no-follow view first lstats the path to see whether it is a symlink, one more system call
-         * per file, and the path is known not to be one (made here with O_EXCL and O_NOFOLLOW, or checked to be a
-         * directory just before, by the only writer of the tree).
+         * Times of the regular file this entry has just made at {@code path}, through a view that follows links.
+         * The JDK's no-follow view first lstats the path to see whether it is a symlink: one system call more per
+         * file. This path is known not to be one: it was made here with O_EXCL and O_NOFOLLOW, by the only writer
+         * of the tree. finishDirectories does the same for a directory it has just checked.
          */
         private void setTimesOfMade(Path path, TarArchiveEntry e) throws BerthException {
             setTimes(path, e, FOLLOW_VIEW);

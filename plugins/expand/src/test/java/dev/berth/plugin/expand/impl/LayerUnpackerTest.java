@@ -92,8 +92,8 @@ class LayerUnpackerTest {
         assertEquals(FileTime.from(TarBuilder.MTIME, java.util.concurrent.TimeUnit.SECONDS),
                 owned.get("lastModifiedTime"));
         assertEquals(FileTime.from(TarBuilder.MTIME, java.util.concurrent.TimeUnit.SECONDS),
-                Files.readAttributes(root.resolve("home/u/owned"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                        .lastAccessTime(), "a file's atime is its mtime when the entry has none");
+                Files.readAttributes(root.resolve("home/u/owned"), BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS).lastAccessTime(), "a file's atime is its mtime when the entry has none");
         assertEquals("hello", Trees.xattr(root.resolve("home/u/owned"), "user.comment"));
         assertEquals("t-value", Trees.xattr(root.resolve("home/u/owned"), "trusted.berth"));
 
