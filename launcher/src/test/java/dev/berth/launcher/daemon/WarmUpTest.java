@@ -1,6 +1,7 @@
 package dev.berth.launcher.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,7 +124,7 @@ class WarmUpTest {
         release.countDown();
         assertTrue(warmUp.awaitEnd(10_000), "the warm-up did not end");
         assertEquals(List.of(false), ends);
-        assertTrue(!Daemon.warmUpLine(false, 5).startsWith(Daemon.WARMED_UP), Daemon.warmUpLine(false, 5));
+        assertFalse(Daemon.warmUpLine(false, 5).startsWith(Daemon.WARMED_UP), Daemon.warmUpLine(false, 5));
     }
 
     @Test
