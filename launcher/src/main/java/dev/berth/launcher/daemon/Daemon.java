@@ -63,6 +63,10 @@ public final class Daemon {
     private volatile boolean stopRequested;
     private volatile boolean frameworkStopped;
     private volatile int exitCode = ExitCodes.ERROR;
+    /** Orders the warm-up's report (another thread) against the line that ends the running phase. */
+    private final Object runningLines = new Object();
+    /** False once {@link #runUntilStopped()} has printed why it ends; guarded by {@link #runningLines}. */
+    private boolean running = true;
 
     /**
      * Creates the daemon.
@@ -229,7 +233,7 @@ public final class Daemon {
                 out.println("berth daemon ready: API at " + api + ", state root " + options.root());
                 out.flush();
                 int code;
-                // A stop ends the warm-up; its end goes to standard error.
+                // A stop ends the warm-up; its end goes to standard error while the daemon still runs.
                 try (WarmUp warmUp = WarmUp.start(api, () -> bundleWarmUps(context), this::warmUpEnded)) {
                     if (cli != null) {
                         cli.onSession(warmUp::close); // so does the first command, which warms what it uses
@@ -244,17 +248,34 @@ public final class Daemon {
         }
     }
 
-    /** Prints how the warm-up ended: {@link #WARMED_UP} and the time, or that it was cut short. */
-    private void warmUpEnded(boolean complete, long millis) {
-        err.println(warmUpLine(complete, millis));
-        err.flush();
+    /**
+     * Prints how the warm-up ended: {@link #WARMED_UP} and the time, or that it was cut short. Nothing once the
+     * daemon is stopping: the warm-up thread is not waited for, and its report would otherwise land after the
+     * line that says why the daemon ends, which is meant to be the last of the running phase.
+     */
+    void warmUpEnded(boolean complete, long millis) {
+        synchronized (runningLines) {
+            if (running) {
+                err.println(warmUpLine(complete, millis));
+                err.flush();
+            }
+        }
     }
 
     static String warmUpLine(boolean complete, long millis) {
         if (complete) {
             return WARMED_UP + millis + " ms";
         }
-        return "berth daemon: warm-up cut short after " + millis + " ms (a command came first, or the daemon stopped)";
+        return "berth daemon: warm-up cut short after " + millis + " ms (a command came first)";
+    }
+
+    /** Ends the running phase with {@code line} on standard error; returns {@code code}. */
+    int endRunning(int code, String line) {
+        synchronized (runningLines) {
+            running = false;
+            err.println(line);
+        }
+        return code;
     }
 
     /**
@@ -445,16 +466,13 @@ public final class Daemon {
         while (true) {
             String message = fatal.get();
             if (message != null) {
-                err.println("berth daemon: " + message);
-                return ExitCodes.ERROR;
+                return endRunning(ExitCodes.ERROR, "berth daemon: " + message);
             }
             if (stopRequested) {
-                err.println("berth daemon: stopping");
-                return ExitCodes.OK;
+                return endRunning(ExitCodes.OK, "berth daemon: stopping");
             }
             if (frameworkStopped) {
-                err.println("berth daemon: the OSGi framework stopped unexpectedly");
-                return ExitCodes.ERROR;
+                return endRunning(ExitCodes.ERROR, "berth daemon: the OSGi framework stopped unexpectedly");
             }
             try {
                 wakeups.take();

@@ -102,6 +102,22 @@ class DaemonBootTest {
         }
     }
 
+    /**
+     * The warm-up thread is not waited for at a stop: a report of its end that comes after the line ending the
+     * running phase is dropped, so that line stays the last one (printsOneReadyLineAndStopsCleanlyOnRequest
+     * once failed on this race).
+     */
+    @Test
+    void aWarmUpEndingAfterTheStopLineIsNotReported() {
+        Daemon daemon = daemon(Duration.ofSeconds(20));
+        daemon.warmUpEnded(false, 3);
+        assertEquals(List.of(Daemon.warmUpLine(false, 3)), errLines());
+        assertEquals(0, daemon.endRunning(0, "berth daemon: stopping"));
+        daemon.warmUpEnded(true, 5);
+        daemon.warmUpEnded(false, 7);
+        assertEquals(List.of(Daemon.warmUpLine(false, 3), "berth daemon: stopping"), errLines());
+    }
+
     @Test
     void fatalServiceBeforeReadyStopsWithItsMessage() throws Exception {
         activatorBundle("test.fatal", FatalActivator.class);
